@@ -1,0 +1,97 @@
+package kensa.rules.disk.encryption_test
+
+import rego.v1
+
+import data.kensa.rules.disk.encryption
+
+disk(enc) := {
+	"id": "/subscriptions/1111/resourceGroups/rg-app/providers/Microsoft.Compute/disks/vm1-os",
+	"name": "vm1-os",
+	"type": "microsoft.compute/disks",
+	"properties": {"encryption": enc},
+}
+
+vm(eah) := {"id": "/subscriptions/1111/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/vm1", "name": "vm1", "properties": {"securityProfile": {"encryptionAtHost": eah}}}
+
+params := {"disk": {"accept_ade": true}}
+
+test_platform_key_unattached_fails if {
+	some f in encryption.deny with input as {"resource": disk({"type": "EncryptionAtRestWithPlatformKey"}), "related": {}} with data.kensa.params as params
+	contains(f.msg, "unattached")
+	startswith(f.fix, "az disk update -g rg-app -n vm1-os")
+}
+
+test_missing_encryption_block_is_platform_key if {
+	count(encryption.deny) == 1 with input as {"resource": disk(null), "related": {}} with data.kensa.params as params
+}
+
+test_platform_key_with_encryption_at_host_passes if {
+	count(encryption.deny) == 0 with input as {"resource": disk({"type": "EncryptionAtRestWithPlatformKey"}), "related": {"vm": vm(true)}} with data.kensa.params as params
+}
+
+test_platform_key_vm_without_encryption_at_host_fails if {
+	some f in encryption.deny with input as {"resource": disk({"type": "EncryptionAtRestWithPlatformKey"}), "related": {"vm": vm(false)}} with data.kensa.params as params
+	contains(f.fix, "encryptionAtHost=true")
+}
+
+test_customer_key_passes if {
+	count(encryption.deny) == 0 with input as {"resource": disk({"type": "EncryptionAtRestWithCustomerKey", "diskEncryptionSetId": "/x"}), "related": {}} with data.kensa.params as params
+}
+
+test_double_encryption_passes if {
+	count(encryption.deny) == 0 with input as {"resource": disk({"type": "EncryptionAtRestWithPlatformAndCustomerKeys"}), "related": {}} with data.kensa.params as params
+}
+
+ade_disk := {
+	"id": "/subscriptions/1111/resourceGroups/rg-app/providers/Microsoft.Compute/disks/d",
+	"name": "d",
+	"type": "microsoft.compute/disks",
+	"properties": {"encryption": {"type": "EncryptionAtRestWithPlatformKey"}, "encryptionSettingsCollection": {"enabled": true}},
+}
+
+test_ade_accepted_by_default if {
+	count(encryption.deny) == 0 with input as {"resource": ade_disk, "related": {}} with data.kensa.params as params
+}
+
+test_ade_rejected_when_configured if {
+	count(encryption.deny) == 1 with input as {"resource": ade_disk, "related": {}} with data.kensa.params as {"disk": {"accept_ade": false}}
+}
+
+test_confidential_disk_passes if {
+	d := {"id": "/d", "name": "d", "type": "microsoft.compute/disks", "properties": {"securityProfile": {"securityType": "ConfidentialVM_DiskEncryptedWithPlatformKey"}}}
+	count(encryption.deny) == 0 with input as {"resource": d, "related": {}} with data.kensa.params as params
+}
+
+vmss(profile) := {"id": "/subscriptions/1111/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachineScaleSets/web", "name": "web", "type": "microsoft.compute/virtualmachinescalesets", "properties": {"virtualMachineProfile": profile}}
+
+test_vmss_without_anything_fails_naming_disks if {
+	p := {"storageProfile": {"osDisk": {"managedDisk": {}}, "dataDisks": [{"lun": 0, "managedDisk": {}}]}}
+	some f in encryption.deny with input as {"resource": vmss(p), "related": {}} with data.kensa.params as params
+	f.evidence.disks_without_encryption_set == ["OS disk", "data disk LUN 0"]
+}
+
+test_vmss_encryption_at_host_passes if {
+	p := {"securityProfile": {"encryptionAtHost": true}, "storageProfile": {"osDisk": {}}}
+	count(encryption.deny) == 0 with input as {"resource": vmss(p), "related": {}} with data.kensa.params as params
+}
+
+test_vmss_des_on_every_disk_passes if {
+	des := {"diskEncryptionSet": {"id": "/des"}}
+	p := {"storageProfile": {"osDisk": {"managedDisk": des}, "dataDisks": [{"lun": 0, "managedDisk": des}]}}
+	count(encryption.deny) == 0 with input as {"resource": vmss(p), "related": {}} with data.kensa.params as params
+}
+
+test_vmss_des_on_os_only_fails if {
+	p := {"storageProfile": {"osDisk": {"managedDisk": {"diskEncryptionSet": {"id": "/des"}}}, "dataDisks": [{"lun": 1, "managedDisk": {}}]}}
+	some f in encryption.deny with input as {"resource": vmss(p), "related": {}} with data.kensa.params as params
+	f.evidence.disks_without_encryption_set == ["data disk LUN 1"]
+}
+
+test_vmss_ade_extension_passes_unless_disabled if {
+	ext := {"name": "ade", "properties": {"type": "AzureDiskEncryptionForLinux", "settings": {"EncryptionOperation": "EnableEncryption", "VolumeType": "All"}}}
+	p := {"storageProfile": {"osDisk": {}}, "extensionProfile": {"extensions": [ext]}}
+	count(encryption.deny) == 0 with input as {"resource": vmss(p), "related": {}} with data.kensa.params as params
+	off := {"name": "ade", "properties": {"type": "AzureDiskEncryptionForLinux", "settings": {"EncryptionOperation": "DisableEncryption"}}}
+	p2 := {"storageProfile": {"osDisk": {}}, "extensionProfile": {"extensions": [off]}}
+	count(encryption.deny) == 1 with input as {"resource": vmss(p2), "related": {}} with data.kensa.params as params
+}

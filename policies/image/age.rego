@@ -1,0 +1,82 @@
+package kensa.rules.image.age
+
+import rego.v1
+
+import data.kensa.lib.image
+import data.kensa.lib.util
+
+metadata := {
+	"id": "image.age",
+	"title": "Machines run a recent, supported image version",
+	"severity": "medium",
+	"resource_types": ["microsoft.compute/virtualmachines", "microsoft.compute/virtualmachinescalesets"],
+	"description": concat(" ", [
+		"The gallery image version a machine actually runs must not be past its `endOfLifeDate`",
+		"(on the version or on its image definition), and its `publishedDate` must not be older",
+		"than `image.max_age_days` days at the evaluation instant. The running version is the",
+		"one in the reference if pinned, else `exactVersion`, else the OS disk's",
+		"`creationData.galleryImageReference.id`. When it cannot be determined, or the version",
+		"is not in the inventory, the rule makes no finding and the coverage section says so.",
+	]),
+	"remediation": "Roll the machine (or scale set) forward to the newest golden image version.",
+	"help": "Images age: each day adds unpatched packages and drift from the current baseline. End-of-life versions are no longer replicated or supported.",
+}
+
+version := input.related.image_version
+
+deny contains finding if {
+	image.applies(input.resource)
+	eol := object.get(version, ["properties", "publishingProfile", "endOfLifeDate"], null)
+	is_string(eol)
+	util.age_days(eol) >= 0
+	finding := {
+		"msg": sprintf("%s '%s' runs image version %s, past its end-of-life date %s", [kind, input.resource.name, version.name, eol]),
+		"key": "end-of-life",
+		"evidence": {"image_version": version.id, "end_of_life": eol},
+		"fix": fix,
+	}
+}
+
+deny contains finding if {
+	image.applies(input.resource)
+	eol := object.get(input.related, ["image_definition", "properties", "endOfLifeDate"], null)
+	is_string(eol)
+	util.age_days(eol) >= 0
+	finding := {
+		"msg": sprintf("%s '%s' runs image definition %s, past its end-of-life date %s", [kind, input.resource.name, input.related.image_definition.name, eol]),
+		"key": "definition-end-of-life",
+		"evidence": {"image_definition": input.related.image_definition.id, "end_of_life": eol},
+		"fix": fix,
+	}
+}
+
+deny contains finding if {
+	image.applies(input.resource)
+	published := version.properties.publishingProfile.publishedDate
+	age := util.age_days(published)
+	age > data.kensa.params.image.max_age_days
+	finding := {
+		"msg": sprintf("%s '%s' runs image version %s published %d days ago (limit %d)", [kind, input.resource.name, version.name, age, data.kensa.params.image.max_age_days]),
+		"key": "age",
+		"evidence": {"image_version": version.id, "published": published, "age_days": age, "max_age_days": data.kensa.params.image.max_age_days},
+		"fix": fix,
+	}
+}
+
+# The rule cannot judge a gallery-based machine whose running version is unknown.
+unknown contains reason if {
+	image.applies(input.resource)
+	src := image.source(image.reference(input.resource))
+	src.kind in {"gallery", "shared", "community"}
+	not input.related.image_version
+	reason := sprintf("running image version of %s not determinable (reference %s; no exactVersion, OS disk or version row in the inventory)", [input.resource.name, src.id])
+}
+
+kind := "VM" if util.is_type(input.resource, "microsoft.compute/virtualmachines")
+
+else := "Scale set"
+
+fix := sprintf("az vmss update -g %s -n %s --set virtualMachineProfile.storageProfile.imageReference.id=<newest version id> && az vmss update-instances -g %s -n %s --instance-ids '*'", [rg, input.resource.name, rg, input.resource.name]) if {
+	util.is_type(input.resource, "microsoft.compute/virtualmachinescalesets")
+	rg := util.resource_group(input.resource)
+} else := sprintf("Rebuild VM %s (resource group %s) from the newest version of its golden image (blue/green: deploy the replacement, then retire this one).", [input.resource.name, util.resource_group(input.resource)])

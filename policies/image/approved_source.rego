@@ -1,0 +1,46 @@
+package kensa.rules.image.approved_source
+
+import rego.v1
+
+import data.kensa.lib.image
+import data.kensa.lib.util
+
+metadata := {
+	"id": "image.approved-source",
+	"title": "Machines run a golden image from an approved Compute Gallery",
+	"severity": "high",
+	"resource_types": ["microsoft.compute/virtualmachines", "microsoft.compute/virtualmachinescalesets"],
+	"description": concat(" ", [
+		"A VM or scale set must be built from a version of an image definition in one of the",
+		"Compute Galleries listed in `image.approved_galleries` (gallery resource ids, any case,",
+		"`*` matches one path segment). Marketplace images, managed images, and shared or",
+		"community gallery images whose gallery is not listed fail. A machine with no image",
+		"reference at all (an attached OS disk) fails too: its lineage cannot be shown.",
+	]),
+	"remediation": "Rebuild or reimage the machine from a version of the golden image in an approved gallery (see `image.approved_galleries`).",
+	"help": "Golden images carry the hardening, agents and patches the platform team signed off. A machine built from anything else skips all of that.",
+}
+
+deny contains finding if {
+	image.applies(input.resource)
+	src := image.source(image.reference(input.resource))
+	not approved(src)
+	finding := {
+		"msg": sprintf("%s '%s' runs %s, which is not from an approved Compute Gallery", [kind(input.resource), input.resource.name, image.label(src)]),
+		"evidence": {"image_kind": src.kind, "image": src.id},
+		"fix": fix(input.resource),
+	}
+}
+
+approved(src) if {
+	src.kind in {"gallery", "shared", "community"}
+	image.approved_gallery(src.gallery)
+}
+
+kind(r) := "VM" if util.is_type(r, "microsoft.compute/virtualmachines")
+
+else := "Scale set"
+
+fix(r) := sprintf("az vmss update -g %s -n %s --set virtualMachineProfile.storageProfile.imageReference.id=<approved gallery image version id>", [util.resource_group(r), r.name]) if {
+	util.is_type(r, "microsoft.compute/virtualmachinescalesets")
+} else := sprintf("az vm create -g %s -n %s --image <approved gallery image version id>  # recreate from the golden image", [util.resource_group(r), r.name])

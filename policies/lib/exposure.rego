@@ -1,0 +1,112 @@
+# End-to-end reachability of a VM from the internet, built on the NSG evaluator.
+# input.related.nics[] is resolved by the inventory: each NIC with its NSG and, per IP
+# configuration, its subnet's NSG and its public IP (see docs/policy-authoring.md).
+package kensa.lib.exposure
+
+import rego.v1
+
+import data.kensa.lib.nsg
+
+# A level (NIC or subnet) lets traffic through when it has no NSG, or its NSG allows it.
+level_allows(nsg_id, _, _, _) if nsg_id == null
+
+level_allows(nsg_id, row, port, proto) if {
+	nsg_id != null
+	nsg.allows(row, port, proto)
+}
+
+basic_sku(pip) if lower(object.get(pip, ["sku", "name"], "basic")) == "basic"
+
+# Paths from the internet to `port`: one per NIC IP configuration with a public IP.
+paths(port) := [p |
+	some nic in input.related.nics
+	some ipc in nic.ip_configurations
+	ipc.public_ip_id != null
+	resolved(nic, ipc)
+	p := path(nic, ipc, port)
+]
+
+resolved(nic, ipc) if {
+	not unresolved_reason(nic, ipc)
+}
+
+unresolved_reason(nic, _) := sprintf("NSG %s of NIC %s is not in the inventory", [nic.nsg_id, nic.id]) if {
+	nic.nsg_id != null
+	nic.nsg == null
+}
+
+unresolved_reason(nic, ipc) := sprintf("NSG %s of subnet %s is not in the inventory", [ipc.subnet_nsg_id, ipc.subnet_id]) if {
+	ipc.subnet_nsg_id != null
+	ipc.subnet_nsg == null
+}
+
+unresolved_reason(nic, ipc) := sprintf("subnet %s of NIC %s is not in the inventory", [ipc.subnet_id, nic.id]) if {
+	ipc.subnet_id != null
+	ipc.subnet == null
+}
+
+unresolved_reason(nic, ipc) := sprintf("public IP %s of NIC %s is not in the inventory (its SKU decides)", [ipc.public_ip_id, nic.id]) if {
+	nic.nsg_id == null
+	ipc.subnet_nsg_id == null
+	ipc.public_ip == null
+}
+
+# Facts of one open path, undefined when closed.
+path(nic, ipc, port) := {
+	"nic": nic.resource.name,
+	"public_ip": public_ip_label(ipc),
+	"protocol": proto_label(proto),
+	"nic_nsg_rule": rule_name(nic.nsg, port, proto),
+	"subnet_nsg_rule": rule_name(ipc.subnet_nsg, port, proto),
+} if {
+	some proto in ["tcp", "udp"]
+	open(nic, ipc, port, proto)
+}
+
+open(nic, ipc, port, proto) if {
+	not no_nsg(nic, ipc)
+	level_allows(nic.nsg_id, nic.nsg, port, proto)
+	level_allows(ipc.subnet_nsg_id, ipc.subnet_nsg, port, proto)
+}
+
+# Without any NSG only a Basic public IP is open (Standard SKU denies inbound by default).
+open(nic, ipc, _, "tcp") if {
+	no_nsg(nic, ipc)
+	basic_sku(ipc.public_ip)
+}
+
+no_nsg(nic, ipc) if {
+	nic.nsg_id == null
+	ipc.subnet_nsg_id == null
+}
+
+rule_name(row, port, proto) := sprintf("%s/%s", [row.name, nsg.allows(row, port, proto).name]) if row != null
+
+else := null
+
+proto_label("tcp") := "Tcp"
+
+proto_label("udp") := "Udp"
+
+public_ip_label(ipc) := sprintf("%s (%s)", [ipc.public_ip.name, ipc.public_ip.properties.ipAddress]) if {
+	ipc.public_ip.properties.ipAddress
+} else := object.get(ipc, ["public_ip", "name"], ipc.public_ip_id)
+
+has_public_ip if {
+	some nic in input.related.nics
+	some ipc in nic.ip_configurations
+	ipc.public_ip_id != null
+}
+
+unknowns contains reason if {
+	some nic in input.related.nics
+	nic.resource == null
+	reason := sprintf("NIC %s is not in the inventory", [nic.id])
+}
+
+unknowns contains reason if {
+	some nic in input.related.nics
+	some ipc in nic.ip_configurations
+	ipc.public_ip_id != null
+	reason := unresolved_reason(nic, ipc)
+}

@@ -1,0 +1,33 @@
+# Helpers shared by the built-in rules. Resource ids and types arrive in mixed case, so every
+# comparison here is on lower-cased strings.
+package kensa.lib.util
+
+import rego.v1
+
+lower_type(r) := lower(object.get(r, "type", ""))
+
+is_type(r, t) if lower_type(r) == t
+
+# Resource group of an ARM id (ARG also projects `resourceGroup`, IaC resources may not).
+resource_group(r) := rg if {
+	rg := r.resourceGroup
+	is_string(rg)
+	rg != ""
+} else := rg if {
+	parts := split(r.id, "/")
+	some i, p in parts
+	lower(p) == "resourcegroups"
+	rg := parts[i + 1]
+} else := "<resource-group>"
+
+now_ns := time.parse_rfc3339_ns(data.kensa.now)
+
+day_ns := (24 * 60) * (60 * 1000000000)
+
+# Whole days between an RFC3339 timestamp and `now` (negative when in the future).
+age_days(ts) := floor((now_ns - time.parse_rfc3339_ns(ts)) / day_ns)
+
+# Azure returns boolean flags as JSON booleans, IaC sometimes as strings.
+truthy(v) if v == true
+
+truthy(v) if lower(sprintf("%v", [v])) == "true"

@@ -1,0 +1,56 @@
+package kensa.rules.network.jit_required
+
+import rego.v1
+
+import data.kensa.lib.exposure
+import data.kensa.lib.util
+
+metadata := {
+	"id": "network.jit-required",
+	"title": "Internet-facing VMs are administered through Just-In-Time access",
+	"severity": "medium",
+	"resource_types": ["microsoft.compute/virtualmachines"],
+	"description": concat(" ", [
+		"A VM with a public IP on any NIC must have a Defender for Cloud JIT policy entry that",
+		"covers its OS management port: 3389 for Windows, 22 otherwise (the OS type comes from",
+		"`storageProfile.osDisk.osType`, else from the OS profile).",
+	]),
+	"remediation": "Enable Just-In-Time VM access for the VM's management port in Defender for Cloud.",
+	"help": "JIT keeps the port closed by a Deny rule and opens it for one requester's address for a bounded time, with an audit trail.",
+}
+
+os_type := t if {
+	t := lower(input.resource.properties.storageProfile.osDisk.osType)
+} else := "windows" if {
+	input.resource.properties.osProfile.windowsConfiguration
+} else := "linux"
+
+port := 3389 if os_type == "windows"
+
+else := 22
+
+covered if {
+	some entry in input.related.jit
+	some p in entry.virtual_machine.ports
+	to_number(p.number) == port
+}
+
+deny contains finding if {
+	util.is_type(input.resource, "microsoft.compute/virtualmachines")
+	exposure.has_public_ip
+	not covered
+	rg := util.resource_group(input.resource)
+	finding := {
+		"msg": sprintf("VM '%s' has a public IP but no JIT policy covers its management port %d", [input.resource.name, port]),
+		"key": sprintf("%d", [port]),
+		"evidence": {"port": port, "os_type": os_type, "jit_entries": count(input.related.jit)},
+		"fix": sprintf(`az rest --method put --url "https://management.azure.com/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Security/locations/%s/jitNetworkAccessPolicies/default?api-version=2020-01-01" --body '{"kind":"Basic","properties":{"virtualMachines":[{"id":"%s","ports":[{"number":%d,"protocol":"*","allowedSourceAddressPrefix":"*","maxRequestAccessDuration":"PT3H"}]}]}}'  # merge with the existing entries of that policy`, [object.get(input.resource, "subscriptionId", "<subscription>"), rg, object.get(input.resource, "location", "<location>"), input.resource.id, port]),
+	}
+}
+
+unknown contains reason if {
+	util.is_type(input.resource, "microsoft.compute/virtualmachines")
+	some nic in input.related.nics
+	nic.resource == null
+	reason := sprintf("NIC %s of VM %s is not in the inventory", [nic.id, input.resource.name])
+}

@@ -1,0 +1,129 @@
+//! Command-line interface. Exit codes: 0 clean, 1 open findings at or above `--fail-on`,
+//! 2 usage / input / policy error, 3 incomplete scan (unless `--allow-partial`).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::findings::Severity;
+use crate::render::Format;
+
+#[derive(Parser, Debug)]
+#[command(name = "kensa", version, about = "検査 — keeps an Azure VM fleet compliant, as code", long_about = None)]
+#[command(after_help = "Exit codes: 0 passed, 1 open findings at or above --fail-on, 2 usage/input/policy error, 3 incomplete scan.\n\nTry it: kensa scan --demo")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Evaluate the policies on an estate and report the findings.
+    Scan(ScanArgs),
+    /// Print the normalised inventory with the relations each rule sees (for policy authors).
+    Inventory(InventoryArgs),
+    /// Work with the policy pack.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Show a rule's documentation.
+    Explain {
+        /// A rule id, e.g. network.nsg-open-management-port
+        rule_id: String,
+        #[command(flatten)]
+        policies: PolicyDirs,
+    },
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct SourceArgs {
+    /// A saved Resource Graph result: response body, JSON array of rows, or NDJSON (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Vec<PathBuf>,
+    /// Scan the demo estate built into kensa.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct PolicyDirs {
+    /// A directory of Rego policies that add rules or override built-in ones (repeatable).
+    #[arg(long, value_name = "DIR")]
+    pub policy_dir: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub sources: SourceArgs,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Write the report to FILE (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when an open finding has this severity or higher.
+    #[arg(long, value_enum, default_value_t = FailOn::High)]
+    pub fail_on: FailOn,
+    /// Evaluation instant (RFC 3339), for reproducible runs. Default: now (the demo: its snapshot time).
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
+    /// Parameters file. Default: ./kensa.toml when present, else built-in defaults.
+    #[arg(short, long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub policies: PolicyDirs,
+    /// Exit by findings alone even when a source was incomplete (instead of 3).
+    #[arg(long)]
+    pub allow_partial: bool,
+    /// Colour in human output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Args, Debug)]
+pub struct InventoryArgs {
+    #[command(flatten)]
+    pub sources: SourceArgs,
+    /// Only resources of this type (lower-case ARM type, e.g. microsoft.compute/virtualmachines).
+    #[arg(long = "type", value_name = "TYPE")]
+    pub kind: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PolicyCommand {
+    /// List the rules with their severity and title.
+    List(PolicyDirs),
+    /// Run the Rego unit tests (`test_*` rules in `*_test.rego`): the built-in pack, or DIR's.
+    Test {
+        /// A policy directory to test (its files override built-ins of the same package).
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    None,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl FailOn {
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::None => None,
+            FailOn::Low => Some(Severity::Low),
+            FailOn::Medium => Some(Severity::Medium),
+            FailOn::High => Some(Severity::High),
+            FailOn::Critical => Some(Severity::Critical),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}

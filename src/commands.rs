@@ -1,0 +1,150 @@
+//! What each subcommand does; returns the process exit code.
+
+use std::io::{IsTerminal, Write};
+
+use crate::cli::{Cli, ColorChoice, Command, InventoryArgs, PolicyCommand, ScanArgs};
+use crate::error::{Error, Result};
+use crate::evaluate::{policy_test, Pack};
+use crate::inventory::Inventory;
+use crate::render::{self, Format};
+use crate::scan::{self, Sources};
+
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_INCOMPLETE: u8 = 3;
+
+pub fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Scan(args) => scan(args),
+        Command::Inventory(args) => inventory(args),
+        Command::Policy(PolicyCommand::List(dirs)) => policy_list(&Pack::load(&dirs.policy_dir, false)?),
+        Command::Policy(PolicyCommand::Test { dir }) => policy_test(dir),
+        Command::Explain { rule_id, policies } => explain(&Pack::load(&policies.policy_dir, false)?, &rule_id),
+    }
+}
+
+/// Writes to stdout; a closed pipe (`kensa … | head`) is not an error.
+fn print(text: &str) -> Result<()> {
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Write { path: "standard output".into(), source: e }),
+        _ => Ok(()),
+    }
+}
+
+fn scan(args: ScanArgs) -> Result<u8> {
+    let opts = scan::Options {
+        sources: Sources { snapshots: args.sources.snapshot, demo: args.sources.demo },
+        config: args.config,
+        policy_dirs: args.policies.policy_dir,
+        now: args.now,
+        fail_on: args.fail_on.threshold(),
+    };
+    let result = scan::run(&opts)?;
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => args.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let text = render::render(args.format, &result.report, &result.rules(), color);
+    let report = &result.report;
+    match &args.output {
+        Some(path) => {
+            crate::output::write_atomic(path, &text)?;
+            if args.format != Format::Human {
+                eprintln!(
+                    "kensa: wrote {} ({} open finding(s), coverage {})",
+                    path.display(),
+                    report.summary.open,
+                    if report.coverage.complete { "complete" } else { "INCOMPLETE" }
+                );
+            }
+        }
+        None => print(&text)?,
+    }
+    Ok(if report.summary.failed {
+        EXIT_FINDINGS
+    } else if !report.coverage.complete && !args.allow_partial {
+        EXIT_INCOMPLETE
+    } else {
+        0
+    })
+}
+
+fn inventory(args: InventoryArgs) -> Result<u8> {
+    let inv = Inventory::build(Sources { snapshots: args.sources.snapshot, demo: args.sources.demo }.load()?)?;
+    let wanted = args.kind.map(|k| k.to_lowercase());
+    let mut out = String::from("[\n");
+    let mut first = true;
+    for (i, r) in inv.resources.iter().enumerate() {
+        if wanted.as_ref().is_some_and(|k| *k != r.kind) {
+            continue;
+        }
+        if !first {
+            out.push_str(",\n");
+        }
+        first = false;
+        let entry = serde_json::json!({
+            "id": r.id,
+            "type": r.kind,
+            "name": r.name,
+            "origin": r.origin,
+            "related": serde_json::from_str::<serde_json::Value>(&inv.related_json(i)).unwrap_or_default(),
+        });
+        out.push_str(&serde_json::to_string_pretty(&entry).unwrap_or_default());
+    }
+    out.push_str("\n]\n");
+    print(&out)?;
+    for g in &inv.gaps {
+        eprintln!("kensa: INCOMPLETE {}: {}", g.source, g.reason);
+    }
+    Ok(0)
+}
+
+fn policy_list(pack: &Pack) -> Result<u8> {
+    let mut out = format!("{:<36} {:<9} {}\n", "RULE", "SEVERITY", "TITLE");
+    for r in &pack.rules {
+        out.push_str(&format!("{:<36} {:<9} {}\n", r.meta.id, r.meta.severity.as_str(), r.meta.title));
+    }
+    print(&out)?;
+    Ok(0)
+}
+
+fn explain(pack: &Pack, id: &str) -> Result<u8> {
+    let Some(rule) = pack.rule(id) else {
+        let known = pack.ids().join(", ");
+        return Err(Error::Usage(format!("unknown rule id `{id}`; known: {known}")));
+    };
+    let m = &rule.meta;
+    let text = format!(
+        "{id} — {title}\nseverity: {sev}\napplies to: {types}\npolicy: {file}\n\n{desc}\n\nWhy: {help}\n\nRemediation: {rem}\n",
+        id = m.id,
+        title = m.title,
+        sev = m.severity.as_str(),
+        types = m.resource_types.join(", "),
+        file = rule.file,
+        desc = textwrap::fill(&m.description, 80),
+        help = m.help,
+        rem = m.remediation,
+    );
+    print(&text)?;
+    Ok(0)
+}
+
+fn policy_test(dir: Option<std::path::PathBuf>) -> Result<u8> {
+    let dirs: Vec<_> = dir.iter().cloned().collect();
+    let pack = Pack::load(&dirs, true)?;
+    let results = policy_test::run(&pack, |f| dir.is_none() || !f.builtin)?;
+    let mut out = String::new();
+    for r in &results {
+        match &r.failure {
+            None => out.push_str(&format!("PASS {}: {}\n", r.file, r.name)),
+            Some(why) => out.push_str(&format!("FAIL {}: {} — {why}\n", r.file, r.name)),
+        }
+    }
+    let failed = results.iter().filter(|r| r.failure.is_some()).count();
+    out.push_str(&format!("{} passed, {failed} failed\n", results.len() - failed));
+    print(&out)?;
+    if results.is_empty() {
+        return Err(Error::Usage("no policy tests found (test_* rules in *_test.rego files)".into()));
+    }
+    Ok(if failed > 0 { EXIT_FINDINGS } else { 0 })
+}

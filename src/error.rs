@@ -1,0 +1,159 @@
+//! Operational errors (bad input, unreadable files, broken policies). Findings are never
+//! errors. Every error names the file, and the line and column where one is known.
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use thiserror::Error;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum Error {
+    #[error("cannot read {path}: {source}")]
+    #[diagnostic(code(kensa::io))]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("cannot write {path}: {source}")]
+    #[diagnostic(code(kensa::io))]
+    Write {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("{location}: {message}")]
+    #[diagnostic(code(kensa::input))]
+    Input {
+        location: String,
+        message: String,
+        #[source_code]
+        src: Option<NamedSource<String>>,
+        #[label("{label}")]
+        span: Option<SourceSpan>,
+        label: String,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error("policy {file}: {message}")]
+    #[diagnostic(code(kensa::policy))]
+    Policy { file: String, message: String },
+
+    #[error("{0}")]
+    #[diagnostic(code(kensa::usage))]
+    Usage(String),
+}
+
+impl Error {
+    /// An input error at byte `offset` of `text` (the whole file), shown with a short,
+    /// bounded excerpt: snapshots can be one 200 MB line, which must never be echoed.
+    pub fn input_at(file: &str, text: &str, offset: usize, message: impl Into<String>, label: &str) -> Error {
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let (line, column) = line_column(text, offset);
+        let (excerpt, span) = excerpt(text, offset);
+        Error::Input {
+            location: format!("{file}:{line}:{column}"),
+            message: message.into(),
+            src: Some(NamedSource::new(file, excerpt).with_language("json")),
+            span: Some(span),
+            label: label.to_string(),
+            help: None,
+        }
+    }
+
+    /// An input error without a position (the file as a whole).
+    pub fn input(file: &str, message: impl Into<String>) -> Error {
+        Error::Input {
+            location: file.to_string(),
+            message: message.into(),
+            src: None,
+            span: None,
+            label: String::new(),
+            help: None,
+        }
+    }
+
+    pub fn with_help(mut self, text: impl Into<String>) -> Error {
+        if let Error::Input { help, .. } = &mut self {
+            *help = Some(text.into());
+        }
+        self
+    }
+}
+
+/// 1-based line and column of a byte offset.
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset];
+    let line = before.bytes().filter(|b| *b == b'\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+/// Byte offset of a 1-based line and column (as serde_json and toml report them).
+pub fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let mut start = 0;
+    for _ in 1..line {
+        match text[start..].find('\n') {
+            Some(i) => start += i + 1,
+            None => return text.len(),
+        }
+    }
+    let line_text = text[start..].split('\n').next().unwrap_or("");
+    let col = line_text.char_indices().nth(column.saturating_sub(1)).map_or(line_text.len(), |(i, _)| i);
+    start + col
+}
+
+const EXCERPT_WIDTH: usize = 120;
+
+/// The line holding `offset`, cut to a window around it, and the span of `offset` in it.
+fn excerpt(text: &str, offset: usize) -> (String, SourceSpan) {
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    let from = floor_char_boundary(text, offset.saturating_sub(EXCERPT_WIDTH / 2).max(line_start));
+    let to = floor_char_boundary(text, (from + EXCERPT_WIDTH).min(line_end));
+    let to = to.max(offset);
+    let mut shown = String::new();
+    let mut at = offset - from;
+    if from > line_start {
+        shown.push('…');
+        at += '…'.len_utf8();
+    }
+    shown.push_str(&text[from..to]);
+    if to < line_end {
+        shown.push('…');
+    }
+    let len = shown[at..].chars().next().map_or(0, char::len_utf8);
+    (shown, SourceSpan::new(at.into(), len))
+}
+
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_round_trip() {
+        let text = "{\n  \"a\": 1,\n  \"b\": x\n}";
+        let off = offset_of(text, 3, 8);
+        assert_eq!(&text[off..off + 1], "x");
+        assert_eq!(line_column(text, off), (3, 8));
+    }
+
+    #[test]
+    fn excerpt_of_a_huge_line_is_bounded() {
+        let text = format!("[{}x{}]", "1,".repeat(100_000), ",2".repeat(100_000));
+        let off = text.find('x').unwrap();
+        let (shown, span) = excerpt(&text, off);
+        assert!(shown.chars().count() <= EXCERPT_WIDTH + 2, "{}", shown.len());
+        assert_eq!(&shown[span.offset()..span.offset() + span.len()], "x");
+    }
+}

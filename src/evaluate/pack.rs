@@ -1,0 +1,158 @@
+//! The policy pack: the built-in Rego files embedded in the binary, plus `--policy-dir`
+//! files that add rules or override built-in ones (same package replaces the built-in).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use regorus::Engine;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::findings::Severity;
+
+/// (path, source) of every file under `policies/`, embedded by build.rs.
+const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_policies.rs"));
+
+#[derive(Debug, Clone)]
+pub struct PolicyFile {
+    pub path: String,
+    pub source: String,
+    pub package: String,
+    pub builtin: bool,
+}
+
+impl PolicyFile {
+    pub fn is_test(&self) -> bool {
+        self.path.ends_with("_test.rego")
+    }
+}
+
+/// What a rule says about itself: its `metadata` rule. The id is a public contract.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meta {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub description: String,
+    pub remediation: String,
+    #[serde(default)]
+    pub help: String,
+    /// Lower-cased resource types the rule reads; `*` for every type.
+    pub resource_types: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub meta: Meta,
+    /// `data.<package>`
+    pub path: String,
+    pub file: String,
+    pub has_unknown: bool,
+}
+
+pub struct Pack {
+    pub files: Vec<PolicyFile>,
+    pub rules: Vec<Rule>,
+    /// Policies compiled once; cloned per worker.
+    pub engine: Engine,
+}
+
+fn package_of(source: &str) -> Option<String> {
+    source.lines().map(str::trim).find_map(|l| l.strip_prefix("package ")).map(|p| p.trim().to_string())
+}
+
+fn builtin_files() -> Vec<PolicyFile> {
+    BUILTIN
+        .iter()
+        .map(|(path, source)| PolicyFile { path: path.to_string(), source: source.to_string(), package: package_of(source).unwrap_or_default(), builtin: true })
+        .collect()
+}
+
+/// Every `.rego` file below `dir`, sorted by path.
+pub fn dir_files(dir: &Path) -> Result<Vec<PolicyFile>> {
+    fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> Result<()> {
+        let entries = std::fs::read_dir(dir).map_err(|source| Error::Read { path: dir.display().to_string(), source })?;
+        for entry in entries {
+            let path = entry.map_err(|source| Error::Read { path: dir.display().to_string(), source })?.path();
+            if path.is_dir() {
+                walk(&path, out)?;
+            } else if path.extension().is_some_and(|e| e == "rego") {
+                out.push(path);
+            }
+        }
+        Ok(())
+    }
+    let mut paths = Vec::new();
+    walk(dir, &mut paths)?;
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|p| {
+            let path = p.display().to_string();
+            let source = std::fs::read_to_string(&p).map_err(|source| Error::Read { path: path.clone(), source })?;
+            let package = package_of(&source).ok_or_else(|| Error::Policy { file: path.clone(), message: "no `package` declaration".into() })?;
+            Ok(PolicyFile { path, source, package, builtin: false })
+        })
+        .collect()
+}
+
+impl Pack {
+    /// Built-in files, overridden and extended by the files of `dirs`. Test files are
+    /// compiled only when `with_tests` (they are not needed to scan).
+    pub fn load(dirs: &[std::path::PathBuf], with_tests: bool) -> Result<Pack> {
+        let mut user = Vec::new();
+        for d in dirs {
+            user.extend(dir_files(d)?);
+        }
+        let overridden: Vec<&str> = user.iter().map(|f| f.package.as_str()).collect();
+        let mut files: Vec<PolicyFile> = builtin_files().into_iter().filter(|f| !overridden.contains(&f.package.as_str())).collect();
+        files.extend(user);
+        Pack::compile(files, with_tests)
+    }
+
+    pub fn compile(files: Vec<PolicyFile>, with_tests: bool) -> Result<Pack> {
+        let mut engine = Engine::new();
+        // OPA's semantics: a builtin error (to_number("20-25")) makes the expression
+        // undefined instead of failing the whole evaluation.
+        engine.set_strict_builtin_errors(false);
+        for f in files.iter().filter(|f| with_tests || !f.is_test()) {
+            engine.add_policy(f.path.clone(), f.source.clone()).map_err(|e| Error::Policy { file: f.path.clone(), message: format!("does not compile:\n{e}") })?;
+        }
+        let mut rules = Vec::new();
+        let mut ids: BTreeMap<String, String> = BTreeMap::new();
+        for f in files.iter().filter(|f| !f.is_test()) {
+            let declares = |name: &str| engine.has_declared_rule_rooted_at(&f.path, name).unwrap_or(false);
+            let (has_meta, has_deny) = (declares("metadata"), declares("deny"));
+            if !has_meta && !has_deny {
+                continue; // a library
+            }
+            if !has_meta || !has_deny {
+                return Err(Error::Policy { file: f.path.clone(), message: "a rule declares both `metadata := {…}` and `deny contains …`; this file has only one of them".into() });
+            }
+            let path = format!("data.{}", f.package);
+            let has_unknown = declares("unknown");
+            let value = engine.eval_rule(format!("{path}.metadata")).map_err(|e| Error::Policy { file: f.path.clone(), message: format!("evaluating metadata: {e}") })?;
+            let json = serde_json::to_value(&value).map_err(|e| Error::Policy { file: f.path.clone(), message: format!("metadata: {e}") })?;
+            let mut meta: Meta = serde_json::from_value(json).map_err(|e| Error::Policy { file: f.path.clone(), message: format!("metadata is not {{id, title, severity, description, remediation, help, resource_types}}: {e}") })?;
+            meta.resource_types = meta.resource_types.iter().map(|t| t.to_lowercase()).collect();
+            if meta.id.is_empty() {
+                return Err(Error::Policy { file: f.path.clone(), message: "metadata.id is empty".into() });
+            }
+            if let Some(other) = ids.insert(meta.id.clone(), f.path.clone()) {
+                return Err(Error::Policy { file: f.path.clone(), message: format!("rule id `{}` is already declared by {other}; rule ids are unique", meta.id) });
+            }
+            rules.push(Rule { meta, path, file: f.path.clone(), has_unknown });
+        }
+        rules.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
+        Ok(Pack { files, rules, engine })
+    }
+
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.meta.id == id)
+    }
+
+    pub fn ids(&self) -> Vec<&str> {
+        self.rules.iter().map(|r| r.meta.id.as_str()).collect()
+    }
+}

@@ -1,0 +1,150 @@
+//! Stage 4: findings with stable fingerprints, and the report that carries them.
+
+pub mod report;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::evaluate::{Outcome, Pack, RawFinding};
+use crate::inventory::Inventory;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 4] = [Severity::Critical, Severity::High, Severity::Medium, Severity::Low];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Open,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Remediation {
+    /// What to do, from the rule's metadata.
+    pub text: String,
+    /// A concrete command for this resource, where one exists.
+    pub command: Option<String>,
+}
+
+/// Where in a source file the finding points (IaC); null for live and snapshot findings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Location {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub rule_id: String,
+    pub severity: Severity,
+    pub status: Status,
+    pub resource_id: String,
+    pub resource_type: String,
+    pub resource_name: String,
+    pub message: String,
+    pub evidence: serde_json::Value,
+    pub remediation: Remediation,
+    pub location: Option<Location>,
+    pub fingerprint: String,
+}
+
+/// Stable across runs and machines: the rule id, the lower-cased resource id and the rule's
+/// discriminator (a port, a disk) — never the message, which may be reworded.
+pub fn fingerprint(rule_id: &str, resource_id: &str, key: &str) -> String {
+    let digest = Sha256::digest(format!("{rule_id}\n{}\n{key}", resource_id.to_lowercase()));
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Shapes the objects the rules produced into findings, sorted for deterministic output.
+pub fn collect(pack: &Pack, inv: &Inventory, outcome: &Outcome) -> Result<Vec<Finding>> {
+    let mut findings = outcome.findings.iter().map(|raw| shape(pack, inv, raw)).collect::<Result<Vec<_>>>()?;
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.rule_id.cmp(&b.rule_id))
+            .then_with(|| a.resource_id.to_lowercase().cmp(&b.resource_id.to_lowercase()))
+            .then_with(|| a.message.cmp(&b.message))
+            .then_with(|| a.fingerprint.cmp(&b.fingerprint))
+    });
+    findings.dedup_by(|a, b| a.fingerprint == b.fingerprint);
+    Ok(findings)
+}
+
+fn shape(pack: &Pack, inv: &Inventory, raw: &RawFinding) -> Result<Finding> {
+    let rule = &pack.rules[raw.rule];
+    let resource = &inv.resources[raw.resource];
+    let contract = |what: &str| Error::Policy { file: rule.file.clone(), message: format!("rule {}: a `deny` member {what} (got {})", rule.meta.id, raw.value) };
+    let (message, key, evidence, command, severity) = match &raw.value {
+        serde_json::Value::String(msg) => (msg.clone(), String::new(), serde_json::json!({}), None, rule.meta.severity),
+        serde_json::Value::Object(o) => {
+            let msg = o.get("msg").and_then(|m| m.as_str()).ok_or_else(|| contract("needs a string `msg`"))?;
+            let key = match o.get("key") {
+                None | Some(serde_json::Value::Null) => String::new(),
+                Some(serde_json::Value::String(s)) => s.clone(),
+                Some(other) => other.to_string(),
+            };
+            let severity = match o.get("severity") {
+                None => rule.meta.severity,
+                Some(s) => serde_json::from_value(s.clone()).map_err(|_| contract("has a `severity` that is not low|medium|high|critical"))?,
+            };
+            let command = o.get("fix").and_then(|f| f.as_str()).map(str::to_string);
+            (msg.to_string(), key, o.get("evidence").cloned().unwrap_or_else(|| serde_json::json!({})), command, severity)
+        }
+        _ => return Err(contract("must be an object or a string")),
+    };
+    Ok(Finding {
+        fingerprint: fingerprint(&rule.meta.id, &resource.id, &key),
+        rule_id: rule.meta.id.clone(),
+        severity,
+        status: Status::Open,
+        resource_id: resource.id.clone(),
+        resource_type: resource.kind.clone(),
+        resource_name: resource.name.clone(),
+        message,
+        evidence,
+        remediation: Remediation { text: rule.meta.remediation.clone(), command },
+        location: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprint_ignores_id_case_but_not_key() {
+        let a = fingerprint("network.nsg-open-management-port", "/subscriptions/S/resourceGroups/RG/x", "22");
+        let b = fingerprint("network.nsg-open-management-port", "/subscriptions/s/resourcegroups/rg/X", "22");
+        let c = fingerprint("network.nsg-open-management-port", "/subscriptions/s/resourcegroups/rg/x", "3389");
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_eq!(a.len(), 32);
+        // Pinned: a change here would reopen every alert users have triaged.
+        assert_eq!(fingerprint("r", "/x", ""), fingerprint("r", "/X", ""));
+    }
+
+    #[test]
+    fn severity_orders_low_to_critical() {
+        assert!(Severity::Critical > Severity::High && Severity::High > Severity::Medium && Severity::Medium > Severity::Low);
+    }
+}

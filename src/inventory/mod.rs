@@ -1,0 +1,106 @@
+//! Stage 2: index resources by lower-cased id and resolve the relations the rules need.
+
+pub mod links;
+pub mod related;
+
+use std::collections::HashMap;
+
+use crate::error::{Error, Result};
+use crate::sources::{Loaded, Origin, RawRow, Resource, SourceGap};
+use links::Links;
+
+/// A subnet lives inside its VNet row; it is indexed on its own so NICs can find it.
+pub struct Subnet {
+    pub raw: RawRow,
+    pub nsg: Option<String>,
+}
+
+pub struct Inventory {
+    pub resources: Vec<Resource>,
+    links: Vec<Links>,
+    index: HashMap<String, usize>,
+    subnets: HashMap<String, Subnet>,
+    /// VM key → its latest patch assessment summary row.
+    assessments: HashMap<String, usize>,
+    /// VM key → its software patch rows.
+    patches: HashMap<String, Vec<usize>>,
+    /// VM key → (JIT policy row, the policy's entry for the VM).
+    jit: HashMap<String, Vec<(usize, RawRow)>>,
+    pub gaps: Vec<SourceGap>,
+    pub inputs: Vec<String>,
+    /// Rows dropped because an earlier row had the same id (overlapping pages or files).
+    pub duplicates: usize,
+}
+
+impl Inventory {
+    pub fn build(loaded: Loaded) -> Result<Inventory> {
+        let mut resources = Vec::with_capacity(loaded.resources.len());
+        let mut index = HashMap::with_capacity(loaded.resources.len());
+        let mut duplicates = 0;
+        for r in loaded.resources {
+            if index.contains_key(&r.key) {
+                duplicates += 1;
+                continue;
+            }
+            index.insert(r.key.clone(), resources.len());
+            resources.push(r);
+        }
+        let links = read_links(&resources)?;
+        let mut inv = Inventory {
+            resources,
+            links: Vec::new(),
+            index,
+            subnets: HashMap::new(),
+            assessments: HashMap::new(),
+            patches: HashMap::new(),
+            jit: HashMap::new(),
+            gaps: loaded.gaps,
+            inputs: loaded.inputs,
+            duplicates,
+        };
+        for (i, l) in links.iter().enumerate() {
+            match l {
+                Links::Vnet { subnets } => {
+                    for (id, nsg, json) in subnets {
+                        inv.subnets.insert(id.clone(), Subnet { raw: RawRow::owned(json.clone()), nsg: nsg.clone() });
+                    }
+                }
+                Links::PatchAssessment { vm } => {
+                    inv.assessments.insert(vm.clone(), i);
+                }
+                Links::SoftwarePatch { vm } => inv.patches.entry(vm.clone()).or_default().push(i),
+                Links::Jit { entries } => {
+                    for (vm, json) in entries {
+                        inv.jit.entry(vm.clone()).or_default().push((i, RawRow::owned(json.clone())));
+                    }
+                }
+                _ => {}
+            }
+        }
+        inv.links = links;
+        Ok(inv)
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Resource> {
+        self.index.get(key).map(|i| &self.resources[*i])
+    }
+
+    pub fn is_complete(&self) -> bool {
+        self.gaps.is_empty()
+    }
+}
+
+/// Links of every row, in parallel: this is a second pass over the text of the rows that
+/// have relations, the bulk of the parse cost after the first.
+fn read_links(resources: &[Resource]) -> Result<Vec<Links>> {
+    use rayon::prelude::*;
+    resources
+        .par_iter()
+        .map(|r| {
+            links::read(&r.kind, &r.key, r.raw.json()).map_err(|e| {
+                let Origin::Snapshot { file, row, line } = &r.origin;
+                Error::input(&format!("{file}:{line}"), format!("row {row} ({}): unexpected shape: {e}", r.id))
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,202 @@
+//! The `input` document each rule evaluation sees: `{"resource": <row>, "related": {…}}`.
+//! Written straight from the raw rows (no parse, no re-serialisation); the shape of
+//! `related` per resource type is documented in docs/policy-authoring.md.
+
+use super::links::{ImageLink, Links};
+use super::Inventory;
+
+impl Inventory {
+    /// The input document for resource `i`.
+    pub fn input_json(&self, i: usize) -> String {
+        let mut out = String::with_capacity(self.resources[i].raw.json().len() * 4);
+        let mut doc = Obj::new(&mut out);
+        doc.raw("resource", self.resources[i].raw.json());
+        doc.key("related");
+        self.write_related(i, doc.out);
+        doc.finish();
+        out
+    }
+
+    /// Just the `related` part, as JSON (for `kensa inventory`).
+    pub fn related_json(&self, i: usize) -> String {
+        let mut out = String::new();
+        self.write_related(i, &mut out);
+        out
+    }
+
+    fn row(&self, key: Option<&str>) -> Option<&str> {
+        key.and_then(|k| self.get(k)).map(|r| r.raw.json())
+    }
+
+    fn write_related(&self, i: usize, out: &mut String) {
+        let mut rel = Obj::new(out);
+        match &self.links[i] {
+            Links::Vm { nics, os_disk, data_disks, image } => {
+                rel.key("nics");
+                rel.out.push('[');
+                for (n, nic) in nics.iter().enumerate() {
+                    if n > 0 {
+                        rel.out.push(',');
+                    }
+                    self.write_nic(nic, rel.out);
+                }
+                rel.out.push(']');
+                rel.opt_raw("os_disk", self.row(os_disk.as_deref()));
+                rel.raw_array("data_disks", data_disks.iter().filter_map(|d| self.row(Some(d))));
+                self.write_image(&mut rel, image, os_disk.as_deref());
+                let vm = &self.resources[i].key;
+                rel.opt_raw("patch_assessment", self.assessments.get(vm).map(|a| self.resources[*a].raw.json()));
+                let patches = self.patches.get(vm).map(Vec::as_slice).unwrap_or_default();
+                rel.raw_array("software_patches", patches.iter().map(|p| self.resources[*p].raw.json()));
+                rel.key("jit");
+                rel.out.push('[');
+                for (n, (policy, entry)) in self.jit.get(vm).map(Vec::as_slice).unwrap_or_default().iter().enumerate() {
+                    if n > 0 {
+                        rel.out.push(',');
+                    }
+                    let mut e = Obj::new(rel.out);
+                    e.string("policy_id", Some(&self.resources[*policy].id));
+                    e.raw("virtual_machine", entry.json());
+                    e.finish();
+                }
+                rel.out.push(']');
+            }
+            Links::ScaleSet { image } => self.write_image(&mut rel, image, None),
+            Links::Disk { vm, .. } => rel.opt_raw("vm", self.row(vm.as_deref())),
+            _ => {}
+        }
+        rel.finish();
+    }
+
+    fn write_nic(&self, nic: &str, out: &mut String) {
+        let mut o = Obj::new(out);
+        o.string("id", Some(nic));
+        let Some(r) = self.get(nic) else {
+            o.null("resource");
+            o.null("nsg_id");
+            o.null("nsg");
+            o.raw("ip_configurations", "[]");
+            o.finish();
+            return;
+        };
+        o.raw("resource", r.raw.json());
+        // An id that resolves to something other than a NIC gets no IP configurations.
+        let (nsg, ip_configurations) = match &self.links[self.index[nic]] {
+            Links::Nic { nsg, ip_configurations } => (nsg, ip_configurations.as_slice()),
+            _ => (&None, &[][..]),
+        };
+        o.string("nsg_id", nsg.as_deref());
+        o.opt_raw("nsg", self.row(nsg.as_deref()));
+        o.key("ip_configurations");
+        o.out.push('[');
+        for (n, ipc) in ip_configurations.iter().enumerate() {
+            if n > 0 {
+                o.out.push(',');
+            }
+            let subnet = ipc.subnet.as_deref().and_then(|s| self.subnets.get(s));
+            let subnet_nsg = subnet.and_then(|s| s.nsg.as_deref());
+            let mut c = Obj::new(o.out);
+            c.string("name", ipc.name.as_deref());
+            c.string("subnet_id", ipc.subnet.as_deref());
+            c.opt_raw("subnet", subnet.map(|s| s.raw.json()));
+            c.string("subnet_nsg_id", subnet_nsg);
+            c.opt_raw("subnet_nsg", self.row(subnet_nsg));
+            c.string("public_ip_id", ipc.public_ip.as_deref());
+            c.opt_raw("public_ip", self.row(ipc.public_ip.as_deref()));
+            c.finish();
+        }
+        o.out.push(']');
+        o.finish();
+    }
+
+    /// The gallery image version the machine actually runs: the pinned reference, else
+    /// `exactVersion`, else what its OS disk was created from.
+    pub fn running_image_version(&self, image: &ImageLink, os_disk: Option<&str>) -> Option<(String, &'static str)> {
+        if let Some(id) = image.id.as_deref().filter(|id| id.contains("/galleries/")) {
+            match id.find("/versions/") {
+                Some(at) if !matches!(&id[at + 10..], "" | "latest") => return Some((id.to_string(), "reference")),
+                Some(_) => {}
+                None => {
+                    if let Some(v) = image.exact_version.as_deref() {
+                        return Some((format!("{id}/versions/{}", v.to_lowercase()), "exactVersion"));
+                    }
+                }
+            }
+            let disk = os_disk.and_then(|d| self.index.get(d)).map(|d| &self.links[*d]);
+            if let Some(Links::Disk { gallery_image_version: Some(v), .. }) = disk {
+                return Some((v.clone(), "osDisk"));
+            }
+        }
+        None
+    }
+
+    fn write_image(&self, rel: &mut Obj, image: &ImageLink, os_disk: Option<&str>) {
+        let running = self.running_image_version(image, os_disk);
+        let version_id = running.as_ref().map(|(id, _)| id.as_str());
+        rel.string("image_version_id", version_id);
+        rel.string("image_version_source", running.as_ref().map(|(_, s)| *s));
+        rel.opt_raw("image_version", self.row(version_id));
+        let definition = version_id.and_then(|v| v.find("/versions/").map(|at| &v[..at]));
+        rel.opt_raw("image_definition", self.row(definition));
+    }
+}
+
+/// Writes one JSON object field by field.
+struct Obj<'a> {
+    out: &'a mut String,
+    first: bool,
+}
+
+impl<'a> Obj<'a> {
+    fn new(out: &'a mut String) -> Obj<'a> {
+        out.push('{');
+        Obj { out, first: true }
+    }
+
+    fn key(&mut self, key: &str) {
+        if !self.first {
+            self.out.push(',');
+        }
+        self.first = false;
+        self.out.push('"');
+        self.out.push_str(key);
+        self.out.push_str("\":");
+    }
+
+    fn raw(&mut self, key: &str, json: &str) {
+        self.key(key);
+        self.out.push_str(json);
+    }
+
+    fn null(&mut self, key: &str) {
+        self.raw(key, "null");
+    }
+
+    fn opt_raw(&mut self, key: &str, json: Option<&str>) {
+        self.raw(key, json.unwrap_or("null"));
+    }
+
+    fn string(&mut self, key: &str, value: Option<&str>) {
+        self.key(key);
+        match value {
+            Some(v) => self.out.push_str(&serde_json::Value::from(v).to_string()),
+            None => self.out.push_str("null"),
+        }
+    }
+
+    fn raw_array<'r>(&mut self, key: &str, items: impl Iterator<Item = &'r str>) {
+        self.key(key);
+        self.out.push('[');
+        for (n, item) in items.enumerate() {
+            if n > 0 {
+                self.out.push(',');
+            }
+            self.out.push_str(item);
+        }
+        self.out.push(']');
+    }
+
+    fn finish(self) {
+        self.out.push('}');
+    }
+}

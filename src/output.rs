@@ -1,0 +1,42 @@
+//! Reports are written atomically: a temporary file beside the target, then a rename, so a
+//! failed or interrupted run never leaves a half-written report behind.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+pub fn write_atomic(path: &Path, contents: &str) -> Result<()> {
+    let name = path.display().to_string();
+    let fail = |source: std::io::Error| Error::Write { path: name.clone(), source };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new().prefix(".kensa-").suffix(".tmp").tempfile_in(dir).map_err(fail)?;
+    tmp.write_all(contents.as_bytes()).map_err(fail)?;
+    tmp.as_file().sync_all().map_err(fail)?;
+    tmp.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_whole_file_and_leaves_no_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("r.json");
+        std::fs::write(&target, "old old old old").unwrap();
+        write_atomic(&target, "new").unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn missing_directory_is_an_error_naming_the_path() {
+        let err = write_atomic(Path::new("/nonexistent-kensa-dir/r.json"), "x").unwrap_err();
+        assert!(err.to_string().contains("/nonexistent-kensa-dir/r.json"), "{err}");
+    }
+}

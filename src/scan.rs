@@ -1,0 +1,125 @@
+//! The whole pipeline for one scan: sources → inventory → evaluate → findings → report.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use crate::config;
+use crate::error::{Error, Result};
+use crate::evaluate::{Evaluator, Pack};
+use crate::findings::report::{Coverage, Report, Summary, Tool, Undecided, SCHEMA};
+use crate::findings::{self, Severity};
+use crate::inventory::Inventory;
+use crate::sources::{demo, snapshot, Loaded};
+
+/// Where the estate comes from.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    pub snapshots: Vec<PathBuf>,
+    pub demo: bool,
+}
+
+impl Sources {
+    pub fn load(&self) -> Result<Loaded> {
+        if self.snapshots.is_empty() && !self.demo {
+            return Err(Error::Usage("nothing to scan: give --snapshot FILE (repeatable) or --demo".into()));
+        }
+        let mut loaded = Loaded::default();
+        if self.demo {
+            snapshot::load_text(demo::ESTATE_NAME, demo::ESTATE.to_string(), &mut loaded)?;
+        }
+        for path in &self.snapshots {
+            snapshot::load_file(path, &mut loaded)?;
+        }
+        Ok(loaded)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub sources: Sources,
+    pub config: Option<PathBuf>,
+    pub policy_dirs: Vec<PathBuf>,
+    pub now: Option<String>,
+    pub fail_on: Option<Severity>,
+}
+
+/// The configuration: `--config`, else the demo's own with `--demo`, else `./kensa.toml`
+/// when present, else the defaults.
+pub fn load_config(explicit: Option<&PathBuf>, demo: bool) -> Result<config::Loaded> {
+    match explicit {
+        Some(path) => config::Loaded::read(path),
+        None if demo => config::Loaded::parse(demo::CONFIG_NAME, demo::CONFIG.to_string()),
+        None => {
+            let local = PathBuf::from("kensa.toml");
+            if local.is_file() {
+                config::Loaded::read(&local)
+            } else {
+                Ok(config::Loaded::default())
+            }
+        }
+    }
+}
+
+/// `--now`, normalised to UTC seconds; the demo's own instant; or the clock.
+pub fn evaluation_instant(now: Option<&str>, demo: bool) -> Result<String> {
+    let t: DateTime<Utc> = match now {
+        Some(s) => DateTime::parse_from_rfc3339(s).map_err(|e| Error::Usage(format!("--now {s:?} is not an RFC 3339 timestamp ({e}), e.g. 2026-11-20T06:00:00Z")))?.with_timezone(&Utc),
+        None if demo => DateTime::parse_from_rfc3339(demo::NOW).map_err(|e| Error::Usage(e.to_string()))?.with_timezone(&Utc),
+        None => Utc::now(),
+    };
+    Ok(t.to_rfc3339_opts(SecondsFormat::Secs, true))
+}
+
+pub struct Scan {
+    pub report: Report,
+    pub pack: Pack,
+}
+
+impl Scan {
+    /// The rules that were evaluated, in report order.
+    pub fn rules(&self) -> Vec<&crate::evaluate::Rule> {
+        self.pack.rules.iter().filter(|r| self.report.coverage.rules.contains(&r.meta.id)).collect()
+    }
+}
+
+pub fn run(opts: &Options) -> Result<Scan> {
+    let cfg = load_config(opts.config.as_ref(), opts.sources.demo)?;
+    let pack = Pack::load(&opts.policy_dirs, false)?;
+    cfg.check_rule_ids(&pack.ids())?;
+    let now = evaluation_instant(opts.now.as_deref(), opts.sources.demo)?;
+    let inventory = Inventory::build(opts.sources.load()?)?;
+    let evaluator = Evaluator::new(&pack, cfg.params_json(), &now, |id| !cfg.disabled(id))?;
+    let outcome = evaluator.run(&inventory)?;
+    let findings = findings::collect(&pack, &inventory, &outcome)?;
+
+    let rules: Vec<String> = pack.rules.iter().map(|r| r.meta.id.clone()).filter(|id| !cfg.disabled(id)).collect();
+    let mut by_type: BTreeMap<String, usize> = BTreeMap::new();
+    for r in &inventory.resources {
+        *by_type.entry(r.kind.clone()).or_default() += 1;
+    }
+    let mut undecided: Vec<Undecided> = outcome
+        .undecided
+        .iter()
+        .map(|u| Undecided { rule_id: pack.rules[u.rule].meta.id.clone(), resource_id: inventory.resources[u.resource].id.clone(), reason: u.reason.clone() })
+        .collect();
+    undecided.sort();
+    let mut gaps = inventory.gaps.clone();
+    gaps.sort();
+    let coverage = Coverage {
+        complete: gaps.is_empty(),
+        resources: inventory.resources.len(),
+        resources_by_type: by_type,
+        resources_evaluated: outcome.resources_evaluated,
+        evaluations: outcome.evaluations,
+        rules_disabled: cfg.config.rules.disable.iter().map(|d| d.get_ref().clone()).collect(),
+        rules,
+        source_gaps: gaps,
+        undecided,
+        duplicate_rows_dropped: inventory.duplicates,
+    };
+    let summary = Summary::of(&findings, &coverage.rules, opts.fail_on);
+    let report = Report { schema: SCHEMA.into(), tool: Tool::this(), now, inputs: inventory.inputs.clone(), coverage, summary, findings };
+    Ok(Scan { report, pack })
+}

@@ -1,0 +1,15 @@
+//! The demo estate compiled into the binary, so `kensa scan --demo` works anywhere.
+
+/// A saved Resource Graph response body: a small fleet with compliant and non-compliant
+/// machines for every built-in rule.
+pub const ESTATE: &str = include_str!("../../fixtures/demo/estate.json");
+
+/// The configuration the demo estate is meant to be scanned with.
+pub const CONFIG: &str = include_str!("../../fixtures/demo/kensa.toml");
+
+/// The instant the demo snapshot was taken. Scanning it "as of now" would turn it a little
+/// redder every day, so the demo is evaluated at this instant unless `--now` says otherwise.
+pub const NOW: &str = "2026-11-20T06:00:00Z";
+
+pub const ESTATE_NAME: &str = "demo/estate.json";
+pub const CONFIG_NAME: &str = "demo/kensa.toml";
