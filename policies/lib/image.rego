@@ -68,6 +68,16 @@ approved_gallery(gallery) if {
 }
 
 # Human words for a source, used in messages.
-label(src) := sprintf("%s image %s", [src.kind, src.id]) if src.id != ""
+label(src) := sprintf("gallery image %s/%s%s", [name(src.gallery), name(definition(src.id)), version_label(src.version)]) if {
+	src.kind == "gallery"
+} else := sprintf("%s image %s", [src.kind, src.id]) if {
+	src.id != ""
+} else := "no image reference"
 
-else := "no image reference"
+name(id) := parts[count(parts) - 1] if parts := split(id, "/")
+
+definition(id) := gallery_parts(id).definition
+
+version_label("") := " (no version)"
+
+version_label(v) := sprintf(" version %s", [v]) if v != ""

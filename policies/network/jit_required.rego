@@ -43,8 +43,8 @@ deny contains finding if {
 	finding := {
 		"msg": sprintf("VM '%s' has a public IP but no JIT policy covers its management port %d", [input.resource.name, port]),
 		"key": sprintf("%d", [port]),
-		"evidence": {"port": port, "os_type": os_type, "jit_entries": count(input.related.jit)},
-		"fix": sprintf(`az rest --method put --url "https://management.azure.com/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Security/locations/%s/jitNetworkAccessPolicies/default?api-version=2020-01-01" --body '{"kind":"Basic","properties":{"virtualMachines":[{"id":"%s","ports":[{"number":%d,"protocol":"*","allowedSourceAddressPrefix":"*","maxRequestAccessDuration":"PT3H"}]}]}}'  # merge with the existing entries of that policy`, [object.get(input.resource, "subscriptionId", "<subscription>"), rg, object.get(input.resource, "location", "<location>"), input.resource.id, port]),
+		"evidence": {"port": port, "os_type": os_type, "jit_entries": count(object.get(input.related, "jit", []))},
+		"fix": sprintf(`az rest --method put --url "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Security/locations/%s/jitNetworkAccessPolicies/default?api-version=2020-01-01" --body '{"kind":"Basic","properties":{"virtualMachines":[{"id":"%s","ports":[{"number":%d,"protocol":"*","allowedSourceAddressPrefix":"*","maxRequestAccessDuration":"PT3H"}]}]}}'  # merge with the existing entries of that policy`, [object.get(input.resource, "subscriptionId", "<subscription>"), rg, object.get(input.resource, "location", "<location>"), input.resource.id, port]),
 	}
 }
 

@@ -45,9 +45,9 @@ deny contains finding if {
 	finding := {
 		"msg": sprintf("Running VM '%s' has no recent successful patch assessment: %s", [input.resource.name, reason]),
 		"evidence": {
-			"assessment": object.get(assessment, "id", null),
-			"status": object.get(assessment, ["properties", "status"], null),
-			"last_assessed": object.get(assessment, ["properties", "lastModifiedDateTime"], null),
+			"assessment": object.get(input.related, ["patch_assessment", "id"], null),
+			"status": object.get(input.related, ["patch_assessment", "properties", "status"], null),
+			"last_assessed": object.get(input.related, ["patch_assessment", "properties", "lastModifiedDateTime"], null),
 			"max_assessment_age_days": data.kensa.params.patch.max_assessment_age_days,
 		},
 		"fix": sprintf("az vm assess-patches -g %s -n %s", [util.resource_group(input.resource), input.resource.name]),

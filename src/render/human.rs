@@ -68,7 +68,8 @@ pub fn render(report: &Report, color: bool) -> String {
             let _ = writeln!(out, "  {} {} {}", paint("✖", severity_style(f.severity), color), paint(&f.resource_name, Style::new().bold(), color), paint(&format!("({rg})"), Style::new().dimmed(), color));
             wrapped(&mut out, &f.message, "    ");
             if let Some(cmd) = &f.remediation.command {
-                wrapped(&mut out, &format!("fix: {cmd}"), "    ");
+                // Commands stay on one line, whatever their length, so they can be copied.
+                let _ = writeln!(out, "    {}\n      {cmd}", paint("fix:", Style::new().dimmed(), color));
             }
         }
     }

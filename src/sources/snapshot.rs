@@ -109,7 +109,7 @@ fn objects<'a>(file: &str, body: &'a str, loaded: &mut Loaded) -> Result<Vec<&'a
         let shown: String = token.chars().take(16).collect();
         loaded.gaps.push(SourceGap {
             source: file.to_string(),
-            reason: format!("incomplete: the response has a `$skipToken` ({shown}…), so later pages were not read"),
+            reason: format!("the response has a `$skipToken` ({shown}…): later pages were not read"),
         });
     }
     let truncated = match &parsed.result_truncated {
@@ -120,13 +120,13 @@ fn objects<'a>(file: &str, body: &'a str, loaded: &mut Loaded) -> Result<Vec<&'a
     if truncated {
         loaded.gaps.push(SourceGap {
             source: file.to_string(),
-            reason: "incomplete: `resultTruncated` is \"true\" (the query hit a row limit)".to_string(),
+            reason: "`resultTruncated` is \"true\": the query hit a row limit".to_string(),
         });
     }
     if let Some(total) = parsed.total_records.filter(|t| *t > rows.len() as u64) {
         loaded.gaps.push(SourceGap {
             source: file.to_string(),
-            reason: format!("incomplete: `totalRecords` is {total} but the file holds {} rows", rows.len()),
+            reason: format!("`totalRecords` is {total} but the file holds {} rows", rows.len()),
         });
     }
     Ok(rows)

@@ -1,0 +1,49 @@
+//! Helpers shared by the integration tests: run the real binary, find the shared data.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const NOW: &str = "2026-11-20T06:00:00Z";
+
+pub fn kensa(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kensa")).args(args).env("NO_COLOR", "1").output().expect("the kensa binary runs")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+pub fn fixture(rel: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(rel).display().to_string()
+}
+
+/// `../shared/external/<rel>` beside the repository, or None (with a note) when absent.
+pub fn shared(rel: &str) -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/external").join(rel);
+    if p.exists() {
+        Some(p)
+    } else {
+        eprintln!("SKIPPED: {} is missing (../shared is not beside the repository)", p.display());
+        None
+    }
+}
+
+pub fn demo_json() -> serde_json::Value {
+    let o = kensa(&["scan", "--demo", "--format", "json", "--fail-on", "none"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    serde_json::from_slice(&o.stdout).expect("the JSON report parses")
+}
+
+/// Findings of the demo report as (rule id, resource name, key evidence) tuples.
+pub fn findings_of(report: &serde_json::Value) -> Vec<(String, String)> {
+    report["findings"].as_array().unwrap().iter().map(|f| (f["rule_id"].as_str().unwrap().to_string(), f["resource_name"].as_str().unwrap().to_string())).collect()
+}
