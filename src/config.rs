@@ -158,7 +158,7 @@ mod tests {
     fn unknown_rule_id_points_at_it() {
         let l = Loaded::parse("k.toml", "[rules]\ndisable = [\"image.age\", \"image.agee\"]\n".into()).unwrap();
         let err = l.check_rule_ids(&["image.age"]).unwrap_err();
-        assert!(err.to_string().contains("k.toml:2:26"), "{err}");
+        assert!(err.to_string().contains("k.toml:2:25"), "{err}");
         assert!(err.to_string().contains("image.agee"), "{err}");
     }
 }

@@ -65,7 +65,7 @@ pub struct SourceGap {
 }
 
 /// What the sources produced, ready for the inventory.
-#[derive(Default)]
+#[derive(Default, Debug)]
 pub struct Loaded {
     pub resources: Vec<Resource>,
     pub gaps: Vec<SourceGap>,
