@@ -7,13 +7,17 @@ import rego.v1
 
 import data.kensa.lib.nsg
 
-# A level (NIC or subnet) lets traffic through when it has no NSG, or its NSG allows it.
-level_allows(nsg_id, _, _, _) if nsg_id == null
-
-level_allows(nsg_id, row, port, proto) if {
-	nsg_id != null
-	nsg.allows(row, port, proto)
+# Every NSG on any path, read once per evaluation: NSG id -> nsg.internet_rules.
+rules_by_nsg[id] := nsg.internet_rules(row) if {
+	some nic in input.related.nics
+	some [id, row] in array.concat([[nic.nsg_id, nic.nsg]], [[ipc.subnet_nsg_id, ipc.subnet_nsg] | some ipc in nic.ip_configurations])
+	row != null
 }
+
+# A level (NIC or subnet) lets traffic through when it has no NSG, or its NSG allows it.
+level_allows(nsg_id, _, _) if nsg_id == null
+
+level_allows(nsg_id, port, proto) if nsg.allows(rules_by_nsg[nsg_id], port, proto)
 
 basic_sku(pip) if lower(object.get(pip, ["sku", "name"], "basic")) == "basic"
 
@@ -51,22 +55,25 @@ unresolved_reason(nic, ipc) := sprintf("public IP %s of NIC %s is not in the inv
 	ipc.public_ip == null
 }
 
-# Facts of one open path, undefined when closed.
-path(nic, ipc, port) := {
+# Facts of one open path (Tcp preferred), undefined when closed.
+path(nic, ipc, port) := path_facts(nic, ipc, port, "tcp") if {
+	open(nic, ipc, port, "tcp")
+} else := path_facts(nic, ipc, port, "udp") if {
+	open(nic, ipc, port, "udp")
+}
+
+path_facts(nic, ipc, port, proto) := {
 	"nic": nic.resource.name,
 	"public_ip": public_ip_label(ipc),
 	"protocol": proto_label(proto),
-	"nic_nsg_rule": rule_name(nic.nsg, port, proto),
-	"subnet_nsg_rule": rule_name(ipc.subnet_nsg, port, proto),
-} if {
-	some proto in ["tcp", "udp"]
-	open(nic, ipc, port, proto)
+	"nic_nsg_rule": rule_name(nic.nsg_id, nic.nsg, port, proto),
+	"subnet_nsg_rule": rule_name(ipc.subnet_nsg_id, ipc.subnet_nsg, port, proto),
 }
 
 open(nic, ipc, port, proto) if {
 	not no_nsg(nic, ipc)
-	level_allows(nic.nsg_id, nic.nsg, port, proto)
-	level_allows(ipc.subnet_nsg_id, ipc.subnet_nsg, port, proto)
+	level_allows(nic.nsg_id, port, proto)
+	level_allows(ipc.subnet_nsg_id, port, proto)
 }
 
 # Without any NSG only a Basic public IP is open (Standard SKU denies inbound by default).
@@ -80,7 +87,7 @@ no_nsg(nic, ipc) if {
 	ipc.subnet_nsg_id == null
 }
 
-rule_name(row, port, proto) := sprintf("%s/%s", [row.name, nsg.allows(row, port, proto).name]) if row != null
+rule_name(id, row, port, proto) := sprintf("%s/%s", [row.name, nsg.allows(rules_by_nsg[id], port, proto).name]) if row != null
 
 else := null
 

@@ -44,22 +44,29 @@ shared_parts(id) := {
 }
 
 # One description of the image source: kind gallery|shared|community|managed|marketplace|none.
-source(ref) := {"kind": "gallery", "id": ref.id, "gallery": g.gallery, "version": g.version} if {
-	g := gallery_parts(ref.id)
+# Every argument below is a defined string (object.get with a default): the Rego VM binds
+# the result of a function called with an undefined argument instead of failing the body.
+source(ref) := {"kind": "gallery", "id": id, "gallery": g.gallery, "version": g.version} if {
+	id := object.get(ref, "id", "")
+	g := gallery_parts(id)
+	is_object(g)
 } else := {"kind": "shared", "id": id, "gallery": s.gallery, "version": s.version} if {
-	id := ref.sharedGalleryImageId
+	id := object.get(ref, "sharedGalleryImageId", "")
 	s := shared_parts(id)
+	is_object(s)
 } else := {"kind": "community", "id": id, "gallery": s.gallery, "version": s.version} if {
-	id := ref.communityGalleryImageId
+	id := object.get(ref, "communityGalleryImageId", "")
 	s := shared_parts(id)
-} else := {"kind": "managed", "id": ref.id} if {
-	contains(lower(ref.id), "/providers/microsoft.compute/images/")
+	is_object(s)
+} else := {"kind": "managed", "id": id} if {
+	id := object.get(ref, "id", "")
+	contains(lower(id), "/providers/microsoft.compute/images/")
 } else := {
 	"kind": "marketplace",
-	"id": sprintf("%s:%s:%s:%s", [ref.publisher, ref.offer, ref.sku, object.get(ref, "version", "")]),
+	"id": sprintf("%s:%s:%s:%s", [ref.publisher, object.get(ref, "offer", ""), object.get(ref, "sku", ""), object.get(ref, "version", "")]),
 	"version": object.get(ref, "version", ""),
 } if {
-	ref.publisher
+	is_string(ref.publisher)
 } else := {"kind": "none", "id": ""}
 
 approved_gallery(gallery) if {

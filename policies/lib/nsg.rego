@@ -31,77 +31,82 @@ port_specs(props) := {trim_space(p) |
 	some p in split(v, ",")
 }
 
-port_in_spec(_, "*") := true
+# A port spec as an inclusive [low, high] range; undefined for specs that are not ports.
+port_range("*") := [0, 65535]
 
-port_in_spec(port, spec) if to_number(spec) == port
+port_range(spec) := [n, n] if n := to_number(spec)
 
-port_in_spec(port, spec) if {
-	bounds := split(spec, "-")
-	count(bounds) == 2
-	to_number(trim_space(bounds[0])) <= port
-	port <= to_number(trim_space(bounds[1]))
+port_range(spec) := [to_number(trim_space(b[0])), to_number(trim_space(b[1]))] if {
+	b := split(spec, "-")
+	count(b) == 2
 }
 
-internet_source(props) := s if {
-	some s in field_values(props, "sourceAddressPrefix", "sourceAddressPrefixes")
-	lower(trim_space(s)) in internet_sources
+# The first internet-wide source of a rule (a function must have one value).
+internet_source(props) := sources[0] if {
+	sources := [s | some s in field_values(props, "sourceAddressPrefix", "sourceAddressPrefixes"); lower(trim_space(s)) in internet_sources]
+	count(sources) > 0
 }
 
-protocol_matches(props, proto) if lower(object.get(props, "protocol", "*")) in {"*", proto}
+# The inbound rules that can decide internet traffic (custom and default, internet-wide
+# source), each read once into a small record, in the order Azure processes them: by
+# priority, Deny first on an (invalid) tie. Rules with narrower sources never decide
+# traffic from the whole internet, so they are left out.
+internet_rules(nsg) := [records[x[2]] |
+	records := [record(r) |
+		some r in array.concat(
+			object.get(nsg, ["properties", "securityRules"], []),
+			object.get(nsg, ["properties", "defaultSecurityRules"], []),
+		)
+		lower(object.get(r.properties, "direction", "")) == "inbound"
+		internet_source(r.properties)
+	]
+	some x in sort([[rec.priority, rec.rank, i] | some i, rec in records])
+]
 
-matches(rule, port, proto) if {
-	props := rule.properties
-	lower(object.get(props, "direction", "")) == "inbound"
-	protocol_matches(props, proto)
-	some spec in port_specs(props)
-	port_in_spec(port, spec)
-	internet_source(props)
+record(r) := {
+	"name": r.name,
+	"priority": to_number(r.properties.priority),
+	"rank": rank(r.properties.access),
+	"allow": lower(r.properties.access) == "allow",
+	"protocol": lower(object.get(r.properties, "protocol", "*")),
+	"source": internet_source(r.properties),
+	"ports": sort([p | some p in port_specs(r.properties)]),
+	"ranges": [rg | some spec in port_specs(r.properties); rg := port_range(spec)],
 }
 
-inbound_rules(nsg) := array.concat(
-	object.get(nsg, ["properties", "securityRules"], []),
-	object.get(nsg, ["properties", "defaultSecurityRules"], []),
-)
-
-# The rule that decides internet traffic to `port` over `proto`; Deny wins a (invalid) tie.
-decision(nsg, port, proto) := rules[first[2]] if {
-	rules := inbound_rules(nsg)
-	candidates := sort([[to_number(r.properties.priority), deny_first(r), i] |
-		some i, r in rules
-		matches(r, port, proto)
-	])
-	first := candidates[0]
-}
-
-deny_first(r) := 0 if lower(r.properties.access) == "deny"
+rank(access) := 0 if lower(access) == "deny"
 
 else := 1
 
-allows(nsg, port, proto) := r if {
-	r := decision(nsg, port, proto)
-	lower(r.properties.access) == "allow"
+covers(rec, port, proto) if {
+	rec.protocol in {"*", proto}
+	some rg in rec.ranges
+	rg[0] <= port
+	port <= rg[1]
 }
 
-# The Allow rule that exposes `port` (Tcp preferred over Udp), undefined when closed.
-exposing_rule(nsg, port) := r if {
-	r := allows(nsg, port, "tcp")
-} else := r if {
-	r := allows(nsg, port, "udp")
+# The record that decides internet traffic to `port` over `proto` (rules: internet_rules).
+decision(rules, port, proto) := [rec | some rec in rules; covers(rec, port, proto)][0]
+
+allows(rules, port, proto) := rec if {
+	rec := decision(rules, port, proto)
+	rec.allow
 }
 
-exposing_protocol(nsg, port) := "Tcp" if allows(nsg, port, "tcp")
+# Facts about the rule that opens `port` to the internet (Tcp preferred), undefined when
+# closed. `rules` is internet_rules(nsg).
+exposure(nsg_name, rules, port) := facts(nsg_name, rec, port, "Tcp") if {
+	rec := allows(rules, port, "tcp")
+} else := facts(nsg_name, rec, port, "Udp") if {
+	rec := allows(rules, port, "udp")
+}
 
-else := "Udp"
-
-# Facts about an exposing rule, for messages and evidence.
-describe(nsg, port) := {
-	"nsg": nsg.name,
-	"rule": r.name,
-	"priority": to_number(r.properties.priority),
-	"protocol": exposing_protocol(nsg, port),
-	"source": internet_source(r.properties),
-	"destination_ports": sort([p | some p in port_specs(r.properties)]),
+facts(nsg_name, rec, port, proto) := {
+	"nsg": nsg_name,
+	"rule": rec.name,
+	"priority": rec.priority,
+	"protocol": proto,
+	"source": rec.source,
+	"destination_ports": rec.ports,
 	"port": port,
-} if {
-	r := exposing_rule(nsg, port)
 }

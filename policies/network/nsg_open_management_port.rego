@@ -23,10 +23,13 @@ metadata := {
 	"help": "SSH, RDP and WinRM facing the internet are brute-forced within minutes of exposure. JIT opens them for one source address, for hours, on request.",
 }
 
+# Read once per NSG, then asked once per port.
+rules := nsg.internet_rules(input.resource)
+
 deny contains finding if {
 	util.is_type(input.resource, "microsoft.network/networksecuritygroups")
 	some port in data.kensa.params.network.management_ports
-	facts := nsg.describe(input.resource, port)
+	facts := nsg.exposure(input.resource.name, rules, port)
 	rg := util.resource_group(input.resource)
 	finding := {
 		"msg": sprintf("NSG '%s' rule '%s' (priority %d) allows %s from '%s' to management port %d", [input.resource.name, facts.rule, facts.priority, facts.protocol, facts.source, port]),

@@ -120,3 +120,13 @@ test_configured_ports if {
 	ports := {f.evidence.port | some f in rule.deny with input.resource as nsg([r("web", 100, "Allow", "Tcp", "*", "8443")]) with data.kensa.params as {"network": {"management_ports": [8443]}}}
 	ports == {8443}
 }
+
+test_several_internet_sources_in_one_rule if {
+	sr := {"name": "s", "properties": {"protocol": "Tcp", "sourceAddressPrefixes": ["Internet", "*", "0.0.0.0/0"], "destinationPortRange": "22", "access": "Allow", "priority": 100, "direction": "Inbound"}}
+	some f in rule.deny with input.resource as nsg([sr]) with data.kensa.params as params
+	f.evidence.source == "Internet"
+}
+
+test_same_priority_deny_wins if {
+	open_ports([r("a", 100, "Allow", "Tcp", "*", "22"), r("d", 100, "Deny", "Tcp", "*", "22")]) == set()
+}

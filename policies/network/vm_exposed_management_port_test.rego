@@ -100,3 +100,17 @@ test_missing_nic_is_undecided if {
 	some reason in rule.unknown with input as {"resource": vm, "related": rel} with data.kensa.params as params
 	contains(reason, "/nic-elsewhere")
 }
+
+test_any_protocol_on_both_levels_reports_tcp if {
+	some f in rule.deny with input as {"resource": vm, "related": related(nsg("n", [allow("all", "*", "22")]), nsg("s", [allow("all", "*", "*")]), pip("Standard"))}
+		with data.kensa.params as params
+	f.evidence.protocol == "Tcp"
+	f.evidence.subnet_nsg_rule == "s/all"
+}
+
+test_udp_only_path_is_reported_as_udp if {
+	some f in rule.deny with input as {"resource": vm, "related": related(nsg("n", [allow("rdp-udp", "Udp", "3389")]), null, pip("Standard"))}
+		with data.kensa.params as params
+	f.evidence.protocol == "Udp"
+	f.evidence.port == 3389
+}

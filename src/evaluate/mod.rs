@@ -39,9 +39,12 @@ pub struct Outcome {
 
 pub struct Evaluator<'p> {
     pack: &'p Pack,
+    /// The pack plus a generated `kensa.run` package with one rule per resource type that
+    /// gathers every applicable rule's `deny` and `unknown`: one evaluation per resource,
+    /// so library rules shared by several rules are computed once.
     engine: regorus::Engine,
-    /// Indices of the enabled rules, by the lower-cased type they apply to (`*` = any).
-    by_type: HashMap<String, Vec<usize>>,
+    /// Lower-cased resource type → (generated rule path, indices of the rules it gathers).
+    by_type: HashMap<String, (String, Vec<usize>)>,
 }
 
 impl<'p> Evaluator<'p> {
@@ -49,25 +52,48 @@ impl<'p> Evaluator<'p> {
     pub fn new(pack: &'p Pack, params: serde_json::Value, now: &str, enabled: impl Fn(&str) -> bool) -> Result<Evaluator<'p>> {
         let mut engine = pack.engine.clone();
         let data = serde_json::json!({"kensa": {"params": params, "now": now}});
-        let value = Value::from_json_str(&data.to_string()).map_err(|e| Error::Usage(format!("parameters: {e}")))?;
-        engine.add_data(value).map_err(|e| Error::Usage(format!("parameters: {e}")))?;
-        let mut by_type: HashMap<String, Vec<usize>> = HashMap::new();
+        let data = Value::from_json_str(&data.to_string()).map_err(|e| Error::Usage(format!("parameters: {e}")))?;
+        engine.add_data(data).map_err(|e| Error::Usage(format!("parameters: {e}")))?;
+        let mut rules_by_type: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, rule) in pack.rules.iter().enumerate().filter(|(_, r)| enabled(&r.meta.id)) {
             for t in &rule.meta.resource_types {
-                by_type.entry(t.clone()).or_default().push(i);
+                rules_by_type.entry(t.clone()).or_default().push(i);
             }
         }
+        // A rule for `*` applies to every type: fold it into each, and keep `*` for the rest.
+        let any = rules_by_type.get("*").cloned().unwrap_or_default();
+        for (t, rules) in rules_by_type.iter_mut() {
+            if t != "*" {
+                rules.extend(&any);
+            }
+        }
+        let mut module = String::from("package kensa.run\n\nimport rego.v1\n");
+        let mut by_type = HashMap::new();
+        let mut types: Vec<_> = rules_by_type.into_iter().collect();
+        types.sort();
+        for (n, (kind, rules)) in types.into_iter().enumerate() {
+            let gather = |part: &str, with: fn(&Rule) -> bool| {
+                rules
+                    .iter()
+                    .map(|r| &pack.rules[*r])
+                    .filter(|r| with(r))
+                    .map(|r| format!("{:?}: {}.{part}", r.meta.id, r.path))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            module.push_str(&format!("\n# {kind}\nt{n} := {{\"deny\": {{{}}}, \"unknown\": {{{}}}}}\n", gather("deny", |_| true), gather("unknown", |r| r.has_unknown)));
+            by_type.insert(kind, (format!("data.kensa.run.t{n}"), rules));
+        }
+        engine.add_policy("<kensa.run>".into(), module).map_err(|e| Error::Policy { file: "<generated kensa.run>".into(), message: e.to_string() })?;
         Ok(Evaluator { pack, engine, by_type })
     }
 
-    fn rules_for(&self, kind: &str) -> impl Iterator<Item = usize> + '_ {
-        let exact = self.by_type.get(kind).into_iter().flatten();
-        let any = self.by_type.get("*").into_iter().flatten();
-        exact.chain(any).copied()
+    fn plan(&self, kind: &str) -> Option<&(String, Vec<usize>)> {
+        self.by_type.get(kind).or_else(|| self.by_type.get("*"))
     }
 
     pub fn run(&self, inv: &Inventory) -> Result<Outcome> {
-        let subjects: Vec<usize> = (0..inv.resources.len()).filter(|i| self.rules_for(&inv.resources[*i].kind).next().is_some()).collect();
+        let subjects: Vec<usize> = (0..inv.resources.len()).filter(|i| self.plan(&inv.resources[*i].kind).is_some()).collect();
         let parts: Vec<Outcome> = subjects
             .par_iter()
             .map_init(|| self.engine.clone(), |engine, &i| self.evaluate_one(engine, inv, i))
@@ -83,23 +109,28 @@ impl<'p> Evaluator<'p> {
 
     fn evaluate_one(&self, engine: &mut regorus::Engine, inv: &Inventory, i: usize) -> Result<Outcome> {
         let resource = &inv.resources[i];
+        let mut out = Outcome::default();
+        let Some((path, rules)) = self.plan(&resource.kind) else { return Ok(out) };
         let input = Value::from_json_str(&inv.input_json(i)).map_err(|e| Error::input(&resource.id, format!("cannot be handed to the policies: {e}")))?;
         engine.set_input(input);
-        let mut out = Outcome::default();
-        for r in self.rules_for(&resource.kind) {
+        let result = engine.eval_rule(path.clone()).map_err(|e| {
+            // regorus' message names the policy file; name the rule too.
+            let text = e.to_string();
+            let rule = rules.iter().map(|r| &self.pack.rules[*r]).find(|r| text.contains(&r.file));
+            let (file, id) = rule.map_or(("<policies>".to_string(), "a rule".to_string()), |r| (r.file.clone(), r.meta.id.clone()));
+            Error::Policy { file, message: format!("{id} failed on {}:\n{text}", resource.id) }
+        })?;
+        out.evaluations = rules.len();
+        for &r in rules {
             let rule = &self.pack.rules[r];
-            let fail = |e: String| Error::Policy { file: rule.file.clone(), message: format!("rule {} failed on {}: {e}", rule.meta.id, resource.id) };
-            out.evaluations += 1;
-            let deny = engine.eval_rule(format!("{}.deny", rule.path)).map_err(|e| fail(e.to_string()))?;
-            for v in set_items(&deny) {
-                out.findings.push(RawFinding { rule: r, resource: i, value: serde_json::to_value(v).map_err(|e| fail(e.to_string()))? });
+            let id = Value::from(rule.meta.id.as_str());
+            for v in set_items(&result["deny"][&id]) {
+                let value = serde_json::to_value(v).map_err(|e| Error::Policy { file: rule.file.clone(), message: format!("{}: a finding is not JSON: {e}", rule.meta.id) })?;
+                out.findings.push(RawFinding { rule: r, resource: i, value });
             }
-            if rule.has_unknown {
-                let unknown = engine.eval_rule(format!("{}.unknown", rule.path)).map_err(|e| fail(e.to_string()))?;
-                for v in set_items(&unknown) {
-                    let reason = v.as_string().map(|s| s.to_string()).unwrap_or_else(|_| v.to_string());
-                    out.undecided.push(Undecided { rule: r, resource: i, reason });
-                }
+            for v in set_items(&result["unknown"][&id]) {
+                let reason = v.as_string().map(|s| s.to_string()).unwrap_or_else(|_| v.to_string());
+                out.undecided.push(Undecided { rule: r, resource: i, reason });
             }
         }
         Ok(out)
