@@ -23,7 +23,10 @@ fn base(id: &str, kind: &str, name: &str, rg: &str, props: Value) -> Value {
            "tags": {"env": "prod", "costcenter": "cc-4711"}, "identity": null, "zones": null, "extendedLocation": null})
 }
 
-fn nsg_rule(nsg: &str, kind: &str, name: &str, prio: u32, access: &str, proto: &str, src: &str, port: &str, dir: &str) -> Value {
+/// (name, priority, access, protocol, source, destination port, direction)
+type RuleSpec<'a> = (&'a str, u32, &'a str, &'a str, &'a str, &'a str, &'a str);
+
+fn nsg_rule(nsg: &str, kind: &str, (name, prio, access, proto, src, port, dir): RuleSpec) -> Value {
     json!({"name": name, "id": format!("{nsg}/{kind}/{name}"), "etag": "W/\"00000000-0000-0000-0000-000000000000\"", "type": format!("Microsoft.Network/networkSecurityGroups/{kind}"),
            "properties": {"provisioningState": "Succeeded", "protocol": proto, "sourcePortRange": "*", "destinationPortRange": port,
                           "sourceAddressPrefix": src, "destinationAddressPrefix": "*", "access": access, "priority": prio, "direction": dir,
@@ -44,33 +47,102 @@ fn generate(vms: usize, path: &Path) -> std::io::Result<usize> {
     };
     let gallery = rid("rg-images", "Microsoft.Compute/galleries", "golden");
     let def = format!("{gallery}/images/ubuntu-2204");
-    for (v, published) in [("1.0.0", "2026-06-01T00:00:00Z"), ("1.1.0", "2026-09-01T00:00:00Z"), ("1.2.0", "2026-11-01T00:00:00Z")] {
-        emit(&mut w, base(&format!("{def}/versions/{v}"), "microsoft.compute/galleries/images/versions", v, "rg-images",
-            json!({"publishingProfile": {"publishedDate": published, "replicaCount": 2, "targetRegions": [{"name": "West Europe", "regionalReplicaCount": 2}]}, "provisioningState": "Succeeded"})))?;
+    for (v, published) in [
+        ("1.0.0", "2026-06-01T00:00:00Z"),
+        ("1.1.0", "2026-09-01T00:00:00Z"),
+        ("1.2.0", "2026-11-01T00:00:00Z"),
+    ] {
+        emit(
+            &mut w,
+            base(
+                &format!("{def}/versions/{v}"),
+                "microsoft.compute/galleries/images/versions",
+                v,
+                "rg-images",
+                json!({"publishingProfile": {"publishedDate": published, "replicaCount": 2, "targetRegions": [{"name": "West Europe", "regionalReplicaCount": 2}]}, "provisioningState": "Succeeded"}),
+            ),
+        )?;
     }
     let vnets = vms.div_ceil(250);
     for n in 0..vnets {
-        let vnet = rid("rg-net", "Microsoft.Network/virtualNetworks", &format!("vnet-{n:03}"));
+        let vnet = rid(
+            "rg-net",
+            "Microsoft.Network/virtualNetworks",
+            &format!("vnet-{n:03}"),
+        );
         let subnets: Vec<Value> = (0..4).map(|s| json!({"name": format!("snet-{s}"), "id": format!("{vnet}/subnets/snet-{s}"), "properties": {"addressPrefix": format!("10.{n}.{s}.0/24"),
             "networkSecurityGroup": if s == 0 { json!({"id": rid("rg-net", "Microsoft.Network/networkSecurityGroups", &format!("nsg-snet-{n:03}"))}) } else { Value::Null }}})).collect();
-        emit(&mut w, base(&vnet, "microsoft.network/virtualnetworks", &format!("vnet-{n:03}"), "rg-net", json!({"addressSpace": {"addressPrefixes": [format!("10.{n}.0.0/16")]}, "subnets": subnets})))?;
-        let nsg = rid("rg-net", "Microsoft.Network/networkSecurityGroups", &format!("nsg-snet-{n:03}"));
-        emit(&mut w, base(&nsg, "microsoft.network/networksecuritygroups", &format!("nsg-snet-{n:03}"), "rg-net", json!({
-            "securityRules": [nsg_rule(&nsg, "securityRules", "allow-https", 100, "Allow", "Tcp", "Internet", "443", "Inbound")],
-            "defaultSecurityRules": defaults(&nsg)})))?;
+        emit(
+            &mut w,
+            base(
+                &vnet,
+                "microsoft.network/virtualnetworks",
+                &format!("vnet-{n:03}"),
+                "rg-net",
+                json!({"addressSpace": {"addressPrefixes": [format!("10.{n}.0.0/16")]}, "subnets": subnets}),
+            ),
+        )?;
+        let nsg = rid(
+            "rg-net",
+            "Microsoft.Network/networkSecurityGroups",
+            &format!("nsg-snet-{n:03}"),
+        );
+        emit(
+            &mut w,
+            base(
+                &nsg,
+                "microsoft.network/networksecuritygroups",
+                &format!("nsg-snet-{n:03}"),
+                "rg-net",
+                json!({
+            "securityRules": [nsg_rule(&nsg, "securityRules", ("allow-https", 100, "Allow", "Tcp", "Internet", "443", "Inbound"))],
+            "defaultSecurityRules": defaults(&nsg)}),
+            ),
+        )?;
     }
     for i in 0..vms {
         let rg = format!("rg-app-{:03}", i / 100);
-        let vm = rid(&rg, "Microsoft.Compute/virtualMachines", &format!("vm-{i:05}"));
-        let nic = rid(&rg, "Microsoft.Network/networkInterfaces", &format!("nic-{i:05}"));
-        let nsg = rid(&rg, "Microsoft.Network/networkSecurityGroups", &format!("nsg-{i:05}"));
-        let os = rid(&rg, "Microsoft.Compute/disks", &format!("vm-{i:05}_OsDisk_1"));
+        let vm = rid(
+            &rg,
+            "Microsoft.Compute/virtualMachines",
+            &format!("vm-{i:05}"),
+        );
+        let nic = rid(
+            &rg,
+            "Microsoft.Network/networkInterfaces",
+            &format!("nic-{i:05}"),
+        );
+        let nsg = rid(
+            &rg,
+            "Microsoft.Network/networkSecurityGroups",
+            &format!("nsg-{i:05}"),
+        );
+        let os = rid(
+            &rg,
+            "Microsoft.Compute/disks",
+            &format!("vm-{i:05}_OsDisk_1"),
+        );
         let data = rid(&rg, "Microsoft.Compute/disks", &format!("vm-{i:05}-data-0"));
         let public = i % 4 == 0;
-        let pip = rid(&rg, "Microsoft.Network/publicIPAddresses", &format!("pip-{i:05}"));
+        let pip = rid(
+            &rg,
+            "Microsoft.Network/publicIPAddresses",
+            &format!("pip-{i:05}"),
+        );
         let version = ["1.0.0", "1.1.0", "1.2.0"][i % 3];
-        let image = if i % 10 == 0 { json!({"publisher": "Canonical", "offer": "ubuntu-24_04-lts", "sku": "server", "version": "latest"}) } else { json!({"id": format!("{def}/versions/{version}")}) };
-        emit(&mut w, base(&vm, "microsoft.compute/virtualmachines", &format!("vm-{i:05}"), &rg, json!({
+        let image = if i % 10 == 0 {
+            json!({"publisher": "Canonical", "offer": "ubuntu-24_04-lts", "sku": "server", "version": "latest"})
+        } else {
+            json!({"id": format!("{def}/versions/{version}")})
+        };
+        emit(
+            &mut w,
+            base(
+                &vm,
+                "microsoft.compute/virtualmachines",
+                &format!("vm-{i:05}"),
+                &rg,
+                json!({
             "vmId": format!("00000000-0000-4000-8000-{i:012}"), "hardwareProfile": {"vmSize": "Standard_D4s_v5"},
             "storageProfile": {"imageReference": image, "osDisk": {"osType": "Linux", "name": format!("vm-{i:05}_OsDisk_1"), "createOption": "FromImage", "caching": "ReadWrite", "managedDisk": {"id": os, "storageAccountType": "Premium_LRS"}, "diskSizeGB": 64},
                 "dataDisks": [{"lun": 0, "name": format!("vm-{i:05}-data-0"), "createOption": "Attach", "caching": "None", "managedDisk": {"id": data, "storageAccountType": "Premium_LRS"}, "diskSizeGB": 256}]},
@@ -79,38 +151,123 @@ fn generate(vms: usize, path: &Path) -> std::io::Result<usize> {
             "networkProfile": {"networkInterfaces": [{"id": nic}]},
             "securityProfile": {"encryptionAtHost": i % 5 != 0, "securityType": "TrustedLaunch", "uefiSettings": {"secureBootEnabled": true, "vTpmEnabled": true}},
             "diagnosticsProfile": {"bootDiagnostics": {"enabled": true}}, "provisioningState": "Succeeded",
-            "extended": {"instanceView": {"computerName": format!("vm-{i:05}"), "osName": "ubuntu", "osVersion": "22.04", "powerState": {"code": "PowerState/running", "level": "Info", "displayStatus": "VM running"}}}})))?;
-        let subnet = rid("rg-net", "Microsoft.Network/virtualNetworks", &format!("vnet-{:03}/subnets/snet-{}", i / 250, i % 4));
+            "extended": {"instanceView": {"computerName": format!("vm-{i:05}"), "osName": "ubuntu", "osVersion": "22.04", "powerState": {"code": "PowerState/running", "level": "Info", "displayStatus": "VM running"}}}}),
+            ),
+        )?;
+        let subnet = rid(
+            "rg-net",
+            "Microsoft.Network/virtualNetworks",
+            &format!("vnet-{:03}/subnets/snet-{}", i / 250, i % 4),
+        );
         let mut ipc = json!({"privateIPAddress": format!("10.{}.{}.{}", i / 250, i % 4, i % 250 + 4), "privateIPAllocationMethod": "Dynamic", "subnet": {"id": subnet}, "primary": true, "privateIPAddressVersion": "IPv4"});
         if public {
             ipc["publicIPAddress"] = json!({"id": pip});
         }
-        emit(&mut w, base(&nic, "microsoft.network/networkinterfaces", &format!("nic-{i:05}"), &rg, json!({
+        emit(
+            &mut w,
+            base(
+                &nic,
+                "microsoft.network/networkinterfaces",
+                &format!("nic-{i:05}"),
+                &rg,
+                json!({
             "ipConfigurations": [{"name": "ipconfig1", "id": format!("{nic}/ipConfigurations/ipconfig1"), "properties": ipc}],
-            "networkSecurityGroup": {"id": nsg}, "virtualMachine": {"id": vm}, "enableAcceleratedNetworking": true, "macAddress": "00-0D-3A-00-00-00", "primary": true})))?;
-        let mut rules = vec![nsg_rule(&nsg, "securityRules", "allow-https", 100, "Allow", "Tcp", "Internet", "443", "Inbound")];
+            "networkSecurityGroup": {"id": nsg}, "virtualMachine": {"id": vm}, "enableAcceleratedNetworking": true, "macAddress": "00-0D-3A-00-00-00", "primary": true}),
+            ),
+        )?;
+        let mut rules = vec![nsg_rule(
+            &nsg,
+            "securityRules",
+            (
+                "allow-https",
+                100,
+                "Allow",
+                "Tcp",
+                "Internet",
+                "443",
+                "Inbound",
+            ),
+        )];
         if i % 8 == 0 {
-            rules.push(nsg_rule(&nsg, "securityRules", "allow-ssh", 110, "Allow", "Tcp", "*", "22", "Inbound"));
+            rules.push(nsg_rule(
+                &nsg,
+                "securityRules",
+                ("allow-ssh", 110, "Allow", "Tcp", "*", "22", "Inbound"),
+            ));
         }
-        emit(&mut w, base(&nsg, "microsoft.network/networksecuritygroups", &format!("nsg-{i:05}"), &rg, json!({"securityRules": rules, "defaultSecurityRules": defaults(&nsg), "networkInterfaces": [{"id": nic}]})))?;
-        for (disk, enc) in [(&os, "EncryptionAtRestWithPlatformKey"), (&data, if i % 3 == 0 { "EncryptionAtRestWithCustomerKey" } else { "EncryptionAtRestWithPlatformKey" })] {
-            let mut d = base(disk, "microsoft.compute/disks", disk.rsplit('/').next().unwrap_or(""), &rg, json!({
+        emit(
+            &mut w,
+            base(
+                &nsg,
+                "microsoft.network/networksecuritygroups",
+                &format!("nsg-{i:05}"),
+                &rg,
+                json!({"securityRules": rules, "defaultSecurityRules": defaults(&nsg), "networkInterfaces": [{"id": nic}]}),
+            ),
+        )?;
+        for (disk, enc) in [
+            (&os, "EncryptionAtRestWithPlatformKey"),
+            (
+                &data,
+                if i % 3 == 0 {
+                    "EncryptionAtRestWithCustomerKey"
+                } else {
+                    "EncryptionAtRestWithPlatformKey"
+                },
+            ),
+        ] {
+            let mut d = base(
+                disk,
+                "microsoft.compute/disks",
+                disk.rsplit('/').next().unwrap_or(""),
+                &rg,
+                json!({
                 "diskSizeGB": 64, "diskState": "Attached", "encryption": {"type": enc}, "timeCreated": "2026-06-01T08:00:00Z",
-                "creationData": {"createOption": "FromImage", "galleryImageReference": {"id": format!("{def}/versions/{version}")}}, "provisioningState": "Succeeded"}));
+                "creationData": {"createOption": "FromImage", "galleryImageReference": {"id": format!("{def}/versions/{version}")}}, "provisioningState": "Succeeded"}),
+            );
             d["managedBy"] = json!(vm);
             emit(&mut w, d)?;
         }
         if public {
-            let mut p = base(&pip, "microsoft.network/publicipaddresses", &format!("pip-{i:05}"), &rg, json!({"ipAddress": format!("20.{}.{}.{}", i / 65536, (i / 256) % 256, i % 256), "publicIPAllocationMethod": "Static", "ipConfiguration": {"id": format!("{nic}/ipConfigurations/ipconfig1")}}));
-            p["sku"] = json!({"name": if i % 16 == 0 { "Basic" } else { "Standard" }, "tier": "Regional"});
+            let mut p = base(
+                &pip,
+                "microsoft.network/publicipaddresses",
+                &format!("pip-{i:05}"),
+                &rg,
+                json!({"ipAddress": format!("20.{}.{}.{}", i / 65536, (i / 256) % 256, i % 256), "publicIPAllocationMethod": "Static", "ipConfiguration": {"id": format!("{nic}/ipConfigurations/ipconfig1")}}),
+            );
+            p["sku"] =
+                json!({"name": if i % 16 == 0 { "Basic" } else { "Standard" }, "tier": "Regional"});
             emit(&mut w, p)?;
         }
-        let assessed = if i % 9 == 0 { "2026-10-01T00:00:00Z" } else { "2026-11-19T00:00:00Z" };
-        emit(&mut w, base(&format!("{vm}/patchAssessmentResults/latest"), "microsoft.compute/virtualmachines/patchassessmentresults", "latest", &rg, json!({
-            "status": "Succeeded", "lastModifiedDateTime": assessed, "osType": "Linux", "availablePatchCountByClassification": {"security": 1, "critical": 0, "other": 3}})))?;
+        let assessed = if i % 9 == 0 {
+            "2026-10-01T00:00:00Z"
+        } else {
+            "2026-11-19T00:00:00Z"
+        };
+        emit(
+            &mut w,
+            base(
+                &format!("{vm}/patchAssessmentResults/latest"),
+                "microsoft.compute/virtualmachines/patchassessmentresults",
+                "latest",
+                &rg,
+                json!({
+            "status": "Succeeded", "lastModifiedDateTime": assessed, "osType": "Linux", "availablePatchCountByClassification": {"security": 1, "critical": 0, "other": 3}}),
+            ),
+        )?;
         if i % 2 == 0 {
-            emit(&mut w, base(&format!("{vm}/patchAssessmentResults/latest/softwarePatches/p{i}"), "microsoft.compute/virtualmachines/patchassessmentresults/softwarepatches", &format!("p{i}"), &rg, json!({
-                "patchName": "openssl", "version": "3.0.2-0ubuntu1.18", "classifications": ["Security"], "publishedDateTime": if i % 4 == 0 { "2026-09-01T00:00:00Z" } else { "2026-11-15T00:00:00Z" }, "installationState": "Pending"})))?;
+            emit(
+                &mut w,
+                base(
+                    &format!("{vm}/patchAssessmentResults/latest/softwarePatches/p{i}"),
+                    "microsoft.compute/virtualmachines/patchassessmentresults/softwarepatches",
+                    &format!("p{i}"),
+                    &rg,
+                    json!({
+                "patchName": "openssl", "version": "3.0.2-0ubuntu1.18", "classifications": ["Security"], "publishedDateTime": if i % 4 == 0 { "2026-09-01T00:00:00Z" } else { "2026-11-15T00:00:00Z" }, "installationState": "Pending"}),
+                ),
+            )?;
         }
     }
     w.write_all(format!("\n],\"totalRecords\":{rows},\"count\":{rows}}}\n").as_bytes())?;
@@ -120,12 +277,68 @@ fn generate(vms: usize, path: &Path) -> std::io::Result<usize> {
 
 fn defaults(nsg: &str) -> Vec<Value> {
     vec![
-        nsg_rule(nsg, "defaultSecurityRules", "AllowVnetInBound", 65000, "Allow", "*", "VirtualNetwork", "*", "Inbound"),
-        nsg_rule(nsg, "defaultSecurityRules", "AllowAzureLoadBalancerInBound", 65001, "Allow", "*", "AzureLoadBalancer", "*", "Inbound"),
-        nsg_rule(nsg, "defaultSecurityRules", "DenyAllInBound", 65500, "Deny", "*", "*", "*", "Inbound"),
-        nsg_rule(nsg, "defaultSecurityRules", "AllowVnetOutBound", 65000, "Allow", "*", "VirtualNetwork", "*", "Outbound"),
-        nsg_rule(nsg, "defaultSecurityRules", "AllowInternetOutBound", 65001, "Allow", "*", "*", "*", "Outbound"),
-        nsg_rule(nsg, "defaultSecurityRules", "DenyAllOutBound", 65500, "Deny", "*", "*", "*", "Outbound"),
+        nsg_rule(
+            nsg,
+            "defaultSecurityRules",
+            (
+                "AllowVnetInBound",
+                65000,
+                "Allow",
+                "*",
+                "VirtualNetwork",
+                "*",
+                "Inbound",
+            ),
+        ),
+        nsg_rule(
+            nsg,
+            "defaultSecurityRules",
+            (
+                "AllowAzureLoadBalancerInBound",
+                65001,
+                "Allow",
+                "*",
+                "AzureLoadBalancer",
+                "*",
+                "Inbound",
+            ),
+        ),
+        nsg_rule(
+            nsg,
+            "defaultSecurityRules",
+            ("DenyAllInBound", 65500, "Deny", "*", "*", "*", "Inbound"),
+        ),
+        nsg_rule(
+            nsg,
+            "defaultSecurityRules",
+            (
+                "AllowVnetOutBound",
+                65000,
+                "Allow",
+                "*",
+                "VirtualNetwork",
+                "*",
+                "Outbound",
+            ),
+        ),
+        nsg_rule(
+            nsg,
+            "defaultSecurityRules",
+            (
+                "AllowInternetOutBound",
+                65001,
+                "Allow",
+                "*",
+                "*",
+                "*",
+                "Outbound",
+            ),
+        ),
+        nsg_rule(
+            nsg,
+            "defaultSecurityRules",
+            ("DenyAllOutBound", 65500, "Deny", "*", "*", "*", "Outbound"),
+        ),
     ]
 }
 
@@ -141,19 +354,30 @@ fn measure(cmd: &mut Command) -> (f64, i64, std::process::ExitStatus) {
 }
 
 fn main() {
-    let vms: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(20_000);
+    let vms: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(20_000);
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench");
     std::fs::create_dir_all(&dir).expect("target/bench is writable");
     let estate = dir.join(format!("estate-{vms}.json"));
     let t = Instant::now();
     let rows = generate(vms, &estate).expect("the estate is written");
     let size = std::fs::metadata(&estate).map(|m| m.len()).unwrap_or(0);
-    println!("estate: {vms} VMs, {rows} resources, {:.1} MB (generated in {:.1}s)", size as f64 / 1e6, t.elapsed().as_secs_f64());
+    println!(
+        "estate: {vms} VMs, {rows} resources, {:.1} MB (generated in {:.1}s)",
+        size as f64 / 1e6,
+        t.elapsed().as_secs_f64()
+    );
 
     // Python first: its peak RSS must not be mistaken for kensa's (RUSAGE_CHILDREN is a max).
     let mut python = Vec::new();
     for _ in 0..3 {
-        let (s, _, st) = measure(Command::new("python3").args(["-c", "import json,sys; json.load(open(sys.argv[1]))"]).arg(&estate));
+        let (s, _, st) = measure(
+            Command::new("python3")
+                .args(["-c", "import json,sys; json.load(open(sys.argv[1]))"])
+                .arg(&estate),
+        );
         if st.success() {
             python.push(s);
         }
@@ -164,7 +388,16 @@ fn main() {
     for _ in 0..3 {
         let (s, rss, st) = measure(
             Command::new(env!("CARGO_BIN_EXE_kensa"))
-                .args(["scan", "--format", "json", "--fail-on", "none", "--now", "2026-11-20T06:00:00Z", "--snapshot"])
+                .args([
+                    "scan",
+                    "--format",
+                    "json",
+                    "--fail-on",
+                    "none",
+                    "--now",
+                    "2026-11-20T06:00:00Z",
+                    "--snapshot",
+                ])
                 .arg(&estate)
                 .arg("--output")
                 .arg(&out),
@@ -173,16 +406,30 @@ fn main() {
         kensa.push(s);
         peak = rss;
     }
-    let report: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap_or_default()).unwrap_or_default();
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap_or_default())
+        .unwrap_or_default();
     let best = |v: &[f64]| v.iter().cloned().fold(f64::INFINITY, f64::min);
     let k = best(&kensa);
-    println!("kensa scan (parse, index, evaluate, write JSON): best {k:.2}s of {:?}", kensa.iter().map(|s| format!("{s:.2}")).collect::<Vec<_>>());
-    println!("  findings: {}, evaluations: {}", report["summary"]["total"], report["coverage"]["evaluations"]);
-    println!("  peak RSS: {:.0} MB = {:.2}x the file size (target < 2x)", peak as f64 / 1024.0, peak as f64 * 1024.0 / size as f64);
+    println!(
+        "kensa scan (parse, index, evaluate, write JSON): best {k:.2}s of {:?}",
+        kensa.iter().map(|s| format!("{s:.2}")).collect::<Vec<_>>()
+    );
+    println!(
+        "  findings: {}, evaluations: {}",
+        report["summary"]["total"], report["coverage"]["evaluations"]
+    );
+    println!(
+        "  peak RSS: {:.0} MB = {:.2}x the file size (target < 2x)",
+        peak as f64 / 1024.0,
+        peak as f64 * 1024.0 / size as f64
+    );
     if python.is_empty() {
         println!("python3 json.load: not available");
     } else {
         let p = best(&python);
-        println!("python3 json.load alone: best {p:.2}s -> kensa/python = {:.2} (target < 1)", k / p);
+        println!(
+            "python3 json.load alone: best {p:.2}s -> kensa/python = {:.2} (target < 1)",
+            k / p
+        );
     }
 }

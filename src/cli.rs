@@ -10,7 +10,9 @@ use crate::render::Format;
 
 #[derive(Parser, Debug)]
 #[command(name = "kensa", version, about = "検査 — keeps an Azure VM fleet compliant, as code", long_about = None)]
-#[command(after_help = "Exit codes: 0 passed, 1 open findings at or above --fail-on, 2 usage/input/policy error, 3 incomplete scan.\n\nTry it: kensa scan --demo")]
+#[command(
+    after_help = "Exit codes: 0 passed, 1 open findings at or above --fail-on, 2 usage/input/policy error, 3 incomplete scan.\n\nTry it: kensa scan --demo"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

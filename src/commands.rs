@@ -16,23 +16,33 @@ pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Scan(args) => scan(args),
         Command::Inventory(args) => inventory(args),
-        Command::Policy(PolicyCommand::List(dirs)) => policy_list(&Pack::load(&dirs.policy_dir, false)?),
+        Command::Policy(PolicyCommand::List(dirs)) => {
+            policy_list(&Pack::load(&dirs.policy_dir, false)?)
+        }
         Command::Policy(PolicyCommand::Test { dir }) => policy_test(dir),
-        Command::Explain { rule_id, policies } => explain(&Pack::load(&policies.policy_dir, false)?, &rule_id),
+        Command::Explain { rule_id, policies } => {
+            explain(&Pack::load(&policies.policy_dir, false)?, &rule_id)
+        }
     }
 }
 
 /// Writes to stdout; a closed pipe (`kensa … | head`) is not an error.
 fn print(text: &str) -> Result<()> {
     match std::io::stdout().lock().write_all(text.as_bytes()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Write { path: "standard output".into(), source: e }),
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Write {
+            path: "standard output".into(),
+            source: e,
+        }),
         _ => Ok(()),
     }
 }
 
 fn scan(args: ScanArgs) -> Result<u8> {
     let opts = scan::Options {
-        sources: Sources { snapshots: args.sources.snapshot, demo: args.sources.demo },
+        sources: Sources {
+            snapshots: args.sources.snapshot,
+            demo: args.sources.demo,
+        },
         config: args.config,
         policy_dirs: args.policies.policy_dir,
         now: args.now,
@@ -42,7 +52,11 @@ fn scan(args: ScanArgs) -> Result<u8> {
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => args.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        ColorChoice::Auto => {
+            args.output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none()
+        }
     };
     let text = render::render(args.format, &result.report, &result.rules(), color);
     let report = &result.report;
@@ -54,7 +68,11 @@ fn scan(args: ScanArgs) -> Result<u8> {
                     "kensa: wrote {} ({} open finding(s), coverage {})",
                     path.display(),
                     report.summary.open,
-                    if report.coverage.complete { "complete" } else { "INCOMPLETE" }
+                    if report.coverage.complete {
+                        "complete"
+                    } else {
+                        "INCOMPLETE"
+                    }
                 );
             }
         }
@@ -70,7 +88,13 @@ fn scan(args: ScanArgs) -> Result<u8> {
 }
 
 fn inventory(args: InventoryArgs) -> Result<u8> {
-    let inv = Inventory::build(Sources { snapshots: args.sources.snapshot, demo: args.sources.demo }.load()?)?;
+    let inv = Inventory::build(
+        Sources {
+            snapshots: args.sources.snapshot,
+            demo: args.sources.demo,
+        }
+        .load()?,
+    )?;
     let wanted = args.kind.map(|k| k.to_lowercase());
     let mut out = String::from("[\n");
     let mut first = true;
@@ -102,7 +126,12 @@ fn inventory(args: InventoryArgs) -> Result<u8> {
 fn policy_list(pack: &Pack) -> Result<u8> {
     let mut out = format!("{:<36} {:<9} {}\n", "RULE", "SEVERITY", "TITLE");
     for r in &pack.rules {
-        out.push_str(&format!("{:<36} {:<9} {}\n", r.meta.id, r.meta.severity.as_str(), r.meta.title));
+        out.push_str(&format!(
+            "{:<36} {:<9} {}\n",
+            r.meta.id,
+            r.meta.severity.as_str(),
+            r.meta.title
+        ));
     }
     print(&out)?;
     Ok(0)
@@ -111,7 +140,9 @@ fn policy_list(pack: &Pack) -> Result<u8> {
 fn explain(pack: &Pack, id: &str) -> Result<u8> {
     let Some(rule) = pack.rule(id) else {
         let known = pack.ids().join(", ");
-        return Err(Error::Usage(format!("unknown rule id `{id}`; known: {known}")));
+        return Err(Error::Usage(format!(
+            "unknown rule id `{id}`; known: {known}"
+        )));
     };
     let m = &rule.meta;
     let text = format!(
@@ -141,10 +172,15 @@ fn policy_test(dir: Option<std::path::PathBuf>) -> Result<u8> {
         }
     }
     let failed = results.iter().filter(|r| r.failure.is_some()).count();
-    out.push_str(&format!("{} passed, {failed} failed\n", results.len() - failed));
+    out.push_str(&format!(
+        "{} passed, {failed} failed\n",
+        results.len() - failed
+    ));
     print(&out)?;
     if results.is_empty() {
-        return Err(Error::Usage("no policy tests found (test_* rules in *_test.rego files)".into()));
+        return Err(Error::Usage(
+            "no policy tests found (test_* rules in *_test.rego files)".into(),
+        ));
     }
     Ok(if failed > 0 { EXIT_FINDINGS } else { 0 })
 }

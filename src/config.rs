@@ -29,7 +29,10 @@ pub struct ImageParams {
 
 impl Default for ImageParams {
     fn default() -> Self {
-        ImageParams { approved_galleries: Vec::new(), max_age_days: 30 }
+        ImageParams {
+            approved_galleries: Vec::new(),
+            max_age_days: 30,
+        }
     }
 }
 
@@ -55,7 +58,9 @@ pub struct NetworkParams {
 
 impl Default for NetworkParams {
     fn default() -> Self {
-        NetworkParams { management_ports: vec![22, 3389, 5985, 5986] }
+        NetworkParams {
+            management_ports: vec![22, 3389, 5985, 5986],
+        }
     }
 }
 
@@ -70,7 +75,10 @@ pub struct PatchParams {
 
 impl Default for PatchParams {
     fn default() -> Self {
-        PatchParams { max_assessment_age_days: 7, max_pending_days: 14 }
+        PatchParams {
+            max_assessment_age_days: 7,
+            max_pending_days: 14,
+        }
     }
 }
 
@@ -95,15 +103,25 @@ impl Loaded {
             let at = e.span().map_or(0, |s| s.start);
             Error::input_at(file, &text, at, e.message().trim().to_string(), "here")
         })?;
-        if config.network.management_ports.iter().any(|p| *p == 0) {
-            return Err(Error::input(file, "network.management_ports: 0 is not a port"));
+        if config.network.management_ports.contains(&0) {
+            return Err(Error::input(
+                file,
+                "network.management_ports: 0 is not a port",
+            ));
         }
-        Ok(Loaded { config, file: Some(file.to_string()), text })
+        Ok(Loaded {
+            config,
+            file: Some(file.to_string()),
+            text,
+        })
     }
 
     pub fn read(path: &std::path::Path) -> Result<Loaded> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Read { path: file.clone(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+            path: file.clone(),
+            source,
+        })?;
         Loaded::parse(&file, text)
     }
 
@@ -112,8 +130,14 @@ impl Loaded {
         for id in &self.config.rules.disable {
             if !known.contains(&id.get_ref().as_str()) {
                 let file = self.file.as_deref().unwrap_or("kensa.toml");
-                return Err(Error::input_at(file, &self.text, id.span().start, format!("unknown rule id `{}` in rules.disable", id.get_ref()), "no policy has this id")
-                    .with_help("`kensa policy list` shows the rule ids"));
+                return Err(Error::input_at(
+                    file,
+                    &self.text,
+                    id.span().start,
+                    format!("unknown rule id `{}` in rules.disable", id.get_ref()),
+                    "no policy has this id",
+                )
+                .with_help("`kensa policy list` shows the rule ids"));
             }
         }
         Ok(())
@@ -137,26 +161,40 @@ mod tests {
     fn empty_file_means_defaults() {
         let l = Loaded::parse("k.toml", String::new()).unwrap();
         assert_eq!(l.config, Config::default());
-        assert_eq!(l.config.network.management_ports, vec![22, 3389, 5985, 5986]);
+        assert_eq!(
+            l.config.network.management_ports,
+            vec![22, 3389, 5985, 5986]
+        );
     }
 
     #[test]
     fn unknown_key_names_line() {
         let err = Loaded::parse("k.toml", "[image]\nmax_age = 3\n".into()).unwrap_err();
-        let Error::Input { location, message, .. } = &err else { panic!("{err:?}") };
+        let Error::Input(e) = &err else {
+            panic!("{err:?}")
+        };
+        let (location, message) = (&e.location, &e.message);
         assert_eq!(location, "k.toml:2:1");
         assert!(message.contains("unknown field `max_age`"), "{message}");
     }
 
     #[test]
     fn wrong_type_names_line() {
-        let err = Loaded::parse("k.toml", "[patch]\nmax_pending_days = \"two weeks\"\n".into()).unwrap_err();
+        let err = Loaded::parse(
+            "k.toml",
+            "[patch]\nmax_pending_days = \"two weeks\"\n".into(),
+        )
+        .unwrap_err();
         assert!(err.to_string().starts_with("k.toml:2:"), "{err}");
     }
 
     #[test]
     fn unknown_rule_id_points_at_it() {
-        let l = Loaded::parse("k.toml", "[rules]\ndisable = [\"image.age\", \"image.agee\"]\n".into()).unwrap();
+        let l = Loaded::parse(
+            "k.toml",
+            "[rules]\ndisable = [\"image.age\", \"image.agee\"]\n".into(),
+        )
+        .unwrap();
         let err = l.check_rule_ids(&["image.age"]).unwrap_err();
         assert!(err.to_string().contains("k.toml:2:25"), "{err}");
         assert!(err.to_string().contains("image.agee"), "{err}");

@@ -24,19 +24,9 @@ pub enum Error {
         source: std::io::Error,
     },
 
-    #[error("{location}: {message}")]
-    #[diagnostic(code(kensa::input))]
-    Input {
-        location: String,
-        message: String,
-        #[source_code]
-        src: Option<NamedSource<String>>,
-        #[label("{label}")]
-        span: Option<SourceSpan>,
-        label: String,
-        #[help]
-        help: Option<String>,
-    },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Input(Box<InputError>),
 
     #[error("policy {file}: {message}")]
     #[diagnostic(code(kensa::policy))]
@@ -47,38 +37,60 @@ pub enum Error {
     Usage(String),
 }
 
+/// Bad input: where (file:line:column), what, and a bounded excerpt of the file.
+#[derive(Debug, Error, Diagnostic)]
+#[error("{location}: {message}")]
+#[diagnostic(code(kensa::input))]
+pub struct InputError {
+    pub location: String,
+    pub message: String,
+    #[source_code]
+    src: Option<NamedSource<String>>,
+    #[label("{label}")]
+    span: Option<SourceSpan>,
+    label: String,
+    #[help]
+    help: Option<String>,
+}
+
 impl Error {
     /// An input error at byte `offset` of `text` (the whole file), shown with a short,
     /// bounded excerpt: snapshots can be one 200 MB line, which must never be echoed.
-    pub fn input_at(file: &str, text: &str, offset: usize, message: impl Into<String>, label: &str) -> Error {
+    pub fn input_at(
+        file: &str,
+        text: &str,
+        offset: usize,
+        message: impl Into<String>,
+        label: &str,
+    ) -> Error {
         let offset = floor_char_boundary(text, offset.min(text.len()));
         let (line, column) = line_column(text, offset);
         let (excerpt, span) = excerpt(text, offset);
-        Error::Input {
+        Error::Input(Box::new(InputError {
             location: format!("{file}:{line}:{column}"),
             message: message.into(),
             src: Some(NamedSource::new(file, excerpt).with_language("json")),
             span: Some(span),
             label: label.to_string(),
             help: None,
-        }
+        }))
     }
 
     /// An input error without a position (the file as a whole).
     pub fn input(file: &str, message: impl Into<String>) -> Error {
-        Error::Input {
+        Error::Input(Box::new(InputError {
             location: file.to_string(),
             message: message.into(),
             src: None,
             span: None,
             label: String::new(),
             help: None,
-        }
+        }))
     }
 
     pub fn with_help(mut self, text: impl Into<String>) -> Error {
-        if let Error::Input { help, .. } = &mut self {
-            *help = Some(text.into());
+        if let Error::Input(e) = &mut self {
+            e.help = Some(text.into());
         }
         self
     }
@@ -102,7 +114,10 @@ pub fn offset_of(text: &str, line: usize, column: usize) -> usize {
         }
     }
     let line_text = text[start..].split('\n').next().unwrap_or("");
-    let col = line_text.char_indices().nth(column.saturating_sub(1)).map_or(line_text.len(), |(i, _)| i);
+    let col = line_text
+        .char_indices()
+        .nth(column.saturating_sub(1))
+        .map_or(line_text.len(), |(i, _)| i);
     start + col
 }
 
@@ -112,7 +127,10 @@ const EXCERPT_WIDTH: usize = 120;
 fn excerpt(text: &str, offset: usize) -> (String, SourceSpan) {
     let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
-    let from = floor_char_boundary(text, offset.saturating_sub(EXCERPT_WIDTH / 2).max(line_start));
+    let from = floor_char_boundary(
+        text,
+        offset.saturating_sub(EXCERPT_WIDTH / 2).max(line_start),
+    );
     let to = floor_char_boundary(text, (from + EXCERPT_WIDTH).min(line_end));
     let to = to.max(offset);
     let mut shown = String::new();
@@ -153,7 +171,11 @@ mod tests {
         let text = format!("[{}x{}]", "1,".repeat(100_000), ",2".repeat(100_000));
         let off = text.find('x').unwrap();
         let (shown, span) = excerpt(&text, off);
-        assert!(shown.chars().count() <= EXCERPT_WIDTH + 2, "{}", shown.len());
+        assert!(
+            shown.chars().count() <= EXCERPT_WIDTH + 2,
+            "{}",
+            shown.len()
+        );
         assert_eq!(&shown[span.offset()..span.offset() + span.len()], "x");
     }
 }

@@ -8,12 +8,19 @@ use crate::error::{Error, Result};
 
 pub fn write_atomic(path: &Path, contents: &str) -> Result<()> {
     let name = path.display().to_string();
-    let fail = |source: std::io::Error| Error::Write { path: name.clone(), source };
+    let fail = |source: std::io::Error| Error::Write {
+        path: name.clone(),
+        source,
+    };
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new().prefix(".kensa-").suffix(".tmp").tempfile_in(dir).map_err(fail)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".kensa-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(fail)?;
     tmp.write_all(contents.as_bytes()).map_err(fail)?;
     tmp.as_file().sync_all().map_err(fail)?;
     tmp.persist(path).map_err(|e| fail(e.error))?;
@@ -37,6 +44,9 @@ mod tests {
     #[test]
     fn missing_directory_is_an_error_naming_the_path() {
         let err = write_atomic(Path::new("/nonexistent-kensa-dir/r.json"), "x").unwrap_err();
-        assert!(err.to_string().contains("/nonexistent-kensa-dir/r.json"), "{err}");
+        assert!(
+            err.to_string().contains("/nonexistent-kensa-dir/r.json"),
+            "{err}"
+        );
     }
 }

@@ -23,7 +23,9 @@ pub struct Sources {
 impl Sources {
     pub fn load(&self) -> Result<Loaded> {
         if self.snapshots.is_empty() && !self.demo {
-            return Err(Error::Usage("nothing to scan: give --snapshot FILE (repeatable) or --demo".into()));
+            return Err(Error::Usage(
+                "nothing to scan: give --snapshot FILE (repeatable) or --demo".into(),
+            ));
         }
         let mut loaded = Loaded::default();
         if self.demo {
@@ -65,8 +67,16 @@ pub fn load_config(explicit: Option<&PathBuf>, demo: bool) -> Result<config::Loa
 /// `--now`, normalised to UTC seconds; the demo's own instant; or the clock.
 pub fn evaluation_instant(now: Option<&str>, demo: bool) -> Result<String> {
     let t: DateTime<Utc> = match now {
-        Some(s) => DateTime::parse_from_rfc3339(s).map_err(|e| Error::Usage(format!("--now {s:?} is not an RFC 3339 timestamp ({e}), e.g. 2026-11-20T06:00:00Z")))?.with_timezone(&Utc),
-        None if demo => DateTime::parse_from_rfc3339(demo::NOW).map_err(|e| Error::Usage(e.to_string()))?.with_timezone(&Utc),
+        Some(s) => DateTime::parse_from_rfc3339(s)
+            .map_err(|e| {
+                Error::Usage(format!(
+                    "--now {s:?} is not an RFC 3339 timestamp ({e}), e.g. 2026-11-20T06:00:00Z"
+                ))
+            })?
+            .with_timezone(&Utc),
+        None if demo => DateTime::parse_from_rfc3339(demo::NOW)
+            .map_err(|e| Error::Usage(e.to_string()))?
+            .with_timezone(&Utc),
         None => Utc::now(),
     };
     Ok(t.to_rfc3339_opts(SecondsFormat::Secs, true))
@@ -80,7 +90,11 @@ pub struct Scan {
 impl Scan {
     /// The rules that were evaluated, in report order.
     pub fn rules(&self) -> Vec<&crate::evaluate::Rule> {
-        self.pack.rules.iter().filter(|r| self.report.coverage.rules.contains(&r.meta.id)).collect()
+        self.pack
+            .rules
+            .iter()
+            .filter(|r| self.report.coverage.rules.contains(&r.meta.id))
+            .collect()
     }
 }
 
@@ -94,7 +108,12 @@ pub fn run(opts: &Options) -> Result<Scan> {
     let outcome = evaluator.run(&inventory)?;
     let findings = findings::collect(&pack, &inventory, &outcome)?;
 
-    let rules: Vec<String> = pack.rules.iter().map(|r| r.meta.id.clone()).filter(|id| !cfg.disabled(id)).collect();
+    let rules: Vec<String> = pack
+        .rules
+        .iter()
+        .map(|r| r.meta.id.clone())
+        .filter(|id| !cfg.disabled(id))
+        .collect();
     let mut by_type: BTreeMap<String, usize> = BTreeMap::new();
     for r in &inventory.resources {
         *by_type.entry(r.kind.clone()).or_default() += 1;
@@ -102,7 +121,11 @@ pub fn run(opts: &Options) -> Result<Scan> {
     let mut undecided: Vec<Undecided> = outcome
         .undecided
         .iter()
-        .map(|u| Undecided { rule_id: pack.rules[u.rule].meta.id.clone(), resource_id: inventory.resources[u.resource].id.clone(), reason: u.reason.clone() })
+        .map(|u| Undecided {
+            rule_id: pack.rules[u.rule].meta.id.clone(),
+            resource_id: inventory.resources[u.resource].id.clone(),
+            reason: u.reason.clone(),
+        })
         .collect();
     undecided.sort();
     let mut gaps = inventory.gaps.clone();
@@ -113,13 +136,27 @@ pub fn run(opts: &Options) -> Result<Scan> {
         resources_by_type: by_type,
         resources_evaluated: outcome.resources_evaluated,
         evaluations: outcome.evaluations,
-        rules_disabled: cfg.config.rules.disable.iter().map(|d| d.get_ref().clone()).collect(),
+        rules_disabled: cfg
+            .config
+            .rules
+            .disable
+            .iter()
+            .map(|d| d.get_ref().clone())
+            .collect(),
         rules,
         source_gaps: gaps,
         undecided,
         duplicate_rows_dropped: inventory.duplicates,
     };
     let summary = Summary::of(&findings, &coverage.rules, opts.fail_on);
-    let report = Report { schema: SCHEMA.into(), tool: Tool::this(), now, inputs: inventory.inputs.clone(), coverage, summary, findings };
+    let report = Report {
+        schema: SCHEMA.into(),
+        tool: Tool::this(),
+        now,
+        inputs: inventory.inputs.clone(),
+        coverage,
+        summary,
+        findings,
+    };
     Ok(Scan { report, pack })
 }

@@ -9,7 +9,10 @@ fn demo_fails_on_high_by_default_and_passes_with_none() {
     assert_eq!(code(&kensa(&["scan", "--demo"])), 1);
     assert_eq!(code(&kensa(&["scan", "--demo", "--fail-on", "none"])), 0);
     // The demo's worst finding is critical, so a critical threshold still fails…
-    assert_eq!(code(&kensa(&["scan", "--demo", "--fail-on", "critical"])), 1);
+    assert_eq!(
+        code(&kensa(&["scan", "--demo", "--fail-on", "critical"])),
+        1
+    );
 }
 
 #[test]
@@ -17,30 +20,85 @@ fn fail_on_threshold_counts_only_that_severity_and_above() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("k.toml");
     // Only the low rule left: fails on low, passes on medium.
-    let others = ["disk.encryption", "image.age", "image.approved-source", "image.pinned-version", "network.jit-required", "network.nsg-open-management-port", "network.vm-exposed-management-port", "patch.age", "patch.assessment-stale"];
+    let others = [
+        "disk.encryption",
+        "image.age",
+        "image.approved-source",
+        "image.pinned-version",
+        "network.jit-required",
+        "network.nsg-open-management-port",
+        "network.vm-exposed-management-port",
+        "patch.age",
+        "patch.assessment-stale",
+    ];
     std::fs::write(&cfg, format!("[rules]\ndisable = {:?}\n", others)).unwrap();
     let c = cfg.display().to_string();
-    assert_eq!(code(&kensa(&["scan", "--demo", "--config", &c, "--fail-on", "low"])), 1);
-    assert_eq!(code(&kensa(&["scan", "--demo", "--config", &c, "--fail-on", "medium"])), 0);
+    assert_eq!(
+        code(&kensa(&[
+            "scan",
+            "--demo",
+            "--config",
+            &c,
+            "--fail-on",
+            "low"
+        ])),
+        1
+    );
+    assert_eq!(
+        code(&kensa(&[
+            "scan",
+            "--demo",
+            "--config",
+            &c,
+            "--fail-on",
+            "medium"
+        ])),
+        0
+    );
 }
 
 #[test]
 fn output_file_is_written_and_summarised() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("report.sarif");
-    let o = kensa(&["scan", "--demo", "--format", "sarif", "--output", &out.display().to_string(), "--fail-on", "none"]);
+    let o = kensa(&[
+        "scan",
+        "--demo",
+        "--format",
+        "sarif",
+        "--output",
+        &out.display().to_string(),
+        "--fail-on",
+        "none",
+    ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(stdout(&o).is_empty());
     assert!(stderr(&o).contains("open finding(s)"));
-    let sarif: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(sarif["version"], "2.1.0");
 }
 
 #[test]
 fn now_changes_time_based_verdicts() {
-    let early = kensa(&["scan", "--demo", "--format", "json", "--fail-on", "none", "--now", "2026-11-03T00:00:00Z"]);
+    let early = kensa(&[
+        "scan",
+        "--demo",
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+        "--now",
+        "2026-11-03T00:00:00Z",
+    ]);
     let report: serde_json::Value = serde_json::from_slice(&early.stdout).unwrap();
-    let ages: Vec<&str> = report["findings"].as_array().unwrap().iter().filter(|f| f["rule_id"] == "image.age").map(|f| f["resource_name"].as_str().unwrap()).collect();
+    let ages: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "image.age")
+        .map(|f| f["resource_name"].as_str().unwrap())
+        .collect();
     // On Nov 3rd, 1.3.0 (published Sep 10th) was 54 days old: still too old; 1.4.0 was fine.
     assert!(ages.contains(&"vm-web-02"), "{ages:?}");
     assert_eq!(report["now"], "2026-11-03T00:00:00Z");
@@ -52,8 +110,29 @@ fn now_changes_time_based_verdicts() {
 #[test]
 fn snapshot_file_equals_the_embedded_demo() {
     let cfg = fixture("demo/kensa.toml");
-    let from_file = kensa(&["scan", "--snapshot", &fixture("demo/estate.json"), "--config", &cfg, "--now", NOW, "--format", "json", "--fail-on", "none"]);
-    let from_demo = kensa(&["scan", "--demo", "--now", NOW, "--format", "json", "--fail-on", "none"]);
+    let from_file = kensa(&[
+        "scan",
+        "--snapshot",
+        &fixture("demo/estate.json"),
+        "--config",
+        &cfg,
+        "--now",
+        NOW,
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+    ]);
+    let from_demo = kensa(&[
+        "scan",
+        "--demo",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+    ]);
     let a: serde_json::Value = serde_json::from_slice(&from_file.stdout).unwrap();
     let b: serde_json::Value = serde_json::from_slice(&from_demo.stdout).unwrap();
     assert_eq!(a["findings"], b["findings"]);
@@ -69,7 +148,15 @@ fn nothing_to_scan_is_a_usage_error() {
 fn bad_input(file: &str, expect: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("report.json");
-    let o = kensa(&["scan", "--snapshot", &fixture(file), "--format", "json", "--output", &out.display().to_string()]);
+    let o = kensa(&[
+        "scan",
+        "--snapshot",
+        &fixture(file),
+        "--format",
+        "json",
+        "--output",
+        &out.display().to_string(),
+    ]);
     let err = stderr(&o);
     assert_eq!(code(&o), 2, "{err}");
     for e in expect {
@@ -77,17 +164,27 @@ fn bad_input(file: &str, expect: &[&str]) {
     }
     assert!(!err.contains("panicked"), "{err}");
     assert!(!out.exists(), "a report was written despite the error");
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "temporary files left behind");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "temporary files left behind"
+    );
 }
 
 #[test]
 fn malformed_json_names_file_line_and_column() {
-    bad_input("bad/malformed.json", &["malformed.json:9:", "malformed JSON"]);
+    bad_input(
+        "bad/malformed.json",
+        &["malformed.json:9:", "malformed JSON"],
+    );
 }
 
 #[test]
 fn row_without_id_names_the_row() {
-    bad_input("bad/row-without-id.json", &["row-without-id.json:", "row 1 has no `id`"]);
+    bad_input(
+        "bad/row-without-id.json",
+        &["row-without-id.json:", "row 1 has no `id`"],
+    );
 }
 
 #[test]
@@ -104,7 +201,11 @@ fn truncated_file_is_an_error() {
 fn unreadable_file_is_named() {
     let o = kensa(&["scan", "--snapshot", "/nonexistent/estate.json"]);
     assert_eq!(code(&o), 2);
-    assert!(stderr(&o).contains("cannot read /nonexistent/estate.json"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("cannot read /nonexistent/estate.json"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -123,16 +224,55 @@ fn incomplete_snapshot_exits_3_and_says_so() {
     let o = kensa(&["scan", "--snapshot", &f, "--fail-on", "none"]);
     assert_eq!(code(&o), 3, "{}", stderr(&o));
     assert!(stdout(&o).contains("INCOMPLETE"), "{}", stdout(&o));
-    let json = kensa(&["scan", "--snapshot", &f, "--fail-on", "none", "--format", "json"]);
+    let json = kensa(&[
+        "scan",
+        "--snapshot",
+        &f,
+        "--fail-on",
+        "none",
+        "--format",
+        "json",
+    ]);
     let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(report["coverage"]["complete"], false);
     let gaps = report["coverage"]["source_gaps"].as_array().unwrap();
-    assert!(gaps.iter().any(|g| g["reason"].as_str().unwrap().contains("$skipToken")), "{gaps:?}");
-    assert!(gaps.iter().any(|g| g["reason"].as_str().unwrap().contains("`totalRecords` is 412")), "{gaps:?}");
-    assert_eq!(code(&kensa(&["scan", "--snapshot", &f, "--fail-on", "none", "--allow-partial"])), 0);
+    assert!(
+        gaps.iter()
+            .any(|g| g["reason"].as_str().unwrap().contains("$skipToken")),
+        "{gaps:?}"
+    );
+    assert!(
+        gaps.iter().any(|g| g["reason"]
+            .as_str()
+            .unwrap()
+            .contains("`totalRecords` is 412")),
+        "{gaps:?}"
+    );
+    assert_eq!(
+        code(&kensa(&[
+            "scan",
+            "--snapshot",
+            &f,
+            "--fail-on",
+            "none",
+            "--allow-partial"
+        ])),
+        0
+    );
     // Findings still decide first: 1 beats 3.
-    assert_eq!(code(&kensa(&["scan", "--snapshot", &f, "--fail-on", "low"])), 1);
-    let md = kensa(&["scan", "--snapshot", &f, "--fail-on", "none", "--format", "markdown"]);
+    assert_eq!(
+        code(&kensa(&["scan", "--snapshot", &f, "--fail-on", "low"])),
+        1
+    );
+    let md = kensa(&[
+        "scan",
+        "--snapshot",
+        &f,
+        "--fail-on",
+        "none",
+        "--format",
+        "markdown",
+    ]);
     assert!(stdout(&md).contains("incomplete"), "{}", stdout(&md));
 }
 
@@ -140,7 +280,11 @@ fn incomplete_snapshot_exits_3_and_says_so() {
 fn config_errors_point_into_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("kensa.toml");
-    std::fs::write(&cfg, "[image]\napproved_galleries = []\nmax_age_days = \"thirty\"\n").unwrap();
+    std::fs::write(
+        &cfg,
+        "[image]\napproved_galleries = []\nmax_age_days = \"thirty\"\n",
+    )
+    .unwrap();
     let o = kensa(&["scan", "--demo", "--config", &cfg.display().to_string()]);
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("kensa.toml:3:"), "{}", stderr(&o));
@@ -148,7 +292,11 @@ fn config_errors_point_into_the_file() {
     std::fs::write(&cfg, "[rules]\ndisable = [\"network.nsg-open-port\"]\n").unwrap();
     let o = kensa(&["scan", "--demo", "--config", &cfg.display().to_string()]);
     assert_eq!(code(&o), 2);
-    assert!(stderr(&o).contains("unknown rule id `network.nsg-open-port`"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("unknown rule id `network.nsg-open-port`"),
+        "{}",
+        stderr(&o)
+    );
     assert!(stderr(&o).contains("kensa.toml:2:"), "{}", stderr(&o));
 }
 
@@ -157,15 +305,34 @@ fn disabled_rules_are_not_evaluated_and_reported_as_such() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("kensa.toml");
     std::fs::write(&cfg, "[rules]\ndisable = [\"network.jit-required\"]\n").unwrap();
-    let o = kensa(&["scan", "--demo", "--config", &cfg.display().to_string(), "--format", "json", "--fail-on", "none"]);
+    let o = kensa(&[
+        "scan",
+        "--demo",
+        "--config",
+        &cfg.display().to_string(),
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+    ]);
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(report["coverage"]["rules_disabled"], serde_json::json!(["network.jit-required"]));
-    assert!(findings_of(&report).iter().all(|(r, _)| r != "network.jit-required"));
+    assert_eq!(
+        report["coverage"]["rules_disabled"],
+        serde_json::json!(["network.jit-required"])
+    );
+    assert!(findings_of(&report)
+        .iter()
+        .all(|(r, _)| r != "network.jit-required"));
 }
 
 #[test]
 fn broken_policy_is_named_with_its_line() {
-    let o = kensa(&["scan", "--demo", "--policy-dir", &fixture("policies/broken")]);
+    let o = kensa(&[
+        "scan",
+        "--demo",
+        "--policy-dir",
+        &fixture("policies/broken"),
+    ]);
     assert_eq!(code(&o), 2);
     let err = stderr(&o);
     assert!(err.contains("syntax_error.rego:8:1"), "{err}");
@@ -174,33 +341,78 @@ fn broken_policy_is_named_with_its_line() {
 #[test]
 fn user_policy_adds_a_rule() {
     let dir = fixture("policies/custom");
-    let o = kensa(&["scan", "--demo", "--policy-dir", &dir, "--format", "json", "--fail-on", "none"]);
+    let o = kensa(&[
+        "scan",
+        "--demo",
+        "--policy-dir",
+        &dir,
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+    ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let tagged: Vec<(String, String)> = findings_of(&report).into_iter().filter(|(r, _)| r == "contoso.vm-owner-tag").collect();
+    let tagged: Vec<(String, String)> = findings_of(&report)
+        .into_iter()
+        .filter(|(r, _)| r == "contoso.vm-owner-tag")
+        .collect();
     assert!(tagged.iter().any(|(_, n)| n == "vm-web-02"), "{tagged:?}");
-    assert!(!tagged.iter().any(|(_, n)| n == "vm-legacy-01"), "vm-legacy-01 has an owner tag");
+    assert!(
+        !tagged.iter().any(|(_, n)| n == "vm-legacy-01"),
+        "vm-legacy-01 has an owner tag"
+    );
     let list = stdout(&kensa(&["policy", "list", "--policy-dir", &dir]));
-    assert!(list.contains("contoso.vm-owner-tag") && list.contains("disk.encryption"), "{list}");
+    assert!(
+        list.contains("contoso.vm-owner-tag") && list.contains("disk.encryption"),
+        "{list}"
+    );
     let tests = kensa(&["policy", "test", &dir]);
     assert_eq!(code(&tests), 0, "{}", stdout(&tests));
-    assert!(stdout(&tests).contains("PASS") && stdout(&tests).contains("2 passed, 0 failed"), "{}", stdout(&tests));
+    assert!(
+        stdout(&tests).contains("PASS") && stdout(&tests).contains("2 passed, 0 failed"),
+        "{}",
+        stdout(&tests)
+    );
 }
 
 #[test]
 fn user_policy_overrides_a_builtin_by_package() {
-    let o = kensa(&["scan", "--demo", "--policy-dir", &fixture("policies/override"), "--format", "json", "--fail-on", "none"]);
+    let o = kensa(&[
+        "scan",
+        "--demo",
+        "--policy-dir",
+        &fixture("policies/override"),
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+    ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let jit: Vec<(String, String)> = findings_of(&report).into_iter().filter(|(r, _)| r == "network.jit-required").collect();
-    assert_eq!(jit, vec![("network.jit-required".to_string(), "vm-legacy-01".to_string())], "the override only flags legacy machines");
+    let jit: Vec<(String, String)> = findings_of(&report)
+        .into_iter()
+        .filter(|(r, _)| r == "network.jit-required")
+        .collect();
+    assert_eq!(
+        jit,
+        vec![(
+            "network.jit-required".to_string(),
+            "vm-legacy-01".to_string()
+        )],
+        "the override only flags legacy machines"
+    );
 }
 
 #[test]
 fn failing_policy_test_exits_1() {
     let o = kensa(&["policy", "test", &fixture("policies/failing")]);
     assert_eq!(code(&o), 1, "{}", stdout(&o));
-    assert!(stdout(&o).contains("FAIL") && stdout(&o).contains("1 passed, 1 failed"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("FAIL") && stdout(&o).contains("1 passed, 1 failed"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]
@@ -215,7 +427,12 @@ fn explain_and_list() {
     let o = kensa(&["explain", "network.nsg-open-management-port"]);
     assert_eq!(code(&o), 0);
     let text = stdout(&o);
-    assert!(text.contains("severity: high") && text.contains("0.0.0.0/0") && text.contains("Remediation:"), "{text}");
+    assert!(
+        text.contains("severity: high")
+            && text.contains("0.0.0.0/0")
+            && text.contains("Remediation:"),
+        "{text}"
+    );
     let o = kensa(&["explain", "network.nope"]);
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("unknown rule id"), "{}", stderr(&o));
@@ -225,7 +442,12 @@ fn explain_and_list() {
 
 #[test]
 fn inventory_shows_relations() {
-    let o = kensa(&["inventory", "--demo", "--type", "Microsoft.Compute/virtualMachines"]);
+    let o = kensa(&[
+        "inventory",
+        "--demo",
+        "--type",
+        "Microsoft.Compute/virtualMachines",
+    ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let inv: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let vms = inv.as_array().unwrap();
@@ -245,7 +467,17 @@ fn inventory_shows_relations() {
 fn help_is_clear() {
     let o = kensa(&["scan", "--help"]);
     let text = stdout(&o);
-    for flag in ["--snapshot", "--demo", "--format", "--output", "--fail-on", "--now", "--config", "--policy-dir", "--allow-partial"] {
+    for flag in [
+        "--snapshot",
+        "--demo",
+        "--format",
+        "--output",
+        "--fail-on",
+        "--now",
+        "--config",
+        "--policy-dir",
+        "--allow-partial",
+    ] {
         assert!(text.contains(flag), "{flag} missing from --help");
     }
     assert!(stdout(&kensa(&["--help"])).contains("Exit codes"));

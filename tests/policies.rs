@@ -7,9 +7,24 @@ use kensa::evaluate::{policy_test, Pack};
 fn every_builtin_policy_test_passes() {
     let pack = Pack::load(&[], true).expect("the built-in pack compiles");
     let results = policy_test::run(&pack, |_| true).unwrap();
-    let failures: Vec<String> = results.iter().filter_map(|r| r.failure.as_ref().map(|f| format!("{}: {} — {f}", r.file, r.name))).collect();
-    assert!(failures.is_empty(), "failing policy tests:\n{}", failures.join("\n"));
-    assert!(results.len() >= 60, "only {} policy tests found", results.len());
+    let failures: Vec<String> = results
+        .iter()
+        .filter_map(|r| {
+            r.failure
+                .as_ref()
+                .map(|f| format!("{}: {} — {f}", r.file, r.name))
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "failing policy tests:\n{}",
+        failures.join("\n")
+    );
+    assert!(
+        results.len() >= 60,
+        "only {} policy tests found",
+        results.len()
+    );
 }
 
 #[test]
@@ -17,7 +32,10 @@ fn every_rule_has_tests_next_to_it() {
     let pack = Pack::load(&[], true).unwrap();
     for rule in &pack.rules {
         let test_file = rule.file.replace(".rego", "_test.rego");
-        let has = pack.files.iter().any(|f| f.path == test_file && f.source.contains("\ntest_"));
+        let has = pack
+            .files
+            .iter()
+            .any(|f| f.path == test_file && f.source.contains("\ntest_"));
         assert!(has, "{} ({}) has no {test_file}", rule.meta.id, rule.file);
     }
 }
@@ -42,7 +60,13 @@ fn rule_ids_are_the_public_contract() {
         ]
     );
     for r in &pack.rules {
-        assert!(!r.meta.description.is_empty() && !r.meta.remediation.is_empty() && !r.meta.help.is_empty(), "{}", r.meta.id);
+        assert!(
+            !r.meta.description.is_empty()
+                && !r.meta.remediation.is_empty()
+                && !r.meta.help.is_empty(),
+            "{}",
+            r.meta.id
+        );
         assert!(!r.meta.resource_types.is_empty(), "{}", r.meta.id);
     }
 }

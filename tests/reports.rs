@@ -5,7 +5,16 @@ mod common;
 use common::*;
 
 fn demo(format: &str) -> String {
-    let o = kensa(&["scan", "--demo", "--now", NOW, "--format", format, "--fail-on", "none"]);
+    let o = kensa(&[
+        "scan",
+        "--demo",
+        "--now",
+        NOW,
+        "--format",
+        format,
+        "--fail-on",
+        "none",
+    ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     stdout(&o)
 }
@@ -34,7 +43,10 @@ fn human_report_snapshot() {
     let text = demo("human");
     for line in text.lines() {
         // Fix commands (indented six) stay on one line so they can be copied.
-        assert!(line.chars().count() <= 80 || line.starts_with("      "), "wider than 80 columns: {line}");
+        assert!(
+            line.chars().count() <= 80 || line.starts_with("      "),
+            "wider than 80 columns: {line}"
+        );
     }
     insta::assert_snapshot!("demo.human", text);
 }
@@ -47,15 +59,28 @@ fn output_is_deterministic() {
 
 #[test]
 fn sarif_validates_against_the_oasis_schema() {
-    let Some(path) = shared("sarif/sarif-schema-2.1.0.json") else { return };
-    let schema: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let Some(path) = shared("sarif/sarif-schema-2.1.0.json") else {
+        return;
+    };
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let validator = jsonschema::validator_for(&schema).expect("the OASIS schema compiles");
     let sarif: serde_json::Value = serde_json::from_str(&demo("sarif")).unwrap();
-    let errors: Vec<String> = validator.iter_errors(&sarif).map(|e| format!("{} at {}", e, e.instance_path)).collect();
-    assert!(errors.is_empty(), "SARIF schema violations:\n{}", errors.join("\n"));
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "SARIF schema violations:\n{}",
+        errors.join("\n")
+    );
     // The validator is not vacuous: a result without a message is rejected.
     let mut broken = sarif.clone();
-    broken["runs"][0]["results"][0].as_object_mut().unwrap().remove("message");
+    broken["runs"][0]["results"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("message");
     assert!(!validator.is_valid(&broken));
 }
 
@@ -68,26 +93,57 @@ fn sarif_meets_github_ingestion_rules() {
     for r in rules {
         for field in ["shortDescription", "fullDescription", "help"] {
             let text = r[field]["text"].as_str().unwrap();
-            assert!(!text.is_empty() && text.chars().count() <= 1024, "{field} of {}", r["id"]);
+            assert!(
+                !text.is_empty() && text.chars().count() <= 1024,
+                "{field} of {}",
+                r["id"]
+            );
         }
-        assert!(r["help"]["markdown"].as_str().unwrap().contains(r["id"].as_str().unwrap()));
-        let score: f64 = r["properties"]["security-severity"].as_str().unwrap().parse().unwrap();
+        assert!(r["help"]["markdown"]
+            .as_str()
+            .unwrap()
+            .contains(r["id"].as_str().unwrap()));
+        let score: f64 = r["properties"]["security-severity"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!((0.1..=10.0).contains(&score));
-        assert!(r["properties"]["tags"].as_array().unwrap().contains(&serde_json::json!("security")));
+        assert!(r["properties"]["tags"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("security")));
     }
     let results = run["results"].as_array().unwrap();
     assert!(!results.is_empty());
     for res in results {
         let id = res["ruleId"].as_str().unwrap();
         assert_eq!(rules[res["ruleIndex"].as_u64().unwrap() as usize]["id"], id);
-        let hash = res["partialFingerprints"]["primaryLocationLineHash"].as_str().unwrap();
+        let hash = res["partialFingerprints"]["primaryLocationLineHash"]
+            .as_str()
+            .unwrap();
         assert!(hash.len() == 18 && hash.ends_with(":1"), "{hash}");
         let loc = &res["locations"][0];
-        let full = loc["logicalLocations"][0]["fullyQualifiedName"].as_str().unwrap();
-        assert!(res["message"]["text"].as_str().unwrap().contains(full), "message names the resource");
-        let uri = loc["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap();
-        assert_eq!(uri, format!("azure/{}", full.trim_start_matches('/').to_lowercase()));
-        assert!(loc["physicalLocation"]["region"]["startLine"].as_u64().unwrap() >= 1);
+        let full = loc["logicalLocations"][0]["fullyQualifiedName"]
+            .as_str()
+            .unwrap();
+        assert!(
+            res["message"]["text"].as_str().unwrap().contains(full),
+            "message names the resource"
+        );
+        let uri = loc["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap();
+        assert_eq!(
+            uri,
+            format!("azure/{}", full.trim_start_matches('/').to_lowercase())
+        );
+        assert!(
+            loc["physicalLocation"]["region"]["startLine"]
+                .as_u64()
+                .unwrap()
+                >= 1
+        );
     }
     assert_eq!(run["automationDetails"]["id"], "kensa/live/");
 }
@@ -96,8 +152,23 @@ fn sarif_meets_github_ingestion_rules() {
 fn formats_agree_on_the_findings() {
     let json: serde_json::Value = serde_json::from_str(&demo("json")).unwrap();
     let sarif: serde_json::Value = serde_json::from_str(&demo("sarif")).unwrap();
-    let from_json: Vec<String> = json["findings"].as_array().unwrap().iter().map(|f| f["fingerprint"].as_str().unwrap().to_string()).collect();
-    let from_sarif: Vec<String> = sarif["runs"][0]["results"].as_array().unwrap().iter().map(|r| r["partialFingerprints"]["kensa/v1"].as_str().unwrap().to_string()).collect();
+    let from_json: Vec<String> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["fingerprint"].as_str().unwrap().to_string())
+        .collect();
+    let from_sarif: Vec<String> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["partialFingerprints"]["kensa/v1"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
     assert_eq!(from_json, from_sarif);
     let md = demo("markdown");
     let open = json["summary"]["open"].as_u64().unwrap();

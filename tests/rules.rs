@@ -5,11 +5,20 @@ mod common;
 use common::*;
 
 fn by(report: &serde_json::Value, rule: &str, name: &str) -> Vec<serde_json::Value> {
-    report["findings"].as_array().unwrap().iter().filter(|f| f["rule_id"] == rule && f["resource_name"] == name).cloned().collect()
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == rule && f["resource_name"] == name)
+        .cloned()
+        .collect()
 }
 
 fn ports(report: &serde_json::Value, rule: &str, name: &str) -> Vec<u64> {
-    let mut p: Vec<u64> = by(report, rule, name).iter().map(|f| f["evidence"]["port"].as_u64().expect("port is a number")).collect();
+    let mut p: Vec<u64> = by(report, rule, name)
+        .iter()
+        .map(|f| f["evidence"]["port"].as_u64().expect("port is a number"))
+        .collect();
     p.sort();
     p
 }
@@ -17,8 +26,20 @@ fn ports(report: &serde_json::Value, rule: &str, name: &str) -> Vec<u64> {
 #[test]
 fn compliant_machines_have_no_findings() {
     let r = demo_json();
-    for name in ["vm-web-01", "vm-jump-01", "vmss-api", "nic-web-01", "nsg-web-01", "nsg-jump-01", "vm-web-01_OsDisk_1_5f0c", "vm-web-01-data-00"] {
-        let hits: Vec<_> = findings_of(&r).into_iter().filter(|(_, n)| n == name).collect();
+    for name in [
+        "vm-web-01",
+        "vm-jump-01",
+        "vmss-api",
+        "nic-web-01",
+        "nsg-web-01",
+        "nsg-jump-01",
+        "vm-web-01_OsDisk_1_5f0c",
+        "vm-web-01-data-00",
+    ] {
+        let hits: Vec<_> = findings_of(&r)
+            .into_iter()
+            .filter(|(_, n)| n == name)
+            .collect();
         assert!(hits.is_empty(), "{name}: {hits:?}");
     }
 }
@@ -27,7 +48,10 @@ fn compliant_machines_have_no_findings() {
 fn every_rule_fires_somewhere_in_the_demo() {
     let r = demo_json();
     for (rule, n) in r["summary"]["by_rule"].as_object().unwrap() {
-        assert!(n.as_u64().unwrap() > 0, "{rule} never fires on the demo estate");
+        assert!(
+            n.as_u64().unwrap() > 0,
+            "{rule} never fires on the demo estate"
+        );
     }
 }
 
@@ -35,26 +59,41 @@ fn every_rule_fires_somewhere_in_the_demo() {
 fn subnet_nsg_closes_what_the_nic_nsg_opens() {
     let r = demo_json();
     // nsg-web-02 admits SSH from the internet, but snet-web's NSG denies it first.
-    assert_eq!(ports(&r, "network.nsg-open-management-port", "nsg-web-02"), vec![22]);
+    assert_eq!(
+        ports(&r, "network.nsg-open-management-port", "nsg-web-02"),
+        vec![22]
+    );
     assert!(by(&r, "network.vm-exposed-management-port", "vm-web-02").is_empty());
     // And the other way round: snet-data opens WinRM, nic-data-01's NSG denies it.
-    assert_eq!(ports(&r, "network.nsg-open-management-port", "nsg-snet-data"), vec![5986]);
+    assert_eq!(
+        ports(&r, "network.nsg-open-management-port", "nsg-snet-data"),
+        vec![5986]
+    );
     assert!(by(&r, "network.vm-exposed-management-port", "vm-data-01").is_empty());
 }
 
 #[test]
 fn basic_public_ip_without_nsg_exposes_every_management_port() {
     let r = demo_json();
-    assert_eq!(ports(&r, "network.vm-exposed-management-port", "vm-legacy-01"), vec![22, 3389, 5985, 5986]);
+    assert_eq!(
+        ports(&r, "network.vm-exposed-management-port", "vm-legacy-01"),
+        vec![22, 3389, 5985, 5986]
+    );
     let f = &by(&r, "network.vm-exposed-management-port", "vm-legacy-01")[0];
     assert_eq!(f["severity"], "critical");
-    assert!(f["message"].as_str().unwrap().contains("pip-legacy-01 (52.174.10.7)"));
+    assert!(f["message"]
+        .as_str()
+        .unwrap()
+        .contains("pip-legacy-01 (52.174.10.7)"));
 }
 
 #[test]
 fn plural_ranges_count_and_outbound_and_udp_dns_do_not() {
     let r = demo_json();
-    assert_eq!(ports(&r, "network.nsg-open-management-port", "nsg-mgmt"), vec![22, 3389]);
+    assert_eq!(
+        ports(&r, "network.nsg-open-management-port", "nsg-mgmt"),
+        vec![22, 3389]
+    );
     let f = &by(&r, "network.nsg-open-management-port", "nsg-mgmt")[0];
     assert_eq!(f["evidence"]["rule"], "allow-legacy-admin");
     assert_eq!(f["evidence"]["source"], "0.0.0.0/0");
@@ -64,7 +103,11 @@ fn plural_ranges_count_and_outbound_and_udp_dns_do_not() {
 #[test]
 fn jit_is_required_only_where_a_public_ip_has_no_entry() {
     let r = demo_json();
-    let mut flagged: Vec<String> = findings_of(&r).into_iter().filter(|(rule, _)| rule == "network.jit-required").map(|(_, n)| n).collect();
+    let mut flagged: Vec<String> = findings_of(&r)
+        .into_iter()
+        .filter(|(rule, _)| rule == "network.jit-required")
+        .map(|(_, n)| n)
+        .collect();
     flagged.sort();
     // vm-jump-01 has a public IP and a JIT entry (its id in the policy is lower-cased).
     assert_eq!(flagged, vec!["vm-data-01", "vm-legacy-01", "vm-web-02"]);
@@ -75,30 +118,69 @@ fn image_rules_follow_the_running_version() {
     let r = demo_json();
     let age = by(&r, "image.age", "vm-web-02");
     assert_eq!(age.len(), 1);
-    assert!(age[0]["evidence"]["image_version"].as_str().unwrap().ends_with("/versions/1.3.0"));
+    assert!(age[0]["evidence"]["image_version"]
+        .as_str()
+        .unwrap()
+        .ends_with("/versions/1.3.0"));
     assert_eq!(age[0]["evidence"]["age_days"], 70);
-    let keys: Vec<String> = by(&r, "image.age", "vm-batch-01").iter().map(|f| f["message"].as_str().unwrap().to_string()).collect();
-    assert!(keys.iter().any(|m| m.contains("past its end-of-life")), "{keys:?}");
+    let keys: Vec<String> = by(&r, "image.age", "vm-batch-01")
+        .iter()
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        keys.iter().any(|m| m.contains("past its end-of-life")),
+        "{keys:?}"
+    );
     assert_eq!(by(&r, "image.pinned-version", "vm-web-02").len(), 1);
-    assert_eq!(by(&r, "image.approved-source", "vm-data-01").len(), 1, "sandbox gallery is not approved");
-    assert!(by(&r, "image.approved-source", "vm-web-02").is_empty(), "golden gallery, any case");
+    assert_eq!(
+        by(&r, "image.approved-source", "vm-data-01").len(),
+        1,
+        "sandbox gallery is not approved"
+    );
+    assert!(
+        by(&r, "image.approved-source", "vm-web-02").is_empty(),
+        "golden gallery, any case"
+    );
 }
 
 #[test]
 fn disk_encryption_accepts_encryption_at_host_ade_and_customer_keys() {
     let r = demo_json();
-    let mut flagged: Vec<String> = findings_of(&r).into_iter().filter(|(rule, _)| rule == "disk.encryption").map(|(_, n)| n).collect();
+    let mut flagged: Vec<String> = findings_of(&r)
+        .into_iter()
+        .filter(|(rule, _)| rule == "disk.encryption")
+        .map(|(_, n)| n)
+        .collect();
     flagged.sort();
-    assert_eq!(flagged, vec!["disk-old-backup", "vm-legacy-01_OsDisk_1_9d4b", "vmss-worker"]);
+    assert_eq!(
+        flagged,
+        vec![
+            "disk-old-backup",
+            "vm-legacy-01_OsDisk_1_9d4b",
+            "vmss-worker"
+        ]
+    );
 }
 
 #[test]
 fn patch_rules_judge_running_machines_only() {
     let r = demo_json();
     assert_eq!(by(&r, "patch.age", "vm-legacy-01").len(), 1);
-    assert!(by(&r, "patch.age", "vm-web-02").is_empty(), "openssl is only 8 days old");
-    assert_eq!(by(&r, "patch.assessment-stale", "vm-data-01").len(), 1, "Failed assessment");
-    assert!(findings_of(&r).iter().all(|(rule, n)| !(rule.starts_with("patch.assessment-stale") && n == "vm-batch-01")), "deallocated");
+    assert!(
+        by(&r, "patch.age", "vm-web-02").is_empty(),
+        "openssl is only 8 days old"
+    );
+    assert_eq!(
+        by(&r, "patch.assessment-stale", "vm-data-01").len(),
+        1,
+        "Failed assessment"
+    );
+    assert!(
+        findings_of(&r)
+            .iter()
+            .all(|(rule, n)| !(rule.starts_with("patch.assessment-stale") && n == "vm-batch-01")),
+        "deallocated"
+    );
     assert_eq!(by(&r, "patch.assessment-mode", "vm-legacy-01").len(), 1);
 }
 
@@ -106,8 +188,16 @@ fn patch_rules_judge_running_machines_only() {
 fn coverage_names_what_could_not_be_decided() {
     let r = demo_json();
     let undecided = r["coverage"]["undecided"].as_array().unwrap();
-    assert!(undecided.iter().any(|u| u["rule_id"] == "network.vm-exposed-management-port" && u["resource_id"].as_str().unwrap().ends_with("vm-app-03")));
-    assert!(undecided.iter().all(|u| u["reason"].as_str().unwrap().contains("nic-app-03")), "{undecided:?}");
+    assert!(undecided
+        .iter()
+        .any(|u| u["rule_id"] == "network.vm-exposed-management-port"
+            && u["resource_id"].as_str().unwrap().ends_with("vm-app-03")));
+    assert!(
+        undecided
+            .iter()
+            .all(|u| u["reason"].as_str().unwrap().contains("nic-app-03")),
+        "{undecided:?}"
+    );
     assert_eq!(r["coverage"]["complete"], true);
     assert_eq!(r["coverage"]["resources"], 59);
 }
@@ -115,28 +205,47 @@ fn coverage_names_what_could_not_be_decided() {
 #[test]
 fn fingerprints_are_stable_and_unique() {
     let a = demo_json();
-    let fps: Vec<&str> = a["findings"].as_array().unwrap().iter().map(|f| f["fingerprint"].as_str().unwrap()).collect();
+    let fps: Vec<&str> = a["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["fingerprint"].as_str().unwrap())
+        .collect();
     let mut unique = fps.clone();
     unique.sort();
     unique.dedup();
     assert_eq!(unique.len(), fps.len());
     // Pinned value: a change would reopen every alert users have triaged.
     let f = &by(&a, "network.nsg-open-management-port", "nsg-web-02")[0];
-    assert_eq!(f["fingerprint"], kensa::findings::fingerprint("network.nsg-open-management-port", f["resource_id"].as_str().unwrap(), "22"));
+    assert_eq!(
+        f["fingerprint"],
+        kensa::findings::fingerprint(
+            "network.nsg-open-management-port",
+            f["resource_id"].as_str().unwrap(),
+            "22"
+        )
+    );
 }
 
 /// Real rows: the ARG VM row and the bodies of the ARM GET examples, as NDJSON.
 #[test]
 fn real_api_shapes_scan_cleanly() {
-    let Some(dir) = shared("azure-api/resources") else { return };
+    let Some(dir) = shared("azure-api/resources") else {
+        return;
+    };
     let mut lines = Vec::new();
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_none_or(|e| e != "json") {
             continue;
         }
-        let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        let row = if let Some(g) = doc.get("graphResults") { g.clone() } else { doc["responses"]["200"]["body"].clone() };
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let row = if let Some(g) = doc.get("graphResults") {
+            g.clone()
+        } else {
+            doc["responses"]["200"]["body"].clone()
+        };
         if row.get("id").is_some() && row.get("type").is_some() {
             lines.push(serde_json::to_string(&row).unwrap());
         }
@@ -145,14 +254,31 @@ fn real_api_shapes_scan_cleanly() {
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("real.ndjson");
     std::fs::write(&file, lines.join("\n")).unwrap();
-    let o = kensa(&["scan", "--snapshot", &file.display().to_string(), "--format", "json", "--fail-on", "none", "--now", NOW]);
+    let o = kensa(&[
+        "scan",
+        "--snapshot",
+        &file.display().to_string(),
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+        "--now",
+        NOW,
+    ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     // The real ARG row: marketplace `latest`, deallocated, no assessment mode.
-    for rule in ["image.approved-source", "image.pinned-version", "patch.assessment-mode"] {
+    for rule in [
+        "image.approved-source",
+        "image.pinned-version",
+        "patch.assessment-mode",
+    ] {
         assert_eq!(by(&r, rule, "vm-test").len(), 1, "{rule}");
     }
-    assert!(by(&r, "patch.assessment-stale", "vm-test").is_empty(), "deallocated VMs are not judged");
+    assert!(
+        by(&r, "patch.assessment-stale", "vm-test").is_empty(),
+        "deallocated VMs are not judged"
+    );
     // The NSG example opens port 80 only.
     assert!(by(&r, "network.nsg-open-management-port", "testnsg").is_empty());
 }

@@ -49,13 +49,26 @@ pub struct Evaluator<'p> {
 
 impl<'p> Evaluator<'p> {
     /// `params` becomes `data.kensa.params`, `now` (RFC 3339) `data.kensa.now`.
-    pub fn new(pack: &'p Pack, params: serde_json::Value, now: &str, enabled: impl Fn(&str) -> bool) -> Result<Evaluator<'p>> {
+    pub fn new(
+        pack: &'p Pack,
+        params: serde_json::Value,
+        now: &str,
+        enabled: impl Fn(&str) -> bool,
+    ) -> Result<Evaluator<'p>> {
         let mut engine = pack.engine.clone();
         let data = serde_json::json!({"kensa": {"params": params, "now": now}});
-        let data = Value::from_json_str(&data.to_string()).map_err(|e| Error::Usage(format!("parameters: {e}")))?;
-        engine.add_data(data).map_err(|e| Error::Usage(format!("parameters: {e}")))?;
+        let data = Value::from_json_str(&data.to_string())
+            .map_err(|e| Error::Usage(format!("parameters: {e}")))?;
+        engine
+            .add_data(data)
+            .map_err(|e| Error::Usage(format!("parameters: {e}")))?;
         let mut rules_by_type: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, rule) in pack.rules.iter().enumerate().filter(|(_, r)| enabled(&r.meta.id)) {
+        for (i, rule) in pack
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| enabled(&r.meta.id))
+        {
             for t in &rule.meta.resource_types {
                 rules_by_type.entry(t.clone()).or_default().push(i);
             }
@@ -81,11 +94,24 @@ impl<'p> Evaluator<'p> {
                     .collect::<Vec<_>>()
                     .join(", ")
             };
-            module.push_str(&format!("\n# {kind}\nt{n} := {{\"deny\": {{{}}}, \"unknown\": {{{}}}}}\n", gather("deny", |_| true), gather("unknown", |r| r.has_unknown)));
+            module.push_str(&format!(
+                "\n# {kind}\nt{n} := {{\"deny\": {{{}}}, \"unknown\": {{{}}}}}\n",
+                gather("deny", |_| true),
+                gather("unknown", |r| r.has_unknown)
+            ));
             by_type.insert(kind, (format!("data.kensa.run.t{n}"), rules));
         }
-        engine.add_policy("<kensa.run>".into(), module).map_err(|e| Error::Policy { file: "<generated kensa.run>".into(), message: e.to_string() })?;
-        Ok(Evaluator { pack, engine, by_type })
+        engine
+            .add_policy("<kensa.run>".into(), module)
+            .map_err(|e| Error::Policy {
+                file: "<generated kensa.run>".into(),
+                message: e.to_string(),
+            })?;
+        Ok(Evaluator {
+            pack,
+            engine,
+            by_type,
+        })
     }
 
     fn plan(&self, kind: &str) -> Option<&(String, Vec<usize>)> {
@@ -93,12 +119,20 @@ impl<'p> Evaluator<'p> {
     }
 
     pub fn run(&self, inv: &Inventory) -> Result<Outcome> {
-        let subjects: Vec<usize> = (0..inv.resources.len()).filter(|i| self.plan(&inv.resources[*i].kind).is_some()).collect();
+        let subjects: Vec<usize> = (0..inv.resources.len())
+            .filter(|i| self.plan(&inv.resources[*i].kind).is_some())
+            .collect();
         let parts: Vec<Outcome> = subjects
             .par_iter()
-            .map_init(|| self.engine.clone(), |engine, &i| self.evaluate_one(engine, inv, i))
+            .map_init(
+                || self.engine.clone(),
+                |engine, &i| self.evaluate_one(engine, inv, i),
+            )
             .collect::<Result<_>>()?;
-        let mut all = Outcome { resources_evaluated: subjects.len(), ..Outcome::default() };
+        let mut all = Outcome {
+            resources_evaluated: subjects.len(),
+            ..Outcome::default()
+        };
         for p in parts {
             all.findings.extend(p.findings);
             all.undecided.extend(p.undecided);
@@ -107,30 +141,64 @@ impl<'p> Evaluator<'p> {
         Ok(all)
     }
 
-    fn evaluate_one(&self, engine: &mut regorus::Engine, inv: &Inventory, i: usize) -> Result<Outcome> {
+    fn evaluate_one(
+        &self,
+        engine: &mut regorus::Engine,
+        inv: &Inventory,
+        i: usize,
+    ) -> Result<Outcome> {
         let resource = &inv.resources[i];
         let mut out = Outcome::default();
-        let Some((path, rules)) = self.plan(&resource.kind) else { return Ok(out) };
-        let input = Value::from_json_str(&inv.input_json(i)).map_err(|e| Error::input(&resource.id, format!("cannot be handed to the policies: {e}")))?;
+        let Some((path, rules)) = self.plan(&resource.kind) else {
+            return Ok(out);
+        };
+        let input = Value::from_json_str(&inv.input_json(i)).map_err(|e| {
+            Error::input(
+                &resource.id,
+                format!("cannot be handed to the policies: {e}"),
+            )
+        })?;
         engine.set_input(input);
         let result = engine.eval_rule(path.clone()).map_err(|e| {
             // regorus' message names the policy file; name the rule too.
             let text = e.to_string();
-            let rule = rules.iter().map(|r| &self.pack.rules[*r]).find(|r| text.contains(&r.file));
-            let (file, id) = rule.map_or(("<policies>".to_string(), "a rule".to_string()), |r| (r.file.clone(), r.meta.id.clone()));
-            Error::Policy { file, message: format!("{id} failed on {}:\n{text}", resource.id) }
+            let rule = rules
+                .iter()
+                .map(|r| &self.pack.rules[*r])
+                .find(|r| text.contains(&r.file));
+            let (file, id) = rule.map_or(("<policies>".to_string(), "a rule".to_string()), |r| {
+                (r.file.clone(), r.meta.id.clone())
+            });
+            Error::Policy {
+                file,
+                message: format!("{id} failed on {}:\n{text}", resource.id),
+            }
         })?;
         out.evaluations = rules.len();
         for &r in rules {
             let rule = &self.pack.rules[r];
             let id = Value::from(rule.meta.id.as_str());
             for v in set_items(&result["deny"][&id]) {
-                let value = serde_json::to_value(v).map_err(|e| Error::Policy { file: rule.file.clone(), message: format!("{}: a finding is not JSON: {e}", rule.meta.id) })?;
-                out.findings.push(RawFinding { rule: r, resource: i, value });
+                let value = serde_json::to_value(v).map_err(|e| Error::Policy {
+                    file: rule.file.clone(),
+                    message: format!("{}: a finding is not JSON: {e}", rule.meta.id),
+                })?;
+                out.findings.push(RawFinding {
+                    rule: r,
+                    resource: i,
+                    value,
+                });
             }
             for v in set_items(&result["unknown"][&id]) {
-                let reason = v.as_string().map(|s| s.to_string()).unwrap_or_else(|_| v.to_string());
-                out.undecided.push(Undecided { rule: r, resource: i, reason });
+                let reason = v
+                    .as_string()
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|_| v.to_string());
+                out.undecided.push(Undecided {
+                    rule: r,
+                    resource: i,
+                    reason,
+                });
             }
         }
         Ok(out)

@@ -59,22 +59,39 @@ pub struct Pack {
 }
 
 fn package_of(source: &str) -> Option<String> {
-    source.lines().map(str::trim).find_map(|l| l.strip_prefix("package ")).map(|p| p.trim().to_string())
+    source
+        .lines()
+        .map(str::trim)
+        .find_map(|l| l.strip_prefix("package "))
+        .map(|p| p.trim().to_string())
 }
 
 fn builtin_files() -> Vec<PolicyFile> {
     BUILTIN
         .iter()
-        .map(|(path, source)| PolicyFile { path: path.to_string(), source: source.to_string(), package: package_of(source).unwrap_or_default(), builtin: true })
+        .map(|(path, source)| PolicyFile {
+            path: path.to_string(),
+            source: source.to_string(),
+            package: package_of(source).unwrap_or_default(),
+            builtin: true,
+        })
         .collect()
 }
 
 /// Every `.rego` file below `dir`, sorted by path.
 pub fn dir_files(dir: &Path) -> Result<Vec<PolicyFile>> {
     fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> Result<()> {
-        let entries = std::fs::read_dir(dir).map_err(|source| Error::Read { path: dir.display().to_string(), source })?;
+        let entries = std::fs::read_dir(dir).map_err(|source| Error::Read {
+            path: dir.display().to_string(),
+            source,
+        })?;
         for entry in entries {
-            let path = entry.map_err(|source| Error::Read { path: dir.display().to_string(), source })?.path();
+            let path = entry
+                .map_err(|source| Error::Read {
+                    path: dir.display().to_string(),
+                    source,
+                })?
+                .path();
             if path.is_dir() {
                 walk(&path, out)?;
             } else if path.extension().is_some_and(|e| e == "rego") {
@@ -90,9 +107,20 @@ pub fn dir_files(dir: &Path) -> Result<Vec<PolicyFile>> {
         .into_iter()
         .map(|p| {
             let path = p.display().to_string();
-            let source = std::fs::read_to_string(&p).map_err(|source| Error::Read { path: path.clone(), source })?;
-            let package = package_of(&source).ok_or_else(|| Error::Policy { file: path.clone(), message: "no `package` declaration".into() })?;
-            Ok(PolicyFile { path, source, package, builtin: false })
+            let source = std::fs::read_to_string(&p).map_err(|source| Error::Read {
+                path: path.clone(),
+                source,
+            })?;
+            let package = package_of(&source).ok_or_else(|| Error::Policy {
+                file: path.clone(),
+                message: "no `package` declaration".into(),
+            })?;
+            Ok(PolicyFile {
+                path,
+                source,
+                package,
+                builtin: false,
+            })
         })
         .collect()
 }
@@ -106,7 +134,10 @@ impl Pack {
             user.extend(dir_files(d)?);
         }
         let overridden: Vec<&str> = user.iter().map(|f| f.package.as_str()).collect();
-        let mut files: Vec<PolicyFile> = builtin_files().into_iter().filter(|f| !overridden.contains(&f.package.as_str())).collect();
+        let mut files: Vec<PolicyFile> = builtin_files()
+            .into_iter()
+            .filter(|f| !overridden.contains(&f.package.as_str()))
+            .collect();
         files.extend(user);
         Pack::compile(files, with_tests)
     }
@@ -117,12 +148,21 @@ impl Pack {
         // undefined instead of failing the whole evaluation.
         engine.set_strict_builtin_errors(false);
         for f in files.iter().filter(|f| with_tests || !f.is_test()) {
-            engine.add_policy(f.path.clone(), f.source.clone()).map_err(|e| Error::Policy { file: f.path.clone(), message: format!("does not compile:\n{e}") })?;
+            engine
+                .add_policy(f.path.clone(), f.source.clone())
+                .map_err(|e| Error::Policy {
+                    file: f.path.clone(),
+                    message: format!("does not compile:\n{e}"),
+                })?;
         }
         let mut rules = Vec::new();
         let mut ids: BTreeMap<String, String> = BTreeMap::new();
         for f in files.iter().filter(|f| !f.is_test()) {
-            let declares = |name: &str| engine.has_declared_rule_rooted_at(&f.path, name).unwrap_or(false);
+            let declares = |name: &str| {
+                engine
+                    .has_declared_rule_rooted_at(&f.path, name)
+                    .unwrap_or(false)
+            };
             let (has_meta, has_deny) = (declares("metadata"), declares("deny"));
             if !has_meta && !has_deny {
                 continue; // a library
@@ -132,20 +172,51 @@ impl Pack {
             }
             let path = format!("data.{}", f.package);
             let has_unknown = declares("unknown");
-            let value = engine.eval_rule(format!("{path}.metadata")).map_err(|e| Error::Policy { file: f.path.clone(), message: format!("evaluating metadata: {e}") })?;
-            let json = serde_json::to_value(&value).map_err(|e| Error::Policy { file: f.path.clone(), message: format!("metadata: {e}") })?;
+            let value =
+                engine
+                    .eval_rule(format!("{path}.metadata"))
+                    .map_err(|e| Error::Policy {
+                        file: f.path.clone(),
+                        message: format!("evaluating metadata: {e}"),
+                    })?;
+            let json = serde_json::to_value(&value).map_err(|e| Error::Policy {
+                file: f.path.clone(),
+                message: format!("metadata: {e}"),
+            })?;
             let mut meta: Meta = serde_json::from_value(json).map_err(|e| Error::Policy { file: f.path.clone(), message: format!("metadata is not {{id, title, severity, description, remediation, help, resource_types}}: {e}") })?;
-            meta.resource_types = meta.resource_types.iter().map(|t| t.to_lowercase()).collect();
+            meta.resource_types = meta
+                .resource_types
+                .iter()
+                .map(|t| t.to_lowercase())
+                .collect();
             if meta.id.is_empty() {
-                return Err(Error::Policy { file: f.path.clone(), message: "metadata.id is empty".into() });
+                return Err(Error::Policy {
+                    file: f.path.clone(),
+                    message: "metadata.id is empty".into(),
+                });
             }
             if let Some(other) = ids.insert(meta.id.clone(), f.path.clone()) {
-                return Err(Error::Policy { file: f.path.clone(), message: format!("rule id `{}` is already declared by {other}; rule ids are unique", meta.id) });
+                return Err(Error::Policy {
+                    file: f.path.clone(),
+                    message: format!(
+                        "rule id `{}` is already declared by {other}; rule ids are unique",
+                        meta.id
+                    ),
+                });
             }
-            rules.push(Rule { meta, path, file: f.path.clone(), has_unknown });
+            rules.push(Rule {
+                meta,
+                path,
+                file: f.path.clone(),
+                has_unknown,
+            });
         }
         rules.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
-        Ok(Pack { files, rules, engine })
+        Ok(Pack {
+            files,
+            rules,
+            engine,
+        })
     }
 
     pub fn rule(&self, id: &str) -> Option<&Rule> {

@@ -23,28 +23,41 @@ fn test_names(source: &str) -> Vec<String> {
     let mut names: Vec<String> = source
         .lines()
         .filter(|l| l.starts_with("test_"))
-        .map(|l| l.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect())
+        .map(|l| {
+            l.chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect()
+        })
         .collect();
     names.dedup();
     names
 }
 
 /// Runs the tests of the files `select` picks; default parameters are in `data.kensa`.
-pub fn run(pack: &Pack, select: impl Fn(&super::pack::PolicyFile) -> bool) -> Result<Vec<TestResult>> {
+pub fn run(
+    pack: &Pack,
+    select: impl Fn(&super::pack::PolicyFile) -> bool,
+) -> Result<Vec<TestResult>> {
     let mut engine = pack.engine.clone();
     let params = config::Loaded::default().params_json();
     let data = serde_json::json!({"kensa": {"params": params, "now": TEST_NOW}});
-    engine.add_data(Value::from_json_str(&data.to_string()).map_err(|e| Error::Usage(e.to_string()))?).map_err(|e| Error::Usage(e.to_string()))?;
+    engine
+        .add_data(Value::from_json_str(&data.to_string()).map_err(|e| Error::Usage(e.to_string()))?)
+        .map_err(|e| Error::Usage(e.to_string()))?;
     let mut results = Vec::new();
     for f in pack.files.iter().filter(|f| f.is_test() && select(f)) {
         for name in test_names(&f.source) {
             let failure = match engine.eval_rule(format!("data.{}.{name}", f.package)) {
-                Ok(v) if v == Value::Bool(true) => None,
-                Ok(v) if v == Value::Undefined => Some("undefined (a condition did not hold)".to_string()),
+                Ok(Value::Bool(true)) => None,
+                Ok(Value::Undefined) => Some("undefined (a condition did not hold)".to_string()),
                 Ok(v) => Some(format!("evaluated to {v}")),
                 Err(e) => Some(format!("error: {e}")),
             };
-            results.push(TestResult { file: f.path.clone(), name, failure });
+            results.push(TestResult {
+                file: f.path.clone(),
+                name,
+                failure,
+            });
         }
     }
     Ok(results)
@@ -56,7 +69,17 @@ mod tests {
     use crate::evaluate::pack::PolicyFile;
 
     fn file(path: &str, source: &str) -> PolicyFile {
-        PolicyFile { path: path.into(), source: source.into(), package: source.lines().next().unwrap().trim_start_matches("package ").into(), builtin: false }
+        PolicyFile {
+            path: path.into(),
+            source: source.into(),
+            package: source
+                .lines()
+                .next()
+                .unwrap()
+                .trim_start_matches("package ")
+                .into(),
+            builtin: false,
+        }
     }
 
     #[test]
@@ -67,7 +90,17 @@ mod tests {
         )];
         let pack = Pack::compile(files, true).unwrap();
         let results = run(&pack, |_| true).unwrap();
-        let outcome: Vec<(&str, bool)> = results.iter().map(|r| (r.name.as_str(), r.failure.is_none())).collect();
-        assert_eq!(outcome, vec![("test_ok", true), ("test_bad", false), ("test_params", true)]);
+        let outcome: Vec<(&str, bool)> = results
+            .iter()
+            .map(|r| (r.name.as_str(), r.failure.is_none()))
+            .collect();
+        assert_eq!(
+            outcome,
+            vec![
+                ("test_ok", true),
+                ("test_bad", false),
+                ("test_params", true)
+            ]
+        );
     }
 }

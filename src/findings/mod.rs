@@ -9,7 +9,19 @@ use crate::error::{Error, Result};
 use crate::evaluate::{Outcome, Pack, RawFinding};
 use crate::inventory::Inventory;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Low,
@@ -19,7 +31,12 @@ pub enum Severity {
 }
 
 impl Severity {
-    pub const ALL: [Severity; 4] = [Severity::Critical, Severity::High, Severity::Medium, Severity::Low];
+    pub const ALL: [Severity; 4] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -77,12 +94,20 @@ pub fn fingerprint(rule_id: &str, resource_id: &str, key: &str) -> String {
 
 /// Shapes the objects the rules produced into findings, sorted for deterministic output.
 pub fn collect(pack: &Pack, inv: &Inventory, outcome: &Outcome) -> Result<Vec<Finding>> {
-    let mut findings = outcome.findings.iter().map(|raw| shape(pack, inv, raw)).collect::<Result<Vec<_>>>()?;
+    let mut findings = outcome
+        .findings
+        .iter()
+        .map(|raw| shape(pack, inv, raw))
+        .collect::<Result<Vec<_>>>()?;
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
             .then_with(|| a.rule_id.cmp(&b.rule_id))
-            .then_with(|| a.resource_id.to_lowercase().cmp(&b.resource_id.to_lowercase()))
+            .then_with(|| {
+                a.resource_id
+                    .to_lowercase()
+                    .cmp(&b.resource_id.to_lowercase())
+            })
             .then_with(|| a.message.cmp(&b.message))
             .then_with(|| a.fingerprint.cmp(&b.fingerprint))
     });
@@ -93,11 +118,26 @@ pub fn collect(pack: &Pack, inv: &Inventory, outcome: &Outcome) -> Result<Vec<Fi
 fn shape(pack: &Pack, inv: &Inventory, raw: &RawFinding) -> Result<Finding> {
     let rule = &pack.rules[raw.rule];
     let resource = &inv.resources[raw.resource];
-    let contract = |what: &str| Error::Policy { file: rule.file.clone(), message: format!("rule {}: a `deny` member {what} (got {})", rule.meta.id, raw.value) };
+    let contract = |what: &str| Error::Policy {
+        file: rule.file.clone(),
+        message: format!(
+            "rule {}: a `deny` member {what} (got {})",
+            rule.meta.id, raw.value
+        ),
+    };
     let (message, key, evidence, command, severity) = match &raw.value {
-        serde_json::Value::String(msg) => (msg.clone(), String::new(), serde_json::json!({}), None, rule.meta.severity),
+        serde_json::Value::String(msg) => (
+            msg.clone(),
+            String::new(),
+            serde_json::json!({}),
+            None,
+            rule.meta.severity,
+        ),
         serde_json::Value::Object(o) => {
-            let msg = o.get("msg").and_then(|m| m.as_str()).ok_or_else(|| contract("needs a string `msg`"))?;
+            let msg = o
+                .get("msg")
+                .and_then(|m| m.as_str())
+                .ok_or_else(|| contract("needs a string `msg`"))?;
             let key = match o.get("key") {
                 None | Some(serde_json::Value::Null) => String::new(),
                 Some(serde_json::Value::String(s)) => s.clone(),
@@ -105,10 +145,20 @@ fn shape(pack: &Pack, inv: &Inventory, raw: &RawFinding) -> Result<Finding> {
             };
             let severity = match o.get("severity") {
                 None => rule.meta.severity,
-                Some(s) => serde_json::from_value(s.clone()).map_err(|_| contract("has a `severity` that is not low|medium|high|critical"))?,
+                Some(s) => serde_json::from_value(s.clone()).map_err(|_| {
+                    contract("has a `severity` that is not low|medium|high|critical")
+                })?,
             };
             let command = o.get("fix").and_then(|f| f.as_str()).map(str::to_string);
-            (msg.to_string(), key, o.get("evidence").cloned().unwrap_or_else(|| serde_json::json!({})), command, severity)
+            (
+                msg.to_string(),
+                key,
+                o.get("evidence")
+                    .cloned()
+                    .unwrap_or_else(|| serde_json::json!({})),
+                command,
+                severity,
+            )
         }
         _ => return Err(contract("must be an object or a string")),
     };
@@ -122,7 +172,10 @@ fn shape(pack: &Pack, inv: &Inventory, raw: &RawFinding) -> Result<Finding> {
         resource_name: resource.name.clone(),
         message,
         evidence,
-        remediation: Remediation { text: rule.meta.remediation.clone(), command },
+        remediation: Remediation {
+            text: rule.meta.remediation.clone(),
+            command,
+        },
         location: None,
     })
 }
@@ -133,9 +186,21 @@ mod tests {
 
     #[test]
     fn fingerprint_ignores_id_case_but_not_key() {
-        let a = fingerprint("network.nsg-open-management-port", "/subscriptions/S/resourceGroups/RG/x", "22");
-        let b = fingerprint("network.nsg-open-management-port", "/subscriptions/s/resourcegroups/rg/X", "22");
-        let c = fingerprint("network.nsg-open-management-port", "/subscriptions/s/resourcegroups/rg/x", "3389");
+        let a = fingerprint(
+            "network.nsg-open-management-port",
+            "/subscriptions/S/resourceGroups/RG/x",
+            "22",
+        );
+        let b = fingerprint(
+            "network.nsg-open-management-port",
+            "/subscriptions/s/resourcegroups/rg/X",
+            "22",
+        );
+        let c = fingerprint(
+            "network.nsg-open-management-port",
+            "/subscriptions/s/resourcegroups/rg/x",
+            "3389",
+        );
         assert_eq!(a, b);
         assert_ne!(a, c);
         assert_eq!(a.len(), 32);
@@ -145,6 +210,10 @@ mod tests {
 
     #[test]
     fn severity_orders_low_to_critical() {
-        assert!(Severity::Critical > Severity::High && Severity::High > Severity::Medium && Severity::Medium > Severity::Low);
+        assert!(
+            Severity::Critical > Severity::High
+                && Severity::High > Severity::Medium
+                && Severity::Medium > Severity::Low
+        );
     }
 }

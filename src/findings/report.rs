@@ -17,7 +17,10 @@ pub struct Tool {
 
 impl Tool {
     pub fn this() -> Tool {
-        Tool { name: "kensa".into(), version: env!("CARGO_PKG_VERSION").into() }
+        Tool {
+            name: "kensa".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        }
     }
 }
 
@@ -58,15 +61,30 @@ pub struct Summary {
 
 impl Summary {
     pub fn of(findings: &[Finding], rules: &[String], fail_on: Option<Severity>) -> Summary {
-        let mut by_severity: BTreeMap<Severity, usize> = Severity::ALL.iter().map(|s| (*s, 0)).collect();
+        let mut by_severity: BTreeMap<Severity, usize> =
+            Severity::ALL.iter().map(|s| (*s, 0)).collect();
         let mut by_rule: BTreeMap<String, usize> = rules.iter().map(|r| (r.clone(), 0)).collect();
         for f in findings {
             *by_severity.entry(f.severity).or_default() += 1;
             *by_rule.entry(f.rule_id.clone()).or_default() += 1;
         }
-        let open = findings.iter().filter(|f| f.status == super::Status::Open).count();
-        let failed = fail_on.is_some_and(|t| findings.iter().any(|f| f.status == super::Status::Open && f.severity >= t));
-        Summary { total: findings.len(), open, by_severity, by_rule, fail_on, failed }
+        let open = findings
+            .iter()
+            .filter(|f| f.status == super::Status::Open)
+            .count();
+        let failed = fail_on.is_some_and(|t| {
+            findings
+                .iter()
+                .any(|f| f.status == super::Status::Open && f.severity >= t)
+        });
+        Summary {
+            total: findings.len(),
+            open,
+            by_severity,
+            by_rule,
+            fail_on,
+            failed,
+        }
     }
 }
 

@@ -12,7 +12,10 @@ pub struct IdRef {
 
 impl IdRef {
     fn key(r: &Option<IdRef>) -> Option<String> {
-        r.as_ref().and_then(|r| r.id.as_deref()).filter(|id| !id.is_empty()).map(str::to_lowercase)
+        r.as_ref()
+            .and_then(|r| r.id.as_deref())
+            .filter(|id| !id.is_empty())
+            .map(str::to_lowercase)
     }
 }
 
@@ -182,7 +185,9 @@ fn image_link(storage: Option<&Storage>) -> ImageLink {
     let r = storage.and_then(|s| s.image_reference.as_ref());
     ImageLink {
         id: key(r.and_then(|r| r.id.clone())),
-        exact_version: r.and_then(|r| r.exact_version.clone()).filter(|v| !v.is_empty()),
+        exact_version: r
+            .and_then(|r| r.exact_version.clone())
+            .filter(|v| !v.is_empty()),
     }
 }
 
@@ -194,11 +199,23 @@ pub fn read(kind: &str, id_key: &str, json: &str) -> Result<Links, serde_json::E
             let p = row.properties.unwrap_or_default();
             let storage = p.storage_profile.as_ref();
             Links::Vm {
-                nics: p.network_profile.and_then(|n| n.network_interfaces).unwrap_or_default().into_iter().filter_map(|r| key(r.id)).collect(),
-                os_disk: storage.and_then(|s| s.os_disk.as_ref()).and_then(|d| IdRef::key(&d.managed_disk)),
+                nics: p
+                    .network_profile
+                    .and_then(|n| n.network_interfaces)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|r| key(r.id))
+                    .collect(),
+                os_disk: storage
+                    .and_then(|s| s.os_disk.as_ref())
+                    .and_then(|d| IdRef::key(&d.managed_disk)),
                 data_disks: storage
                     .and_then(|s| s.data_disks.as_ref())
-                    .map(|ds| ds.iter().filter_map(|d| IdRef::key(&d.managed_disk)).collect())
+                    .map(|ds| {
+                        ds.iter()
+                            .filter_map(|d| IdRef::key(&d.managed_disk))
+                            .collect()
+                    })
                     .unwrap_or_default(),
                 image: image_link(storage),
             }
@@ -206,7 +223,9 @@ pub fn read(kind: &str, id_key: &str, json: &str) -> Result<Links, serde_json::E
         "microsoft.compute/virtualmachinescalesets" => {
             let row: Row<VmProps> = serde_json::from_str(json)?;
             let model = row.properties.and_then(|p| p.virtual_machine_profile);
-            Links::ScaleSet { image: image_link(model.as_ref().and_then(|m| m.storage_profile.as_ref())) }
+            Links::ScaleSet {
+                image: image_link(model.as_ref().and_then(|m| m.storage_profile.as_ref())),
+            }
         }
         "microsoft.network/networkinterfaces" => {
             let row: Row<NicProps> = serde_json::from_str(json)?;
@@ -219,7 +238,11 @@ pub fn read(kind: &str, id_key: &str, json: &str) -> Result<Links, serde_json::E
                     .into_iter()
                     .map(|c| {
                         let props = c.properties.unwrap_or_default();
-                        IpConfig { name: c.name, subnet: IdRef::key(&props.subnet), public_ip: IdRef::key(&props.public_ip_address) }
+                        IpConfig {
+                            name: c.name,
+                            subnet: IdRef::key(&props.subnet),
+                            public_ip: IdRef::key(&props.public_ip_address),
+                        }
                     })
                     .collect(),
             }
@@ -227,10 +250,17 @@ pub fn read(kind: &str, id_key: &str, json: &str) -> Result<Links, serde_json::E
         "microsoft.network/virtualnetworks" => {
             let row: Row<VnetProps> = serde_json::from_str(json)?;
             let mut subnets = Vec::new();
-            for raw in row.properties.unwrap_or_default().subnets.unwrap_or_default() {
+            for raw in row
+                .properties
+                .unwrap_or_default()
+                .subnets
+                .unwrap_or_default()
+            {
                 let s: SubnetRow = serde_json::from_str(raw.get())?;
                 if let Some(id) = key(s.id) {
-                    let nsg = s.properties.and_then(|p| IdRef::key(&p.network_security_group));
+                    let nsg = s
+                        .properties
+                        .and_then(|p| IdRef::key(&p.network_security_group));
                     subnets.push((id, nsg, raw.get().to_string()));
                 }
             }
@@ -240,15 +270,29 @@ pub fn read(kind: &str, id_key: &str, json: &str) -> Result<Links, serde_json::E
             let row: Row<DiskProps> = serde_json::from_str(json)?;
             Links::Disk {
                 vm: key(row.managed_by),
-                gallery_image_version: row.properties.and_then(|p| p.creation_data).and_then(|c| IdRef::key(&c.gallery_image_reference)),
+                gallery_image_version: row
+                    .properties
+                    .and_then(|p| p.creation_data)
+                    .and_then(|c| IdRef::key(&c.gallery_image_reference)),
             }
         }
-        "microsoft.compute/virtualmachines/patchassessmentresults" => Links::PatchAssessment { vm: owner_vm(id_key) },
-        "microsoft.compute/virtualmachines/patchassessmentresults/softwarepatches" => Links::SoftwarePatch { vm: owner_vm(id_key) },
+        "microsoft.compute/virtualmachines/patchassessmentresults" => Links::PatchAssessment {
+            vm: owner_vm(id_key),
+        },
+        "microsoft.compute/virtualmachines/patchassessmentresults/softwarepatches" => {
+            Links::SoftwarePatch {
+                vm: owner_vm(id_key),
+            }
+        }
         "microsoft.security/locations/jitnetworkaccesspolicies" => {
             let row: Row<JitProps> = serde_json::from_str(json)?;
             let mut entries = Vec::new();
-            for raw in row.properties.unwrap_or_default().virtual_machines.unwrap_or_default() {
+            for raw in row
+                .properties
+                .unwrap_or_default()
+                .virtual_machines
+                .unwrap_or_default()
+            {
                 let r: IdRef = serde_json::from_str(raw.get())?;
                 if let Some(id) = key(r.id) {
                     entries.push((id, raw.get().to_string()));
@@ -262,5 +306,8 @@ pub fn read(kind: &str, id_key: &str, json: &str) -> Result<Links, serde_json::E
 
 /// `<vm id>/patchAssessmentResults/latest[/softwarePatches/x]` → `<vm id>`.
 fn owner_vm(key: &str) -> String {
-    key.split("/patchassessmentresults").next().unwrap_or(key).to_string()
+    key.split("/patchassessmentresults")
+        .next()
+        .unwrap_or(key)
+        .to_string()
 }

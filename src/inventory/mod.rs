@@ -62,7 +62,13 @@ impl Inventory {
             match l {
                 Links::Vnet { subnets } => {
                     for (id, nsg, json) in subnets {
-                        inv.subnets.insert(id.clone(), Subnet { raw: RawRow::owned(json.clone()), nsg: nsg.clone() });
+                        inv.subnets.insert(
+                            id.clone(),
+                            Subnet {
+                                raw: RawRow::owned(json.clone()),
+                                nsg: nsg.clone(),
+                            },
+                        );
                     }
                 }
                 Links::PatchAssessment { vm } => {
@@ -71,7 +77,10 @@ impl Inventory {
                 Links::SoftwarePatch { vm } => inv.patches.entry(vm.clone()).or_default().push(i),
                 Links::Jit { entries } => {
                     for (vm, json) in entries {
-                        inv.jit.entry(vm.clone()).or_default().push((i, RawRow::owned(json.clone())));
+                        inv.jit
+                            .entry(vm.clone())
+                            .or_default()
+                            .push((i, RawRow::owned(json.clone())));
                     }
                 }
                 _ => {}
@@ -99,7 +108,10 @@ fn read_links(resources: &[Resource]) -> Result<Vec<Links>> {
         .map(|r| {
             links::read(&r.kind, &r.key, r.raw.json()).map_err(|e| {
                 let Origin::Snapshot { file, row, line } = &r.origin;
-                Error::input(&format!("{file}:{line}"), format!("row {row} ({}): unexpected shape: {e}", r.id))
+                Error::input(
+                    &format!("{file}:{line}"),
+                    format!("row {row} ({}): unexpected shape: {e}", r.id),
+                )
             })
         })
         .collect()

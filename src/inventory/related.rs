@@ -31,7 +31,12 @@ impl Inventory {
     fn write_related(&self, i: usize, out: &mut String) {
         let mut rel = Obj::new(out);
         match &self.links[i] {
-            Links::Vm { nics, os_disk, data_disks, image } => {
+            Links::Vm {
+                nics,
+                os_disk,
+                data_disks,
+                image,
+            } => {
                 rel.key("nics");
                 rel.out.push('[');
                 for (n, nic) in nics.iter().enumerate() {
@@ -42,15 +47,33 @@ impl Inventory {
                 }
                 rel.out.push(']');
                 rel.opt_raw("os_disk", self.row(os_disk.as_deref()));
-                rel.raw_array("data_disks", data_disks.iter().filter_map(|d| self.row(Some(d))));
+                rel.raw_array(
+                    "data_disks",
+                    data_disks.iter().filter_map(|d| self.row(Some(d))),
+                );
                 self.write_image(&mut rel, image, os_disk.as_deref());
                 let vm = &self.resources[i].key;
-                rel.opt_raw("patch_assessment", self.assessments.get(vm).map(|a| self.resources[*a].raw.json()));
+                rel.opt_raw(
+                    "patch_assessment",
+                    self.assessments
+                        .get(vm)
+                        .map(|a| self.resources[*a].raw.json()),
+                );
                 let patches = self.patches.get(vm).map(Vec::as_slice).unwrap_or_default();
-                rel.raw_array("software_patches", patches.iter().map(|p| self.resources[*p].raw.json()));
+                rel.raw_array(
+                    "software_patches",
+                    patches.iter().map(|p| self.resources[*p].raw.json()),
+                );
                 rel.key("jit");
                 rel.out.push('[');
-                for (n, (policy, entry)) in self.jit.get(vm).map(Vec::as_slice).unwrap_or_default().iter().enumerate() {
+                for (n, (policy, entry)) in self
+                    .jit
+                    .get(vm)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default()
+                    .iter()
+                    .enumerate()
+                {
                     if n > 0 {
                         rel.out.push(',');
                     }
@@ -82,7 +105,10 @@ impl Inventory {
         o.raw("resource", r.raw.json());
         // An id that resolves to something other than a NIC gets no IP configurations.
         let (nsg, ip_configurations) = match &self.links[self.index[nic]] {
-            Links::Nic { nsg, ip_configurations } => (nsg, ip_configurations.as_slice()),
+            Links::Nic {
+                nsg,
+                ip_configurations,
+            } => (nsg, ip_configurations.as_slice()),
             _ => (&None, &[][..]),
         };
         o.string("nsg_id", nsg.as_deref());
@@ -111,19 +137,34 @@ impl Inventory {
 
     /// The gallery image version the machine actually runs: the pinned reference, else
     /// `exactVersion`, else what its OS disk was created from.
-    pub fn running_image_version(&self, image: &ImageLink, os_disk: Option<&str>) -> Option<(String, &'static str)> {
+    pub fn running_image_version(
+        &self,
+        image: &ImageLink,
+        os_disk: Option<&str>,
+    ) -> Option<(String, &'static str)> {
         if let Some(id) = image.id.as_deref().filter(|id| id.contains("/galleries/")) {
             match id.find("/versions/") {
-                Some(at) if !matches!(&id[at + 10..], "" | "latest") => return Some((id.to_string(), "reference")),
+                Some(at) if !matches!(&id[at + 10..], "" | "latest") => {
+                    return Some((id.to_string(), "reference"))
+                }
                 Some(_) => {}
                 None => {
                     if let Some(v) = image.exact_version.as_deref() {
-                        return Some((format!("{id}/versions/{}", v.to_lowercase()), "exactVersion"));
+                        return Some((
+                            format!("{id}/versions/{}", v.to_lowercase()),
+                            "exactVersion",
+                        ));
                     }
                 }
             }
-            let disk = os_disk.and_then(|d| self.index.get(d)).map(|d| &self.links[*d]);
-            if let Some(Links::Disk { gallery_image_version: Some(v), .. }) = disk {
+            let disk = os_disk
+                .and_then(|d| self.index.get(d))
+                .map(|d| &self.links[*d]);
+            if let Some(Links::Disk {
+                gallery_image_version: Some(v),
+                ..
+            }) = disk
+            {
                 return Some((v.clone(), "osDisk"));
             }
         }

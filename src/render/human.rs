@@ -29,7 +29,11 @@ fn severity_style(s: Severity) -> Style {
 }
 
 fn wrapped(out: &mut String, text: &str, indent: &str) {
-    let opts = textwrap::Options::new(WIDTH).initial_indent(indent).subsequent_indent(indent).break_words(false).word_splitter(textwrap::WordSplitter::NoHyphenation);
+    let opts = textwrap::Options::new(WIDTH)
+        .initial_indent(indent)
+        .subsequent_indent(indent)
+        .break_words(false)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation);
     for line in textwrap::wrap(text, opts) {
         let _ = writeln!(out, "{line}");
     }
@@ -43,40 +47,104 @@ pub fn render(report: &Report, color: bool) -> String {
         .iter()
         .map(|sev| (sev, s.by_severity.get(sev).copied().unwrap_or(0)))
         .filter(|(_, n)| *n > 0)
-        .map(|(sev, n)| paint(&format!("{n} {}", sev.as_str()), severity_style(*sev), color))
+        .map(|(sev, n)| {
+            paint(
+                &format!("{n} {}", sev.as_str()),
+                severity_style(*sev),
+                color,
+            )
+        })
         .collect();
-    let headline = if s.open == 0 { "no open findings".to_string() } else { format!("{} open finding(s): {}", s.open, counts.join(", ")) };
-    let _ = writeln!(out, "{} {headline}", paint("kensa", Style::new().bold(), color));
+    let headline = if s.open == 0 {
+        "no open findings".to_string()
+    } else {
+        format!("{} open finding(s): {}", s.open, counts.join(", "))
+    };
+    let _ = writeln!(
+        out,
+        "{} {headline}",
+        paint("kensa", Style::new().bold(), color)
+    );
     wrapped(
         &mut out,
-        &format!("{} resources, {} evaluated by {} rules, as of {}", c.resources, c.resources_evaluated, c.rules.len(), report.now),
+        &format!(
+            "{} resources, {} evaluated by {} rules, as of {}",
+            c.resources,
+            c.resources_evaluated,
+            c.rules.len(),
+            report.now
+        ),
         "  ",
     );
     for g in &c.source_gaps {
-        wrapped(&mut out, &format!("⚠ INCOMPLETE {}: {}", g.source, g.reason), "  ");
+        wrapped(
+            &mut out,
+            &format!("⚠ INCOMPLETE {}: {}", g.source, g.reason),
+            "  ",
+        );
     }
     if !c.undecided.is_empty() {
-        wrapped(&mut out, &format!("⚠ {} check(s) could not be decided (see the coverage section of --format json)", c.undecided.len()), "  ");
+        wrapped(
+            &mut out,
+            &format!(
+                "⚠ {} check(s) could not be decided (see the coverage section of --format json)",
+                c.undecided.len()
+            ),
+            "  ",
+        );
     }
-    for group in report.findings.chunk_by(|a, b| a.rule_id == b.rule_id && a.severity == b.severity) {
+    for group in report
+        .findings
+        .chunk_by(|a, b| a.rule_id == b.rule_id && a.severity == b.severity)
+    {
         let first = &group[0];
         let _ = writeln!(out);
-        let tag = paint(&format!(" {} ", first.severity.as_str().to_uppercase()), severity_style(first.severity), color);
-        let _ = writeln!(out, "{tag} {} ({})", paint(&first.rule_id, Style::new().bold(), color), group.len());
+        let tag = paint(
+            &format!(" {} ", first.severity.as_str().to_uppercase()),
+            severity_style(first.severity),
+            color,
+        );
+        let _ = writeln!(
+            out,
+            "{tag} {} ({})",
+            paint(&first.rule_id, Style::new().bold(), color),
+            group.len()
+        );
         for f in group {
             let rg = resource_group(&f.resource_id).unwrap_or("-");
-            let _ = writeln!(out, "  {} {} {}", paint("✖", severity_style(f.severity), color), paint(&f.resource_name, Style::new().bold(), color), paint(&format!("({rg})"), Style::new().dimmed(), color));
+            let _ = writeln!(
+                out,
+                "  {} {} {}",
+                paint("✖", severity_style(f.severity), color),
+                paint(&f.resource_name, Style::new().bold(), color),
+                paint(&format!("({rg})"), Style::new().dimmed(), color)
+            );
             wrapped(&mut out, &f.message, "    ");
             if let Some(cmd) = &f.remediation.command {
                 // Commands stay on one line, whatever their length, so they can be copied.
-                let _ = writeln!(out, "    {}\n      {cmd}", paint("fix:", Style::new().dimmed(), color));
+                let _ = writeln!(
+                    out,
+                    "    {}\n      {cmd}",
+                    paint("fix:", Style::new().dimmed(), color)
+                );
             }
         }
     }
     let _ = writeln!(out);
     let verdict = match (s.failed, c.complete) {
-        (true, _) => paint(&format!("FAILED: open findings at or above {}", s.fail_on.map_or("none", |f| f.as_str())), Style::new().red().bold(), color),
-        (false, false) => paint("INCOMPLETE: not every source was read in full", Style::new().yellow().bold(), color),
+        (true, _) => paint(
+            &format!(
+                "FAILED: open findings at or above {}",
+                s.fail_on.map_or("none", |f| f.as_str())
+            ),
+            Style::new().red().bold(),
+            color,
+        ),
+        (false, false) => paint(
+            "INCOMPLETE: not every source was read in full",
+            Style::new().yellow().bold(),
+            color,
+        ),
         (false, true) => paint("passed", Style::new().green().bold(), color),
     };
     let _ = writeln!(out, "{verdict}");

@@ -25,11 +25,19 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(
         md,
         "{verdict} · {} open finding(s) in {} resources · {} rules · evaluated at `{}`\n",
-        s.open, report.coverage.resources, report.coverage.rules.len(), report.now
+        s.open,
+        report.coverage.resources,
+        report.coverage.rules.len(),
+        report.now
     );
     let _ = writeln!(md, "| Severity | Open |\n|---|---:|");
     for sev in Severity::ALL {
-        let _ = writeln!(md, "| {} | {} |", sev.as_str(), s.by_severity.get(&sev).copied().unwrap_or(0));
+        let _ = writeln!(
+            md,
+            "| {} | {} |",
+            sev.as_str(),
+            s.by_severity.get(&sev).copied().unwrap_or(0)
+        );
     }
     let _ = writeln!(md, "\n| Rule | Findings |\n|---|---:|");
     for (rule, n) in &s.by_rule {
@@ -43,14 +51,33 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(md, "\n### Findings");
     for group in report.findings.chunk_by(|a, b| a.rule_id == b.rule_id) {
         let first = &group[0];
-        let _ = writeln!(md, "\n#### `{}` ({})\n\n{}\n", first.rule_id, first.severity.as_str(), first.remediation.text);
+        let _ = writeln!(
+            md,
+            "\n#### `{}` ({})\n\n{}\n",
+            first.rule_id,
+            first.severity.as_str(),
+            first.remediation.text
+        );
         let _ = writeln!(md, "| Resource | Resource group | Finding |\n|---|---|---|");
         for f in group {
-            let _ = writeln!(md, "| `{}` | {} | {} |", cell(&f.resource_name), cell(resource_group(&f.resource_id).unwrap_or("")), cell(&f.message));
+            let _ = writeln!(
+                md,
+                "| `{}` | {} | {} |",
+                cell(&f.resource_name),
+                cell(resource_group(&f.resource_id).unwrap_or("")),
+                cell(&f.message)
+            );
         }
-        let cmds: Vec<&str> = group.iter().filter_map(|f| f.remediation.command.as_deref()).collect();
+        let cmds: Vec<&str> = group
+            .iter()
+            .filter_map(|f| f.remediation.command.as_deref())
+            .collect();
         if !cmds.is_empty() {
-            let _ = writeln!(md, "\n<details><summary>Fix commands ({})</summary>\n\n```sh", cmds.len());
+            let _ = writeln!(
+                md,
+                "\n<details><summary>Fix commands ({})</summary>\n\n```sh",
+                cmds.len()
+            );
             for c in cmds {
                 let _ = writeln!(md, "{c}");
             }
@@ -70,7 +97,11 @@ fn coverage(md: &mut String, report: &Report) {
         let _ = writeln!(md, "- ⚠️ `{}`: {}", g.source, g.reason);
     }
     if !c.undecided.is_empty() {
-        let _ = writeln!(md, "\n<details><summary>{} check(s) could not be decided</summary>\n", c.undecided.len());
+        let _ = writeln!(
+            md,
+            "\n<details><summary>{} check(s) could not be decided</summary>\n",
+            c.undecided.len()
+        );
         for u in &c.undecided {
             let _ = writeln!(md, "- `{}` on `{}`: {}", u.rule_id, u.resource_id, u.reason);
         }

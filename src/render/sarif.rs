@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 use serde_sarif::sarif::{
-    ArtifactLocation, Location, LogicalLocation, Message, MultiformatMessageString, PhysicalLocation, PropertyBag, Region, ReportingConfiguration,
-    ReportingDescriptor, Result as SarifResult, ResultLevel, Run, RunAutomationDetails, Sarif, Tool, ToolComponent,
+    ArtifactLocation, Location, LogicalLocation, Message, MultiformatMessageString,
+    PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor,
+    Result as SarifResult, ResultLevel, Run, RunAutomationDetails, Sarif, Tool, ToolComponent,
 };
 
 use crate::evaluate::Rule;
@@ -67,17 +68,49 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor {
         m.id
     );
     let mut extra = BTreeMap::new();
-    extra.insert("security-severity".to_string(), json!(security_severity(m.severity)));
+    extra.insert(
+        "security-severity".to_string(),
+        json!(security_severity(m.severity)),
+    );
     extra.insert("precision".to_string(), json!("high"));
-    extra.insert("problem.severity".to_string(), json!(if m.severity >= Severity::High { "error" } else { "warning" }));
+    extra.insert(
+        "problem.severity".to_string(),
+        json!(if m.severity >= Severity::High {
+            "error"
+        } else {
+            "warning"
+        }),
+    );
     ReportingDescriptor::builder()
         .id(m.id.clone())
         .name(m.id.clone())
-        .short_description(MultiformatMessageString::builder().text(cap(&m.title, 1024)).build())
-        .full_description(MultiformatMessageString::builder().text(cap(&m.description, 1024)).build())
-        .help(MultiformatMessageString::builder().text(format!("{} {}", m.help, m.remediation).trim().to_string()).markdown(markdown).build())
-        .default_configuration(ReportingConfiguration::builder().level(json!(level(m.severity))).build())
-        .properties(PropertyBag::builder().tags(vec!["security".to_string(), "azure".to_string(), area]).additional_properties(extra).build())
+        .short_description(
+            MultiformatMessageString::builder()
+                .text(cap(&m.title, 1024))
+                .build(),
+        )
+        .full_description(
+            MultiformatMessageString::builder()
+                .text(cap(&m.description, 1024))
+                .build(),
+        )
+        .help(
+            MultiformatMessageString::builder()
+                .text(format!("{} {}", m.help, m.remediation).trim().to_string())
+                .markdown(markdown)
+                .build(),
+        )
+        .default_configuration(
+            ReportingConfiguration::builder()
+                .level(json!(level(m.severity)))
+                .build(),
+        )
+        .properties(
+            PropertyBag::builder()
+                .tags(vec!["security".to_string(), "azure".to_string(), area])
+                .additional_properties(extra)
+                .build(),
+        )
         .build()
 }
 
@@ -94,19 +127,46 @@ pub fn artifact_uri(resource_id: &str) -> String {
 }
 
 fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
-    let text = format!("{}. Resource: {}", f.message.trim_end_matches('.'), f.resource_id);
-    let mut markdown = format!("{}.\n\nResource: `{}`\n\n{}", f.message.trim_end_matches('.'), f.resource_id, f.remediation.text);
+    let text = format!(
+        "{}. Resource: {}",
+        f.message.trim_end_matches('.'),
+        f.resource_id
+    );
+    let mut markdown = format!(
+        "{}.\n\nResource: `{}`\n\n{}",
+        f.message.trim_end_matches('.'),
+        f.resource_id,
+        f.remediation.text
+    );
     if let Some(cmd) = &f.remediation.command {
         markdown.push_str(&format!("\n\n```sh\n{cmd}\n```"));
     }
     let physical = PhysicalLocation::builder()
-        .artifact_location(ArtifactLocation::builder().uri(artifact_uri(&f.resource_id)).build())
-        .region(Region::builder().start_line(1).start_column(1).end_line(1).end_column(2).build())
+        .artifact_location(
+            ArtifactLocation::builder()
+                .uri(artifact_uri(&f.resource_id))
+                .build(),
+        )
+        .region(
+            Region::builder()
+                .start_line(1)
+                .start_column(1)
+                .end_line(1)
+                .end_column(2)
+                .build(),
+        )
         .build();
-    let logical = LogicalLocation::builder().name(f.resource_name.clone()).fully_qualified_name(f.resource_id.clone()).kind("resource").build();
+    let logical = LogicalLocation::builder()
+        .name(f.resource_name.clone())
+        .fully_qualified_name(f.resource_id.clone())
+        .kind("resource")
+        .build();
     let mut fingerprints = BTreeMap::new();
     fingerprints.insert("kensa/v1".to_string(), f.fingerprint.clone());
-    fingerprints.insert("primaryLocationLineHash".to_string(), format!("{}:1", &f.fingerprint[..16]));
+    fingerprints.insert(
+        "primaryLocationLineHash".to_string(),
+        format!("{}:1", &f.fingerprint[..16]),
+    );
     let mut props = BTreeMap::new();
     props.insert("severity".to_string(), json!(f.severity.as_str()));
     props.insert("resourceType".to_string(), json!(f.resource_type));
@@ -114,7 +174,10 @@ fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
     if let Some(cmd) = &f.remediation.command {
         props.insert("remediationCommand".to_string(), json!(cmd));
     }
-    let location = Location::builder().physical_location(physical).logical_locations(vec![logical]).build();
+    let location = Location::builder()
+        .physical_location(physical)
+        .logical_locations(vec![logical])
+        .build();
     let base = SarifResult::builder()
         .rule_id(f.rule_id.clone())
         .level(result_level(f.severity))
@@ -130,7 +193,11 @@ fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
 
 pub fn render(report: &Report, rules: &[&Rule]) -> String {
     let descriptors: Vec<ReportingDescriptor> = rules.iter().map(|r| descriptor(r)).collect();
-    let results: Vec<SarifResult> = report.findings.iter().map(|f| result(f, rules.iter().position(|r| r.meta.id == f.rule_id))).collect();
+    let results: Vec<SarifResult> = report
+        .findings
+        .iter()
+        .map(|f| result(f, rules.iter().position(|r| r.meta.id == f.rule_id)))
+        .collect();
     let driver = ToolComponent::builder()
         .name("kensa")
         .version(report.tool.version.clone())
@@ -139,16 +206,28 @@ pub fn render(report: &Report, rules: &[&Rule]) -> String {
         .build();
     let mut run_props = BTreeMap::new();
     run_props.insert("now".to_string(), json!(report.now));
-    run_props.insert("coverageComplete".to_string(), json!(report.coverage.complete));
+    run_props.insert(
+        "coverageComplete".to_string(),
+        json!(report.coverage.complete),
+    );
     run_props.insert("sourceGaps".to_string(), json!(report.coverage.source_gaps));
     let run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
         .automation_details(RunAutomationDetails::builder().id("kensa/live/").build())
         .results(results)
-        .properties(PropertyBag::builder().additional_properties(run_props).build())
+        .properties(
+            PropertyBag::builder()
+                .additional_properties(run_props)
+                .build(),
+        )
         .build();
-    let log = Sarif::builder().schema(SCHEMA_URI).version(json!("2.1.0")).runs(vec![run]).build();
-    let mut s = serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"cannot serialise SARIF: {e}\"}}"));
+    let log = Sarif::builder()
+        .schema(SCHEMA_URI)
+        .version(json!("2.1.0"))
+        .runs(vec![run])
+        .build();
+    let mut s = serde_json::to_string_pretty(&log)
+        .unwrap_or_else(|e| format!("{{\"error\": \"cannot serialise SARIF: {e}\"}}"));
     s.push('\n');
     s
 }

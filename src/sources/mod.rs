@@ -21,12 +21,20 @@ impl RawRow {
     /// `json` must be a sub-slice of `buf` (as serde_json's borrowed `RawValue`s are).
     pub fn within(buf: &Arc<String>, json: &str) -> RawRow {
         let start = json.as_ptr() as usize - buf.as_ptr() as usize;
-        RawRow { buf: Arc::clone(buf), start, end: start + json.len() }
+        RawRow {
+            buf: Arc::clone(buf),
+            start,
+            end: start + json.len(),
+        }
     }
 
     pub fn owned(json: String) -> RawRow {
         let end = json.len();
-        RawRow { buf: Arc::new(json), start: 0, end }
+        RawRow {
+            buf: Arc::new(json),
+            start: 0,
+            end,
+        }
     }
 
     pub fn json(&self) -> &str {
@@ -39,7 +47,11 @@ impl RawRow {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Origin {
     /// A saved Resource Graph result: file, 0-based row index and 1-based line of the row.
-    Snapshot { file: String, row: usize, line: usize },
+    Snapshot {
+        file: String,
+        row: usize,
+        line: usize,
+    },
 }
 
 /// A resource in the one model every stage after the sources works on.

@@ -14,9 +14,18 @@ use crate::error::{Error, Result};
 /// Reads one snapshot file into `loaded`.
 pub fn load_file(path: &Path, loaded: &mut Loaded) -> Result<()> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| Error::Read { path: name.clone(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+        path: name.clone(),
+        source,
+    })?;
     let text = String::from_utf8(bytes).map_err(|e| {
-        Error::input(&name, format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()))
+        Error::input(
+            &name,
+            format!(
+                "not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        )
     })?;
     load_text(&name, text, loaded)
 }
@@ -48,21 +57,34 @@ struct Head<'a> {
 pub fn load_text(file: &str, text: String, loaded: &mut Loaded) -> Result<()> {
     let buf = Arc::new(text);
     let body = buf.trim_start_matches('\u{feff}');
-    let rows: Vec<&RawValue> = match body.trim_start().chars().next() {
-        None => return Err(Error::input(file, "empty file: expected a Resource Graph response, a JSON array of rows or NDJSON")),
-        Some('[') => serde_json::from_str(body).map_err(|e| json_error(file, body, &e))?,
-        Some('{') => objects(file, body, loaded)?,
-        Some(_) => {
-            let at = body.len() - body.trim_start().len();
-            return Err(Error::input_at(file, body, at, "not JSON: expected `{` or `[`", "here"));
-        }
-    };
+    let rows: Vec<&RawValue> =
+        match body.trim_start().chars().next() {
+            None => return Err(Error::input(
+                file,
+                "empty file: expected a Resource Graph response, a JSON array of rows or NDJSON",
+            )),
+            Some('[') => serde_json::from_str(body).map_err(|e| json_error(file, body, &e))?,
+            Some('{') => objects(file, body, loaded)?,
+            Some(_) => {
+                let at = body.len() - body.trim_start().len();
+                return Err(Error::input_at(
+                    file,
+                    body,
+                    at,
+                    "not JSON: expected `{` or `[`",
+                    "here",
+                ));
+            }
+        };
     let mut line = 1;
     let mut scanned = 0;
     loaded.resources.reserve(rows.len());
     for (index, row) in rows.into_iter().enumerate() {
         let offset = row.get().as_ptr() as usize - body.as_ptr() as usize;
-        line += body.as_bytes()[scanned..offset].iter().filter(|b| **b == b'\n').count();
+        line += body.as_bytes()[scanned..offset]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
         scanned = offset;
         let head: Head = serde_json::from_str(row.get()).map_err(|e| {
             let at = offset + crate::error::offset_of(row.get(), e.line(), e.column());
@@ -72,14 +94,20 @@ pub fn load_text(file: &str, text: String, loaded: &mut Loaded) -> Result<()> {
             return Err(Error::input_at(file, body, offset, format!("row {index} has no `id` or no `type`"), "this row")
                 .with_help("every row must project at least `id` and `type` (`| project id, name, type, …, properties`)"));
         };
-        let name = head.name.map_or_else(|| name_from_id(&id).to_string(), Cow::into_owned);
+        let name = head
+            .name
+            .map_or_else(|| name_from_id(&id).to_string(), Cow::into_owned);
         loaded.resources.push(Resource {
             key: id.to_lowercase(),
             id: id.into_owned(),
             kind: kind.to_lowercase(),
             name,
             raw: RawRow::within(&buf, row.get()),
-            origin: Origin::Snapshot { file: file.to_string(), row: index, line },
+            origin: Origin::Snapshot {
+                file: file.to_string(),
+                row: index,
+                line,
+            },
         });
     }
     loaded.inputs.push(file.to_string());
@@ -95,7 +123,8 @@ fn objects<'a>(file: &str, body: &'a str, loaded: &mut Loaded) -> Result<Vec<&'a
     if values.len() != 1 {
         return Ok(values); // NDJSON
     }
-    let parsed: Body = serde_json::from_str(values[0].get()).map_err(|e| json_error(file, body, &e))?;
+    let parsed: Body =
+        serde_json::from_str(values[0].get()).map_err(|e| json_error(file, body, &e))?;
     let Some(data) = parsed.data else {
         return Ok(values); // a single row
     };
@@ -104,12 +133,15 @@ fn objects<'a>(file: &str, body: &'a str, loaded: &mut Loaded) -> Result<Vec<&'a
         return Err(Error::input_at(file, body, data_at, "`data` is not an array of rows", "here")
             .with_help("request `\"options\": {\"resultFormat\": \"objectArray\"}`; the table format is not supported"));
     }
-    let rows: Vec<&RawValue> = serde_json::from_str(data.get()).map_err(|e| json_error(file, body, &e))?;
+    let rows: Vec<&RawValue> =
+        serde_json::from_str(data.get()).map_err(|e| json_error(file, body, &e))?;
     if let Some(token) = parsed.skip_token.filter(|t| !t.is_empty()) {
         let shown: String = token.chars().take(16).collect();
         loaded.gaps.push(SourceGap {
             source: file.to_string(),
-            reason: format!("the response has a `$skipToken` ({shown}…): later pages were not read"),
+            reason: format!(
+                "the response has a `$skipToken` ({shown}…): later pages were not read"
+            ),
         });
     }
     let truncated = match &parsed.result_truncated {
@@ -126,7 +158,10 @@ fn objects<'a>(file: &str, body: &'a str, loaded: &mut Loaded) -> Result<Vec<&'a
     if let Some(total) = parsed.total_records.filter(|t| *t > rows.len() as u64) {
         loaded.gaps.push(SourceGap {
             source: file.to_string(),
-            reason: format!("`totalRecords` is {total} but the file holds {} rows", rows.len()),
+            reason: format!(
+                "`totalRecords` is {total} but the file holds {} rows",
+                rows.len()
+            ),
         });
     }
     Ok(rows)
@@ -136,7 +171,11 @@ fn json_error(file: &str, body: &str, e: &serde_json::Error) -> Error {
     let at = crate::error::offset_of(body, e.line(), e.column());
     let message = e.to_string();
     // serde_json appends " at line L column C"; the location already says so.
-    let message = message.split(" at line ").next().unwrap_or(&message).to_string();
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_string();
     Error::input_at(file, body, at, format!("malformed JSON: {message}"), "here")
 }
 
@@ -154,7 +193,9 @@ mod tests {
 
     #[test]
     fn response_body_array_and_ndjson_agree() {
-        let body = format!(r#"{{"totalRecords":2,"count":2,"resultTruncated":"false","data":[{ROW},{ROW}]}}"#);
+        let body = format!(
+            r#"{{"totalRecords":2,"count":2,"resultTruncated":"false","data":[{ROW},{ROW}]}}"#
+        );
         let array = format!("[{ROW},\n{ROW}]");
         let ndjson = format!("{ROW}\n{ROW}\n");
         for text in [body, array, ndjson] {
@@ -168,7 +209,9 @@ mod tests {
 
     #[test]
     fn skip_token_and_truncation_are_gaps() {
-        let body = format!(r#"{{"totalRecords":5,"count":1,"resultTruncated":"true","$skipToken":"abc","data":[{ROW}]}}"#);
+        let body = format!(
+            r#"{{"totalRecords":5,"count":1,"resultTruncated":"true","$skipToken":"abc","data":[{ROW}]}}"#
+        );
         let l = load(&body).unwrap();
         assert_eq!(l.gaps.len(), 3, "{:?}", l.gaps);
     }
@@ -176,7 +219,10 @@ mod tests {
     #[test]
     fn malformed_json_names_line_and_column() {
         let err = load("[\n{\"id\": \"x\", \"type\": \"t\"},\n{\"id\": }\n]").unwrap_err();
-        let Error::Input { location, .. } = &err else { panic!("{err:?}") };
+        let Error::Input(e) = &err else {
+            panic!("{err:?}")
+        };
+        let location = &e.location;
         assert_eq!(location, "t.json:3:8");
     }
 
@@ -189,7 +235,10 @@ mod tests {
     #[test]
     fn wrong_type_of_id_is_an_error() {
         let err = load("[\n{\"id\": 5, \"type\": \"t\"}]").unwrap_err();
-        let Error::Input { location, message, .. } = &err else { panic!("{err:?}") };
+        let Error::Input(e) = &err else {
+            panic!("{err:?}")
+        };
+        let (location, message) = (&e.location, &e.message);
         assert!(location.starts_with("t.json:2:"), "{location}");
         assert!(message.contains("row 0"), "{message}");
     }

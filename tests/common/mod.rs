@@ -7,7 +7,11 @@ use std::process::{Command, Output};
 pub const NOW: &str = "2026-11-20T06:00:00Z";
 
 pub fn kensa(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kensa")).args(args).env("NO_COLOR", "1").output().expect("the kensa binary runs")
+    Command::new(env!("CARGO_BIN_EXE_kensa"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the kensa binary runs")
 }
 
 pub fn stdout(o: &Output) -> String {
@@ -23,16 +27,25 @@ pub fn code(o: &Output) -> i32 {
 }
 
 pub fn fixture(rel: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(rel).display().to_string()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel)
+        .display()
+        .to_string()
 }
 
 /// `../shared/external/<rel>` beside the repository, or None (with a note) when absent.
 pub fn shared(rel: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/external").join(rel);
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/external")
+        .join(rel);
     if p.exists() {
         Some(p)
     } else {
-        eprintln!("SKIPPED: {} is missing (../shared is not beside the repository)", p.display());
+        eprintln!(
+            "SKIPPED: {} is missing (../shared is not beside the repository)",
+            p.display()
+        );
         None
     }
 }
@@ -45,5 +58,15 @@ pub fn demo_json() -> serde_json::Value {
 
 /// Findings of the demo report as (rule id, resource name, key evidence) tuples.
 pub fn findings_of(report: &serde_json::Value) -> Vec<(String, String)> {
-    report["findings"].as_array().unwrap().iter().map(|f| (f["rule_id"].as_str().unwrap().to_string(), f["resource_name"].as_str().unwrap().to_string())).collect()
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["resource_name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
 }
