@@ -20,17 +20,12 @@ fn fail_on_threshold_counts_only_that_severity_and_above() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("k.toml");
     // Only the low rule left: fails on low, passes on medium.
-    let others = [
-        "disk.encryption",
-        "image.age",
-        "image.approved-source",
-        "image.pinned-version",
-        "network.jit-required",
-        "network.nsg-open-management-port",
-        "network.vm-exposed-management-port",
-        "patch.age",
-        "patch.assessment-stale",
-    ];
+    let pack = kensa::evaluate::Pack::load(&[], false).unwrap();
+    let others: Vec<&str> = pack
+        .ids()
+        .into_iter()
+        .filter(|id| *id != "patch.assessment-mode")
+        .collect();
     std::fs::write(&cfg, format!("[rules]\ndisable = {:?}\n", others)).unwrap();
     let c = cfg.display().to_string();
     assert_eq!(
@@ -81,27 +76,19 @@ fn output_file_is_written_and_summarised() {
 
 #[test]
 fn now_changes_time_based_verdicts() {
-    let early = kensa(&[
-        "scan",
-        "--demo",
-        "--format",
-        "json",
-        "--fail-on",
-        "none",
-        "--now",
-        "2026-11-03T00:00:00Z",
-    ]);
-    let report: serde_json::Value = serde_json::from_slice(&early.stdout).unwrap();
-    let ages: Vec<&str> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule_id"] == "image.age")
-        .map(|f| f["resource_name"].as_str().unwrap())
-        .collect();
-    // On Nov 3rd, 1.3.0 (published Sep 10th) was 54 days old: still too old; 1.4.0 was fine.
-    assert!(ages.contains(&"vm-web-02"), "{ages:?}");
-    assert_eq!(report["now"], "2026-11-03T00:00:00Z");
+    // On Sep 30th, image 1.3.0 (published Sep 10th) was 20 days old and 1.1.0 old but not
+    // yet end-of-life (Oct 1st); at the demo's instant vm-web-02 is flagged too.
+    let early = scan_json(&["--demo", "--now", "2026-09-30T00:00:00Z"]);
+    assert_eq!(early["now"], "2026-09-30T00:00:00Z");
+    assert_eq!(
+        flagged(&early, "image.age"),
+        vec!["vm-batch-01"],
+        "old, not yet end-of-life"
+    );
+    assert!(!early.to_string().contains("past its end-of-life"));
+    let mut late = flagged(&demo_json(), "image.age");
+    late.dedup();
+    assert_eq!(late, vec!["vm-batch-01", "vm-web-02"]);
     let bad = kensa(&["scan", "--demo", "--now", "yesterday"]);
     assert_eq!(code(&bad), 2);
     assert!(stderr(&bad).contains("RFC 3339"), "{}", stderr(&bad));
@@ -109,33 +96,10 @@ fn now_changes_time_based_verdicts() {
 
 #[test]
 fn snapshot_file_equals_the_embedded_demo() {
+    let estate = fixture("demo/estate.json");
     let cfg = fixture("demo/kensa.toml");
-    let from_file = kensa(&[
-        "scan",
-        "--snapshot",
-        &fixture("demo/estate.json"),
-        "--config",
-        &cfg,
-        "--now",
-        NOW,
-        "--format",
-        "json",
-        "--fail-on",
-        "none",
-    ]);
-    let from_demo = kensa(&[
-        "scan",
-        "--demo",
-        "--now",
-        NOW,
-        "--format",
-        "json",
-        "--fail-on",
-        "none",
-    ]);
-    let a: serde_json::Value = serde_json::from_slice(&from_file.stdout).unwrap();
-    let b: serde_json::Value = serde_json::from_slice(&from_demo.stdout).unwrap();
-    assert_eq!(a["findings"], b["findings"]);
+    let from_file = scan_json(&["--snapshot", &estate, "--config", &cfg, "--now", NOW]);
+    assert_eq!(from_file["findings"], demo_json()["findings"]);
 }
 
 #[test]
@@ -305,24 +269,12 @@ fn disabled_rules_are_not_evaluated_and_reported_as_such() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("kensa.toml");
     std::fs::write(&cfg, "[rules]\ndisable = [\"network.jit-required\"]\n").unwrap();
-    let o = kensa(&[
-        "scan",
-        "--demo",
-        "--config",
-        &cfg.display().to_string(),
-        "--format",
-        "json",
-        "--fail-on",
-        "none",
-    ]);
-    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let report = scan_json(&["--demo", "--config", &cfg.display().to_string()]);
     assert_eq!(
         report["coverage"]["rules_disabled"],
         serde_json::json!(["network.jit-required"])
     );
-    assert!(findings_of(&report)
-        .iter()
-        .all(|(r, _)| r != "network.jit-required"));
+    assert!(flagged(&report, "network.jit-required").is_empty());
 }
 
 #[test]
@@ -341,25 +293,13 @@ fn broken_policy_is_named_with_its_line() {
 #[test]
 fn user_policy_adds_a_rule() {
     let dir = fixture("policies/custom");
-    let o = kensa(&[
-        "scan",
-        "--demo",
-        "--policy-dir",
-        &dir,
-        "--format",
-        "json",
-        "--fail-on",
-        "none",
-    ]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let tagged: Vec<(String, String)> = findings_of(&report)
-        .into_iter()
-        .filter(|(r, _)| r == "contoso.vm-owner-tag")
-        .collect();
-    assert!(tagged.iter().any(|(_, n)| n == "vm-web-02"), "{tagged:?}");
+    let tagged = flagged(
+        &scan_json(&["--demo", "--policy-dir", &dir]),
+        "contoso.vm-owner-tag",
+    );
+    assert!(tagged.contains(&"vm-web-02".to_string()), "{tagged:?}");
     assert!(
-        !tagged.iter().any(|(_, n)| n == "vm-legacy-01"),
+        !tagged.contains(&"vm-legacy-01".to_string()),
         "vm-legacy-01 has an owner tag"
     );
     let list = stdout(&kensa(&["policy", "list", "--policy-dir", &dir]));
@@ -378,28 +318,13 @@ fn user_policy_adds_a_rule() {
 
 #[test]
 fn user_policy_overrides_a_builtin_by_package() {
-    let o = kensa(&[
-        "scan",
-        "--demo",
-        "--policy-dir",
-        &fixture("policies/override"),
-        "--format",
-        "json",
-        "--fail-on",
-        "none",
-    ]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let jit: Vec<(String, String)> = findings_of(&report)
-        .into_iter()
-        .filter(|(r, _)| r == "network.jit-required")
-        .collect();
+    let jit = flagged(
+        &scan_json(&["--demo", "--policy-dir", &fixture("policies/override")]),
+        "network.jit-required",
+    );
     assert_eq!(
         jit,
-        vec![(
-            "network.jit-required".to_string(),
-            "vm-legacy-01".to_string()
-        )],
+        vec!["vm-legacy-01"],
         "the override only flags legacy machines"
     );
 }

@@ -50,10 +50,26 @@ pub fn shared(rel: &str) -> Option<PathBuf> {
     }
 }
 
-pub fn demo_json() -> serde_json::Value {
-    let o = kensa(&["scan", "--demo", "--format", "json", "--fail-on", "none"]);
+/// `kensa scan --format json --fail-on none ARGS…`, which must exit 0: the parsed report.
+pub fn scan_json(args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["scan", "--format", "json", "--fail-on", "none"];
+    all.extend_from_slice(args);
+    let o = kensa(&all);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     serde_json::from_slice(&o.stdout).expect("the JSON report parses")
+}
+
+pub fn demo_json() -> serde_json::Value {
+    scan_json(&["--demo"])
+}
+
+/// Names of the resources a rule flagged.
+pub fn flagged(report: &serde_json::Value, rule: &str) -> Vec<String> {
+    findings_of(report)
+        .into_iter()
+        .filter(|(r, _)| r == rule)
+        .map(|(_, n)| n)
+        .collect()
 }
 
 /// Findings of the demo report as (rule id, resource name, key evidence) tuples.
