@@ -407,3 +407,25 @@ fn help_is_clear() {
     }
     assert!(stdout(&kensa(&["--help"])).contains("Exit codes"));
 }
+
+#[test]
+fn policy_failing_at_evaluation_names_rule_and_resource() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.json");
+    let o = kensa(&[
+        "scan",
+        "--demo",
+        "--policy-dir",
+        &fixture("policies/erroring"),
+        "--output",
+        &out.display().to_string(),
+    ]);
+    let err = stderr(&o);
+    assert_eq!(code(&o), 2, "{err}");
+    assert!(
+        err.contains("contoso.conflict failed on /subscriptions/"),
+        "{err}"
+    );
+    assert!(err.contains("conflict.rego"), "{err}");
+    assert!(!out.exists());
+}
