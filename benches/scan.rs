@@ -71,7 +71,7 @@ fn generate(vms: usize, path: &Path) -> std::io::Result<usize> {
             &format!("vnet-{n:03}"),
         );
         let subnets: Vec<Value> = (0..4).map(|s| json!({"name": format!("snet-{s}"), "id": format!("{vnet}/subnets/snet-{s}"), "properties": {"addressPrefix": format!("10.{n}.{s}.0/24"),
-            "networkSecurityGroup": if s == 0 { json!({"id": rid("rg-net", "Microsoft.Network/networkSecurityGroups", &format!("nsg-snet-{n:03}"))}) } else { Value::Null }}})).collect();
+            "networkSecurityGroup": if s == 1 { json!({"id": rid("rg-net", "Microsoft.Network/networkSecurityGroups", &format!("nsg-snet-{n:03}"))}) } else { Value::Null }}})).collect();
         emit(
             &mut w,
             base(
@@ -382,6 +382,9 @@ fn main() {
             python.push(s);
         }
     }
+    let config = dir.join("kensa.toml");
+    std::fs::write(&config, "[image]\napproved_galleries = [\"/subscriptions/*/resourceGroups/rg-images/providers/Microsoft.Compute/galleries/golden\"]\n")
+        .expect("target/bench is writable");
     let out = dir.join("report.json");
     let mut kensa = Vec::new();
     let mut peak = 0;
@@ -399,6 +402,8 @@ fn main() {
                     "--snapshot",
                 ])
                 .arg(&estate)
+                .arg("--config")
+                .arg(&config)
                 .arg("--output")
                 .arg(&out),
         );

@@ -52,26 +52,29 @@ internet_source(props) := sources[0] if {
 # priority, Deny first on an (invalid) tie. Rules with narrower sources never decide
 # traffic from the whole internet, so they are left out.
 internet_rules(nsg) := [records[x[2]] |
-	records := [record(r) |
+	records := [rec |
 		some r in array.concat(
 			object.get(nsg, ["properties", "securityRules"], []),
 			object.get(nsg, ["properties", "defaultSecurityRules"], []),
 		)
 		lower(object.get(r.properties, "direction", "")) == "inbound"
-		internet_source(r.properties)
+		source := internet_source(r.properties)
+		rec := record(r, source)
 	]
 	some x in sort([[rec.priority, rec.rank, i] | some i, rec in records])
 ]
 
-record(r) := {
+record(r, source) := {
 	"name": r.name,
 	"priority": to_number(r.properties.priority),
 	"rank": rank(r.properties.access),
 	"allow": lower(r.properties.access) == "allow",
 	"protocol": lower(object.get(r.properties, "protocol", "*")),
-	"source": internet_source(r.properties),
-	"ports": sort([p | some p in port_specs(r.properties)]),
-	"ranges": [rg | some spec in port_specs(r.properties); rg := port_range(spec)],
+	"source": source,
+	"ports": sort(specs),
+	"ranges": [rg | some spec in specs; rg := port_range(spec)],
+} if {
+	specs := port_specs(r.properties)
 }
 
 rank(access) := 0 if lower(access) == "deny"
