@@ -386,6 +386,23 @@ fn inventory_shows_relations() {
     assert_eq!(web02["related"]["image_version_source"], "osDisk");
     assert_eq!(web02["related"]["image_version"]["name"], "1.3.0");
     assert_eq!(web02["origin"]["kind"], "snapshot");
+
+    let o = kensa(&[
+        "inventory",
+        "--demo",
+        "--type",
+        "microsoft.compute/virtualmachinescalesets",
+    ]);
+    let sets: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let api = sets
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "vmss-api")
+        .unwrap();
+    let ipc = &api["related"]["nic_configurations"][0]["ip_configurations"][0];
+    assert_eq!(ipc["subnet_nsg"]["name"], "nsg-snet-web");
+    assert_eq!(api["related"]["image_version"]["name"], "1.4.0");
 }
 
 #[test]

@@ -53,6 +53,15 @@ struct VmProps {
 #[serde(default, rename_all = "camelCase")]
 struct NetworkProfile {
     network_interfaces: Option<Vec<IdRef>>,
+    /// Scale set models describe their NICs instead of referencing them.
+    network_interface_configurations: Option<Vec<NicConfigRow>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NicConfigRow {
+    name: Option<String>,
+    properties: Option<NicProps>,
 }
 
 #[derive(Deserialize, Default)]
@@ -75,6 +84,14 @@ struct IpConfigProps {
     subnet: Option<IdRef>,
     #[serde(rename = "publicIPAddress")]
     public_ip_address: Option<IdRef>,
+    #[serde(rename = "publicIPAddressConfiguration")]
+    public_ip_address_configuration: Option<NameOnly>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NameOnly {
+    name: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -136,6 +153,9 @@ pub enum Links {
     },
     ScaleSet {
         image: ImageLink,
+        /// The model's NIC configurations: (name, NSG id, IP configurations whose
+        /// `public_ip` is the name of a public IP configuration, when there is one).
+        nics: Vec<(Option<String>, Option<String>, Vec<IpConfig>)>,
     },
     Nic {
         nsg: Option<String>,
@@ -223,8 +243,44 @@ pub fn read(kind: &str, id_key: &str, json: &str) -> Result<Links, serde_json::E
         "microsoft.compute/virtualmachinescalesets" => {
             let row: Row<VmProps> = serde_json::from_str(json)?;
             let model = row.properties.and_then(|p| p.virtual_machine_profile);
+            let configs = model
+                .as_ref()
+                .and_then(|m| m.network_profile.as_ref())
+                .and_then(|n| n.network_interface_configurations.as_ref());
             Links::ScaleSet {
                 image: image_link(model.as_ref().and_then(|m| m.storage_profile.as_ref())),
+                nics: configs
+                    .map(|cs| {
+                        cs.iter()
+                            .map(|c| {
+                                let props = c.properties.as_ref();
+                                let ipcs = props
+                                    .and_then(|p| p.ip_configurations.as_deref())
+                                    .unwrap_or_default();
+                                let ipcs = ipcs
+                                    .iter()
+                                    .map(|ipc| {
+                                        let p = ipc.properties.as_ref();
+                                        IpConfig {
+                                            name: ipc.name.clone(),
+                                            subnet: p.and_then(|p| IdRef::key(&p.subnet)),
+                                            public_ip: p
+                                                .and_then(|p| {
+                                                    p.public_ip_address_configuration.as_ref()
+                                                })
+                                                .map(|c| c.name.clone().unwrap_or_default()),
+                                        }
+                                    })
+                                    .collect();
+                                (
+                                    c.name.clone(),
+                                    props.and_then(|p| IdRef::key(&p.network_security_group)),
+                                    ipcs,
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             }
         }
         "microsoft.network/networkinterfaces" => {

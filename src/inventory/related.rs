@@ -84,7 +84,35 @@ impl Inventory {
                 }
                 rel.out.push(']');
             }
-            Links::ScaleSet { image } => self.write_image(&mut rel, image, None),
+            Links::ScaleSet { image, nics } => {
+                self.write_image(&mut rel, image, None);
+                rel.key("nic_configurations");
+                rel.out.push('[');
+                for (n, (name, nsg, ipcs)) in nics.iter().enumerate() {
+                    if n > 0 {
+                        rel.out.push(',');
+                    }
+                    let mut o = Obj::new(rel.out);
+                    o.string("name", name.as_deref());
+                    o.string("nsg_id", nsg.as_deref());
+                    o.opt_raw("nsg", self.row(nsg.as_deref()));
+                    o.key("ip_configurations");
+                    o.out.push('[');
+                    for (m, ipc) in ipcs.iter().enumerate() {
+                        if m > 0 {
+                            o.out.push(',');
+                        }
+                        let mut c = Obj::new(o.out);
+                        c.string("name", ipc.name.as_deref());
+                        self.write_subnet(&mut c, ipc.subnet.as_deref());
+                        c.string("public_ip_configuration", ipc.public_ip.as_deref());
+                        c.finish();
+                    }
+                    o.out.push(']');
+                    o.finish();
+                }
+                rel.out.push(']');
+            }
             Links::Disk { vm, .. } => rel.opt_raw("vm", self.row(vm.as_deref())),
             _ => {}
         }
@@ -119,20 +147,25 @@ impl Inventory {
             if n > 0 {
                 o.out.push(',');
             }
-            let subnet = ipc.subnet.as_deref().and_then(|s| self.subnets.get(s));
-            let subnet_nsg = subnet.and_then(|s| s.nsg.as_deref());
             let mut c = Obj::new(o.out);
             c.string("name", ipc.name.as_deref());
-            c.string("subnet_id", ipc.subnet.as_deref());
-            c.opt_raw("subnet", subnet.map(|s| s.raw.json()));
-            c.string("subnet_nsg_id", subnet_nsg);
-            c.opt_raw("subnet_nsg", self.row(subnet_nsg));
+            self.write_subnet(&mut c, ipc.subnet.as_deref());
             c.string("public_ip_id", ipc.public_ip.as_deref());
             c.opt_raw("public_ip", self.row(ipc.public_ip.as_deref()));
             c.finish();
         }
         o.out.push(']');
         o.finish();
+    }
+
+    /// `subnet_id`, `subnet` (from its VNet row), `subnet_nsg_id`, `subnet_nsg`.
+    fn write_subnet(&self, c: &mut Obj, id: Option<&str>) {
+        let subnet = id.and_then(|s| self.subnets.get(s));
+        let nsg = subnet.and_then(|s| s.nsg.as_deref());
+        c.string("subnet_id", id);
+        c.opt_raw("subnet", subnet.map(|s| s.raw.json()));
+        c.string("subnet_nsg_id", nsg);
+        c.opt_raw("subnet_nsg", self.row(nsg));
     }
 
     /// The gallery image version the machine actually runs: the pinned reference, else
