@@ -105,8 +105,8 @@ pub fn run(opts: &Options) -> Result<Scan> {
     let now = evaluation_instant(opts.now.as_deref(), opts.sources.demo)?;
     let inventory = Inventory::build(opts.sources.load()?)?;
     let evaluator = Evaluator::new(&pack, cfg.params_json(), &now, |id| !cfg.disabled(id))?;
-    let outcome = evaluator.run(&inventory)?;
-    let findings = findings::collect(&pack, &inventory, &outcome)?;
+    let mut outcome = evaluator.run(&inventory)?;
+    let findings = findings::sorted(std::mem::take(&mut outcome.findings));
 
     let rules: Vec<String> = pack
         .rules

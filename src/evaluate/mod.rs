@@ -10,15 +10,9 @@ use rayon::prelude::*;
 use regorus::Value;
 
 use crate::error::{Error, Result};
+use crate::findings::Finding;
 use crate::inventory::Inventory;
 pub use pack::{Meta, Pack, Rule};
-
-/// One object a rule's `deny` produced, not yet shaped into a finding.
-pub struct RawFinding {
-    pub rule: usize,
-    pub resource: usize,
-    pub value: serde_json::Value,
-}
 
 /// Something a rule could not decide (its `unknown` set).
 pub struct Undecided {
@@ -29,7 +23,7 @@ pub struct Undecided {
 
 #[derive(Default)]
 pub struct Outcome {
-    pub findings: Vec<RawFinding>,
+    pub findings: Vec<Finding>,
     pub undecided: Vec<Undecided>,
     /// Resources at least one rule applied to.
     pub resources_evaluated: usize,
@@ -183,11 +177,9 @@ impl<'p> Evaluator<'p> {
                     file: rule.file.clone(),
                     message: format!("{}: a finding is not JSON: {e}", rule.meta.id),
                 })?;
-                out.findings.push(RawFinding {
-                    rule: r,
-                    resource: i,
-                    value,
-                });
+                // Shaped at once: a finding is smaller than the JSON value it came from.
+                out.findings
+                    .push(crate::findings::shape(rule, resource, &value)?);
             }
             for v in set_items(&result["unknown"][&id]) {
                 let reason = v

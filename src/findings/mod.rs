@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::evaluate::{Outcome, Pack, RawFinding};
-use crate::inventory::Inventory;
+use crate::evaluate::Rule;
+use crate::sources::Resource;
 
 #[derive(
     Debug,
@@ -92,13 +92,8 @@ pub fn fingerprint(rule_id: &str, resource_id: &str, key: &str) -> String {
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
-/// Shapes the objects the rules produced into findings, sorted for deterministic output.
-pub fn collect(pack: &Pack, inv: &Inventory, outcome: &Outcome) -> Result<Vec<Finding>> {
-    let mut findings = outcome
-        .findings
-        .iter()
-        .map(|raw| shape(pack, inv, raw))
-        .collect::<Result<Vec<_>>>()?;
+/// Sorts findings for deterministic output and drops duplicates.
+pub fn sorted(mut findings: Vec<Finding>) -> Vec<Finding> {
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -112,20 +107,20 @@ pub fn collect(pack: &Pack, inv: &Inventory, outcome: &Outcome) -> Result<Vec<Fi
             .then_with(|| a.fingerprint.cmp(&b.fingerprint))
     });
     findings.dedup_by(|a, b| a.fingerprint == b.fingerprint);
-    Ok(findings)
+    findings
 }
 
-fn shape(pack: &Pack, inv: &Inventory, raw: &RawFinding) -> Result<Finding> {
-    let rule = &pack.rules[raw.rule];
-    let resource = &inv.resources[raw.resource];
+/// Shapes one member of a rule's `deny` set (an object with `msg`, or a string) into a
+/// finding on `resource`.
+pub fn shape(rule: &Rule, resource: &Resource, value: &serde_json::Value) -> Result<Finding> {
     let contract = |what: &str| Error::Policy {
         file: rule.file.clone(),
         message: format!(
             "rule {}: a `deny` member {what} (got {})",
-            rule.meta.id, raw.value
+            rule.meta.id, value
         ),
     };
-    let (message, key, evidence, command, severity) = match &raw.value {
+    let (message, key, evidence, command, severity) = match value {
         serde_json::Value::String(msg) => (
             msg.clone(),
             String::new(),

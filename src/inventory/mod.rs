@@ -4,6 +4,7 @@ pub mod links;
 pub mod related;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::sources::{Loaded, Origin, RawRow, Resource, SourceGap};
@@ -18,7 +19,7 @@ pub struct Subnet {
 pub struct Inventory {
     pub resources: Vec<Resource>,
     links: Vec<Links>,
-    index: HashMap<String, usize>,
+    index: HashMap<Arc<str>, usize>,
     subnets: HashMap<String, Subnet>,
     /// VM key → its latest patch assessment summary row.
     assessments: HashMap<String, usize>,
@@ -42,7 +43,7 @@ impl Inventory {
                 duplicates += 1;
                 continue;
             }
-            index.insert(r.key.clone(), resources.len());
+            index.insert(Arc::clone(&r.key), resources.len());
             resources.push(r);
         }
         let links = read_links(&resources)?;

@@ -52,7 +52,7 @@ impl Inventory {
                     data_disks.iter().filter_map(|d| self.row(Some(d))),
                 );
                 self.write_image(&mut rel, image, os_disk.as_deref());
-                let vm = &self.resources[i].key;
+                let vm: &str = &self.resources[i].key;
                 rel.opt_raw(
                     "patch_assessment",
                     self.assessments

@@ -48,7 +48,7 @@ impl RawRow {
 pub enum Origin {
     /// A saved Resource Graph result: file, 0-based row index and 1-based line of the row.
     Snapshot {
-        file: String,
+        file: Arc<str>,
         row: usize,
         line: usize,
     },
@@ -59,8 +59,8 @@ pub enum Origin {
 pub struct Resource {
     /// The id as it arrived (mixed case).
     pub id: String,
-    /// Lower-cased id: every join is case-insensitive.
-    pub key: String,
+    /// Lower-cased id: every join is case-insensitive. Shared with the inventory's index.
+    pub key: Arc<str>,
     /// Lower-cased ARM type, as Resource Graph reports it.
     pub kind: String,
     pub name: String,

@@ -76,6 +76,7 @@ pub fn load_text(file: &str, text: String, loaded: &mut Loaded) -> Result<()> {
                 ));
             }
         };
+    let file_name: Arc<str> = Arc::from(file);
     let mut line = 1;
     let mut scanned = 0;
     loaded.resources.reserve(rows.len());
@@ -98,13 +99,13 @@ pub fn load_text(file: &str, text: String, loaded: &mut Loaded) -> Result<()> {
             .name
             .map_or_else(|| name_from_id(&id).to_string(), Cow::into_owned);
         loaded.resources.push(Resource {
-            key: id.to_lowercase(),
+            key: Arc::from(id.to_lowercase()),
             id: id.into_owned(),
             kind: kind.to_lowercase(),
             name,
             raw: RawRow::within(&buf, row.get()),
             origin: Origin::Snapshot {
-                file: file.to_string(),
+                file: Arc::clone(&file_name),
                 row: index,
                 line,
             },
@@ -202,7 +203,7 @@ mod tests {
             let l = load(&text).unwrap();
             assert_eq!(l.resources.len(), 2, "{text}");
             assert!(l.gaps.is_empty());
-            assert_eq!(l.resources[1].key, "/subscriptions/s/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vm1");
+            assert_eq!(&*l.resources[1].key, "/subscriptions/s/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vm1");
             assert_eq!(l.resources[0].raw.json(), ROW);
         }
     }
