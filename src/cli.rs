@@ -27,6 +27,8 @@ pub enum Command {
     /// Work with the policy pack.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Compare two JSON reports: which findings are new, persisting or resolved.
+    Diff(DiffArgs),
     /// Show a rule's documentation.
     Explain {
         /// A rule id, e.g. network.nsg-open-management-port
@@ -77,9 +79,49 @@ pub struct ScanArgs {
     /// Exit by findings alone even when a source was incomplete (instead of 3).
     #[arg(long)]
     pub allow_partial: bool,
+    /// Waiver file. Default: kensa-waivers.toml beside the config file (or in the current directory).
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
+    /// Accept waivers without an `expires` date.
+    #[arg(long)]
+    pub allow_permanent_waivers: bool,
+    /// List waivers that end within this many days.
+    #[arg(long, value_name = "DAYS", default_value_t = 14)]
+    pub warn_expiring_days: i64,
+    /// A previous JSON report: classify findings as new, persisting or resolved.
+    #[arg(long, value_name = "REPORT")]
+    pub baseline: Option<PathBuf>,
+    /// Fail only on findings that are new since --baseline.
+    #[arg(long)]
+    pub fail_on_new: bool,
+    #[command(flatten)]
+    pub render: RenderArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct RenderArgs {
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    /// The earlier report (kensa scan --format json).
+    pub old: PathBuf,
+    /// The later report.
+    pub new: PathBuf,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Write the result to FILE (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a new open finding has this severity or higher.
+    #[arg(long, value_enum, default_value_t = FailOn::High)]
+    pub fail_on: FailOn,
+    #[command(flatten)]
+    pub render: RenderArgs,
 }
 
 #[derive(Args, Debug)]

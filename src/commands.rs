@@ -2,9 +2,13 @@
 
 use std::io::{IsTerminal, Write};
 
-use crate::cli::{Cli, ColorChoice, Command, InventoryArgs, PolicyCommand, ScanArgs};
+use crate::cli::{
+    Cli, ColorChoice, Command, DiffArgs, InventoryArgs, PolicyCommand, RenderArgs, ScanArgs,
+};
 use crate::error::{Error, Result};
 use crate::evaluate::{policy_test, Pack};
+use crate::findings::baseline;
+use crate::findings::report::{Gate, Report, Summary};
 use crate::inventory::Inventory;
 use crate::render::{self, Format};
 use crate::scan::{self, Sources};
@@ -16,6 +20,7 @@ pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Scan(args) => scan(args),
         Command::Inventory(args) => inventory(args),
+        Command::Diff(args) => diff(args),
         Command::Policy(PolicyCommand::List(dirs)) => {
             policy_list(&Pack::load(&dirs.policy_dir, false)?)
         }
@@ -46,38 +51,27 @@ fn scan(args: ScanArgs) -> Result<u8> {
         config: args.config,
         policy_dirs: args.policies.policy_dir,
         now: args.now,
-        fail_on: args.fail_on.threshold(),
+        gate: Gate {
+            fail_on: args.fail_on.threshold(),
+            only_new: args.fail_on_new,
+        },
+        waivers: args.waivers,
+        allow_permanent_waivers: args.allow_permanent_waivers,
+        warn_expiring_days: args.warn_expiring_days,
+        baseline: args.baseline,
     };
-    let result = scan::run(&opts)?;
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            args.output.is_none()
-                && std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none()
-        }
-    };
-    let text = render::render(args.format, &result.report, &result.rules(), color);
-    let report = &result.report;
-    match &args.output {
-        Some(path) => {
-            crate::output::write_atomic(path, &text)?;
-            if args.format != Format::Human {
-                eprintln!(
-                    "kensa: wrote {} ({} open finding(s), coverage {})",
-                    path.display(),
-                    report.summary.open,
-                    if report.coverage.complete {
-                        "complete"
-                    } else {
-                        "INCOMPLETE"
-                    }
-                );
-            }
-        }
-        None => print(&text)?,
+    let mut result = scan::run(&opts)?;
+    for w in std::mem::take(&mut result.warnings) {
+        eprintln!("{:?}", miette::Report::new(w));
     }
+    let text = render::render(
+        args.format,
+        &result.report,
+        &result.rules(),
+        color(&args.render, args.output.is_some()),
+    );
+    emit(&result.report, args.format, args.output.as_deref(), &text)?;
+    let report = &result.report;
     Ok(if report.summary.failed {
         EXIT_FINDINGS
     } else if !report.coverage.complete && !args.allow_partial {
@@ -85,6 +79,74 @@ fn scan(args: ScanArgs) -> Result<u8> {
     } else {
         0
     })
+}
+
+fn color(args: &RenderArgs, to_file: bool) -> bool {
+    match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            !to_file && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    }
+}
+
+/// Prints the rendered report, or writes it atomically to `output` with a line on stderr.
+fn emit(
+    report: &Report,
+    format: Format,
+    output: Option<&std::path::Path>,
+    text: &str,
+) -> Result<()> {
+    let Some(path) = output else {
+        return print(text);
+    };
+    crate::output::write_atomic(path, text)?;
+    if format != Format::Human {
+        eprintln!(
+            "kensa: wrote {} ({} open finding(s), coverage {})",
+            path.display(),
+            report.summary.open,
+            if report.coverage.complete {
+                "complete"
+            } else {
+                "INCOMPLETE"
+            }
+        );
+    }
+    Ok(())
+}
+
+/// `kensa diff OLD NEW`: NEW's findings classified against OLD; fails on new findings only.
+fn diff(args: DiffArgs) -> Result<u8> {
+    let old = baseline::read_report(&args.old)?;
+    let mut new = baseline::read_report(&args.new)?;
+    let changes = baseline::diff(&old, &args.old.display().to_string(), &mut new.findings);
+    new.changes = Some(changes);
+    new.summary = Summary::of(
+        &new.findings,
+        &new.coverage.rules,
+        Gate {
+            fail_on: args.fail_on.threshold(),
+            only_new: true,
+        },
+    );
+    // Rule metadata for SARIF comes from the pack; rules a report names but the pack lacks
+    // (a user policy not loaded now) are simply not described.
+    let pack = Pack::load(&[], false)?;
+    let rules: Vec<_> = pack
+        .rules
+        .iter()
+        .filter(|r| new.coverage.rules.contains(&r.meta.id))
+        .collect();
+    let text = render::render(
+        args.format,
+        &new,
+        &rules,
+        color(&args.render, args.output.is_some()),
+    );
+    emit(&new, args.format, args.output.as_deref(), &text)?;
+    Ok(if new.summary.failed { EXIT_FINDINGS } else { 0 })
 }
 
 fn inventory(args: InventoryArgs) -> Result<u8> {

@@ -8,8 +8,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use crate::config;
 use crate::error::{Error, Result};
 use crate::evaluate::{Evaluator, Pack};
-use crate::findings::report::{Coverage, Report, Summary, Tool, Undecided, SCHEMA};
-use crate::findings::{self, Severity};
+use crate::findings::report::{Coverage, Gate, Report, Summary, Tool, Undecided, SCHEMA};
+use crate::findings::waivers::{self, Waivers};
+use crate::findings::{self, baseline};
 use crate::inventory::Inventory;
 use crate::sources::{demo, snapshot, Loaded};
 
@@ -38,13 +39,44 @@ impl Sources {
     }
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Options {
     pub sources: Sources,
     pub config: Option<PathBuf>,
     pub policy_dirs: Vec<PathBuf>,
     pub now: Option<String>,
-    pub fail_on: Option<Severity>,
+    pub gate: Gate,
+    pub waivers: Option<PathBuf>,
+    pub allow_permanent_waivers: bool,
+    pub warn_expiring_days: i64,
+    pub baseline: Option<PathBuf>,
+}
+
+/// The waiver file: `--waivers`, else the demo's own with `--demo`, else
+/// `kensa-waivers.toml` beside the configuration file (or in the current directory).
+fn load_waivers(opts: &Options) -> Result<Option<Waivers>> {
+    if let Some(path) = &opts.waivers {
+        return Waivers::read(path, opts.allow_permanent_waivers).map(Some);
+    }
+    if opts.sources.demo && opts.config.is_none() {
+        return Waivers::parse(
+            demo::WAIVERS_NAME,
+            demo::WAIVERS.to_string(),
+            opts.allow_permanent_waivers,
+        )
+        .map(Some);
+    }
+    let dir = opts
+        .config
+        .as_ref()
+        .and_then(|c| c.parent())
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let beside = dir.join("kensa-waivers.toml");
+    if beside.is_file() {
+        return Waivers::read(&beside, opts.allow_permanent_waivers).map(Some);
+    }
+    Ok(None)
 }
 
 /// The configuration: `--config`, else the demo's own with `--demo`, else `./kensa.toml`
@@ -85,6 +117,8 @@ pub fn evaluation_instant(now: Option<&str>, demo: bool) -> Result<String> {
 pub struct Scan {
     pub report: Report,
     pub pack: Pack,
+    /// Waivers that expired or matched nothing, to show on stderr.
+    pub warnings: Vec<waivers::Warning>,
 }
 
 impl Scan {
@@ -103,10 +137,31 @@ pub fn run(opts: &Options) -> Result<Scan> {
     let pack = Pack::load(&opts.policy_dirs, false)?;
     cfg.check_rule_ids(&pack.ids())?;
     let now = evaluation_instant(opts.now.as_deref(), opts.sources.demo)?;
+    let waiver_file = load_waivers(opts)?;
+    let old = opts
+        .baseline
+        .as_ref()
+        .map(|p| baseline::read_report(p))
+        .transpose()?;
     let inventory = Inventory::build(opts.sources.load()?)?;
     let evaluator = Evaluator::new(&pack, cfg.params_json(), &now, |id| !cfg.disabled(id))?;
     let mut outcome = evaluator.run(&inventory)?;
-    let findings = findings::sorted(std::mem::take(&mut outcome.findings));
+    let mut findings = findings::sorted(std::mem::take(&mut outcome.findings));
+    let today = DateTime::parse_from_rfc3339(&now)
+        .map_err(|e| Error::Usage(e.to_string()))?
+        .date_naive();
+    let (waived, warnings) = match &waiver_file {
+        Some(w) => w.apply(&mut findings, today, opts.warn_expiring_days),
+        None => Default::default(),
+    };
+    let changes = match (&old, &opts.baseline) {
+        (Some(old), Some(path)) => Some(baseline::diff(
+            old,
+            &path.display().to_string(),
+            &mut findings,
+        )),
+        _ => None,
+    };
 
     let rules: Vec<String> = pack
         .rules
@@ -148,7 +203,7 @@ pub fn run(opts: &Options) -> Result<Scan> {
         undecided,
         duplicate_rows_dropped: inventory.duplicates,
     };
-    let summary = Summary::of(&findings, &coverage.rules, opts.fail_on);
+    let summary = Summary::of(&findings, &coverage.rules, opts.gate);
     let report = Report {
         schema: SCHEMA.into(),
         tool: Tool::this(),
@@ -156,7 +211,13 @@ pub fn run(opts: &Options) -> Result<Scan> {
         inputs: inventory.inputs.clone(),
         coverage,
         summary,
+        waivers: waived,
+        changes,
         findings,
     };
-    Ok(Scan { report, pack })
+    Ok(Scan {
+        report,
+        pack,
+        warnings,
+    })
 }

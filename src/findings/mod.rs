@@ -1,6 +1,8 @@
 //! Stage 4: findings with stable fingerprints, and the report that carries them.
 
+pub mod baseline;
 pub mod report;
+pub mod waivers;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -52,6 +54,16 @@ impl Severity {
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Open,
+    /// Covered by a waiver in force: kept, counted and shown, but not failing the scan.
+    Waived,
+}
+
+/// How a finding relates to the baseline scan (`--baseline`, `kensa diff`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    New,
+    Persisting,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -83,6 +95,14 @@ pub struct Finding {
     pub remediation: Remediation,
     pub location: Option<Location>,
     pub fingerprint: String,
+    /// The waiver that covers this finding (status `waived`).
+    #[serde(default)]
+    pub waiver: Option<waivers::Waiver>,
+    /// Against a baseline: new or persisting, and since when it has been seen.
+    #[serde(default)]
+    pub change: Option<Change>,
+    #[serde(default)]
+    pub first_seen: Option<String>,
 }
 
 /// Stable across runs and machines: the rule id, the lower-cased resource id and the rule's
@@ -172,6 +192,9 @@ pub fn shape(rule: &Rule, resource: &Resource, value: &serde_json::Value) -> Res
             command,
         },
         location: None,
+        waiver: None,
+        change: None,
+        first_seen: None,
     })
 }
 

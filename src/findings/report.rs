@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Finding, Severity};
+use super::baseline::Changes;
+use super::waivers;
+use super::{Change, Finding, Severity, Status};
 use crate::sources::SourceGap;
 
 pub const SCHEMA: &str = "kensa.report/v1";
@@ -48,41 +50,53 @@ pub struct Coverage {
     pub duplicate_rows_dropped: usize,
 }
 
+/// What fails a scan: open findings at or above a severity, optionally only new ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Gate {
+    /// `none` (null): never fail.
+    pub fail_on: Option<Severity>,
+    /// Only findings new since the baseline count (`--fail-on-new`).
+    pub only_new: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     pub total: usize,
     pub open: usize,
+    pub waived: usize,
+    /// Open findings by severity.
     pub by_severity: BTreeMap<Severity, usize>,
+    /// Open findings by rule.
     pub by_rule: BTreeMap<String, usize>,
-    /// Open findings at or above this severity fail the scan (`none`: never).
-    pub fail_on: Option<Severity>,
+    pub gate: Gate,
     pub failed: bool,
 }
 
 impl Summary {
-    pub fn of(findings: &[Finding], rules: &[String], fail_on: Option<Severity>) -> Summary {
+    pub fn of(findings: &[Finding], rules: &[String], gate: Gate) -> Summary {
         let mut by_severity: BTreeMap<Severity, usize> =
             Severity::ALL.iter().map(|s| (*s, 0)).collect();
         let mut by_rule: BTreeMap<String, usize> = rules.iter().map(|r| (r.clone(), 0)).collect();
-        for f in findings {
+        let open: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| f.status == Status::Open)
+            .collect();
+        for f in &open {
             *by_severity.entry(f.severity).or_default() += 1;
             *by_rule.entry(f.rule_id.clone()).or_default() += 1;
         }
-        let open = findings
-            .iter()
-            .filter(|f| f.status == super::Status::Open)
-            .count();
-        let failed = fail_on.is_some_and(|t| {
-            findings
-                .iter()
-                .any(|f| f.status == super::Status::Open && f.severity >= t)
-        });
+        // Without a baseline every finding is new.
+        let counts = |f: &&&Finding| !gate.only_new || f.change != Some(Change::Persisting);
+        let failed = gate
+            .fail_on
+            .is_some_and(|t| open.iter().filter(counts).any(|f| f.severity >= t));
         Summary {
             total: findings.len(),
-            open,
+            open: open.len(),
+            waived: findings.len() - open.len(),
             by_severity,
             by_rule,
-            fail_on,
+            gate,
             failed,
         }
     }
@@ -96,5 +110,9 @@ pub struct Report {
     pub inputs: Vec<String>,
     pub coverage: Coverage,
     pub summary: Summary,
+    /// What the waiver file did (expired, unused, expiring soon).
+    pub waivers: waivers::Outcome,
+    /// Against a baseline: what changed.
+    pub changes: Option<Changes>,
     pub findings: Vec<Finding>,
 }

@@ -7,7 +7,7 @@ use owo_colors::{OwoColorize, Style};
 
 use super::resource_group;
 use crate::findings::report::Report;
-use crate::findings::Severity;
+use crate::findings::{Change, Finding, Severity, Status};
 
 const WIDTH: usize = 80;
 
@@ -60,6 +60,11 @@ pub fn render(report: &Report, color: bool) -> String {
     } else {
         format!("{} open finding(s): {}", s.open, counts.join(", "))
     };
+    let headline = if s.waived > 0 {
+        format!("{headline} · {} waived", s.waived)
+    } else {
+        headline
+    };
     let _ = writeln!(
         out,
         "{} {headline}",
@@ -93,10 +98,44 @@ pub fn render(report: &Report, color: bool) -> String {
             "  ",
         );
     }
-    for group in report
+    let w = &report.waivers;
+    if !w.expired.is_empty() || !w.unused.is_empty() || !w.expiring.is_empty() {
+        wrapped(
+            &mut out,
+            &format!(
+                "⚠ waivers: {} expired, {} unused, {} ending within the warning window",
+                w.expired.len(),
+                w.unused.len(),
+                w.expiring.len()
+            ),
+            "  ",
+        );
+    }
+    if let Some(ch) = &report.changes {
+        let _ = writeln!(out);
+        let title = format!(
+            "Since {} ({}): {} new, {} resolved, {} persisting",
+            ch.baseline_now,
+            ch.baseline,
+            ch.new,
+            ch.resolved.len(),
+            ch.persisting
+        );
+        wrapped(&mut out, &paint(&title, Style::new().bold(), color), "");
+        for f in &ch.resolved {
+            wrapped(
+                &mut out,
+                &format!("✔ resolved {} on {}", f.rule_id, f.resource_name),
+                "  ",
+            );
+        }
+    }
+    let open: Vec<&Finding> = report
         .findings
-        .chunk_by(|a, b| a.rule_id == b.rule_id && a.severity == b.severity)
-    {
+        .iter()
+        .filter(|f| f.status == Status::Open)
+        .collect();
+    for group in open.chunk_by(|a, b| a.rule_id == b.rule_id && a.severity == b.severity) {
         let first = &group[0];
         let _ = writeln!(out);
         let tag = paint(
@@ -112,9 +151,14 @@ pub fn render(report: &Report, color: bool) -> String {
         );
         for f in group {
             let rg = resource_group(&f.resource_id).unwrap_or("-");
+            let new = if f.change == Some(Change::New) {
+                paint("NEW ", Style::new().magenta().bold(), color)
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 out,
-                "  {} {} {}",
+                "  {} {new}{} {}",
                 paint("✖", severity_style(f.severity), color),
                 paint(&f.resource_name, Style::new().bold(), color),
                 paint(&format!("({rg})"), Style::new().dimmed(), color)
@@ -130,12 +174,46 @@ pub fn render(report: &Report, color: bool) -> String {
             }
         }
     }
+    let waived: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Waived)
+        .collect();
+    if !waived.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{} ({})",
+            paint(" WAIVED ", Style::new().dimmed().bold(), color),
+            waived.len()
+        );
+        for f in waived {
+            let _ = writeln!(
+                out,
+                "  ~ {} {}",
+                f.rule_id,
+                paint(&f.resource_name, Style::new().bold(), color)
+            );
+            if let Some(w) = &f.waiver {
+                wrapped(
+                    &mut out,
+                    &format!(
+                        "by {} until {}: {}",
+                        w.owner,
+                        w.expires.as_deref().unwrap_or("(permanent)"),
+                        w.reason
+                    ),
+                    "    ",
+                );
+            }
+        }
+    }
     let _ = writeln!(out);
     let verdict = match (s.failed, c.complete) {
         (true, _) => paint(
             &format!(
-                "FAILED: open findings at or above {}",
-                s.fail_on.map_or("none", |f| f.as_str())
+                "FAILED: {}open findings at or above {}",
+                if s.gate.only_new { "new " } else { "" },
+                s.gate.fail_on.map_or("none", |f| f.as_str())
             ),
             Style::new().red().bold(),
             color,

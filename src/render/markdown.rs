@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::resource_group;
 use crate::findings::report::Report;
-use crate::findings::Severity;
+use crate::findings::{Change, Finding, Severity, Status};
 
 fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
@@ -30,6 +30,7 @@ pub fn render(report: &Report) -> String {
         report.coverage.rules.len(),
         report.now
     );
+    changes(&mut md, report);
     let _ = writeln!(md, "| Severity | Open |\n|---|---:|");
     for sev in Severity::ALL {
         let _ = writeln!(
@@ -44,12 +45,18 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(md, "| `{rule}` | {n} |");
     }
     coverage(&mut md, report);
-    if report.findings.is_empty() {
-        let _ = writeln!(md, "\nNo findings.");
+    waivers(&mut md, report);
+    let open: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Open)
+        .collect();
+    if open.is_empty() {
+        let _ = writeln!(md, "\nNo open findings.");
         return md;
     }
     let _ = writeln!(md, "\n### Findings");
-    for group in report.findings.chunk_by(|a, b| a.rule_id == b.rule_id) {
+    for group in open.chunk_by(|a, b| a.rule_id == b.rule_id) {
         let first = &group[0];
         let _ = writeln!(
             md,
@@ -60,9 +67,14 @@ pub fn render(report: &Report) -> String {
         );
         let _ = writeln!(md, "| Resource | Resource group | Finding |\n|---|---|---|");
         for f in group {
+            let new = if f.change == Some(Change::New) {
+                "🆕 "
+            } else {
+                ""
+            };
             let _ = writeln!(
                 md,
-                "| `{}` | {} | {} |",
+                "| {new}`{}` | {} | {} |",
                 cell(&f.resource_name),
                 cell(resource_group(&f.resource_id).unwrap_or("")),
                 cell(&f.message)
@@ -85,6 +97,102 @@ pub fn render(report: &Report) -> String {
         }
     }
     md
+}
+
+/// "What changed" leads when there is a baseline.
+fn changes(md: &mut String, report: &Report) {
+    let Some(ch) = &report.changes else { return };
+    let _ = writeln!(
+        md,
+        "### What changed since `{}`\n\n**{} new** · {} resolved · {} persisting\n",
+        ch.baseline_now,
+        ch.new,
+        ch.resolved.len(),
+        ch.persisting
+    );
+    let new: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.change == Some(Change::New))
+        .collect();
+    if !new.is_empty() || !ch.resolved.is_empty() {
+        let _ = writeln!(
+            md,
+            "| Change | Severity | Rule | Resource |\n|---|---|---|---|"
+        );
+        for f in new {
+            let _ = writeln!(
+                md,
+                "| 🆕 new | {} | `{}` | `{}` |",
+                f.severity.as_str(),
+                f.rule_id,
+                cell(&f.resource_name)
+            );
+        }
+        for f in &ch.resolved {
+            let _ = writeln!(
+                md,
+                "| ✅ resolved | {} | `{}` | `{}` |",
+                f.severity.as_str(),
+                f.rule_id,
+                cell(&f.resource_name)
+            );
+        }
+        let _ = writeln!(md);
+    }
+}
+
+fn waivers(md: &mut String, report: &Report) {
+    let waived: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Waived)
+        .collect();
+    let w = &report.waivers;
+    if waived.is_empty() && w.expired.is_empty() && w.unused.is_empty() && w.expiring.is_empty() {
+        return;
+    }
+    let _ = writeln!(md, "\n### Waivers\n");
+    if !waived.is_empty() {
+        let _ = writeln!(
+            md,
+            "| Waived | Rule | Owner | Until | Reason |\n|---|---|---|---|---|"
+        );
+        for f in waived {
+            if let Some(v) = &f.waiver {
+                let until = v.expires.as_deref().unwrap_or("permanent");
+                let reason = match &v.ticket {
+                    Some(t) => format!("{} ({t})", v.reason),
+                    None => v.reason.clone(),
+                };
+                let _ = writeln!(
+                    md,
+                    "| `{}` | `{}` | {} | {until} | {} |",
+                    cell(&f.resource_name),
+                    f.rule_id,
+                    cell(&v.owner),
+                    cell(&reason)
+                );
+            }
+        }
+    }
+    for (what, list) in [
+        ("expired (its findings are open again)", &w.expired),
+        ("unused (matched nothing)", &w.unused),
+        ("ending soon", &w.expiring),
+    ] {
+        for v in list.iter() {
+            let _ = writeln!(
+                md,
+                "- ⚠️ waiver {what}: `{}` on `{}`, owner {}, until {} ({})",
+                v.rule,
+                cell(&v.resource),
+                v.owner,
+                v.expires.as_deref().unwrap_or("permanent"),
+                v.at
+            );
+        }
+    }
 }
 
 fn coverage(md: &mut String, report: &Report) {

@@ -9,12 +9,13 @@ use serde_json::json;
 use serde_sarif::sarif::{
     ArtifactLocation, Location, LogicalLocation, Message, MultiformatMessageString,
     PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor,
-    Result as SarifResult, ResultLevel, Run, RunAutomationDetails, Sarif, Tool, ToolComponent,
+    Result as SarifResult, ResultLevel, Run, RunAutomationDetails, Sarif, Suppression, Tool,
+    ToolComponent,
 };
 
 use crate::evaluate::Rule;
 use crate::findings::report::Report;
-use crate::findings::{Finding, Severity};
+use crate::findings::{Change, Finding, Severity};
 
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -178,17 +179,32 @@ fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
         .physical_location(physical)
         .logical_locations(vec![logical])
         .build();
-    let base = SarifResult::builder()
+    let mut result = SarifResult::builder()
         .rule_id(f.rule_id.clone())
         .level(result_level(f.severity))
         .message(Message::builder().text(text).markdown(markdown).build())
         .locations(vec![location])
         .partial_fingerprints(fingerprints)
-        .properties(PropertyBag::builder().additional_properties(props).build());
-    match rule_index {
-        Some(i) => base.rule_index(i as i64).build(),
-        None => base.build(),
-    }
+        .properties(PropertyBag::builder().additional_properties(props).build())
+        .build();
+    result.rule_index = rule_index.map(|i| i as i64);
+    // A waiver is an exception decided outside the code: GitHub shows the alert as dismissed.
+    result.suppressions = f.waiver.as_ref().map(|w| {
+        let until = w.expires.as_deref().unwrap_or("permanent");
+        vec![Suppression::builder()
+            .kind(json!("external"))
+            .status(json!("accepted"))
+            .justification(format!(
+                "{} (owner {}, until {until}, {})",
+                w.reason, w.owner, w.at
+            ))
+            .build()]
+    });
+    result.baseline_state = f.change.map(|c| match c {
+        Change::New => json!("new"),
+        Change::Persisting => json!("unchanged"),
+    });
+    result
 }
 
 pub fn render(report: &Report, rules: &[&Rule]) -> String {

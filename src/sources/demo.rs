@@ -11,5 +11,9 @@ pub const CONFIG: &str = include_str!("../../fixtures/demo/kensa.toml");
 /// redder every day, so the demo is evaluated at this instant unless `--now` says otherwise.
 pub const NOW: &str = "2026-11-20T06:00:00Z";
 
+/// The demo's waiver file: one waiver in force, one expired, one that matches nothing.
+pub const WAIVERS: &str = include_str!("../../fixtures/demo/kensa-waivers.toml");
+
+pub const WAIVERS_NAME: &str = "demo/kensa-waivers.toml";
 pub const ESTATE_NAME: &str = "demo/estate.json";
 pub const CONFIG_NAME: &str = "demo/kensa.toml";
