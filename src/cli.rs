@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::findings::Severity;
 use crate::render::Format;
+use crate::sources::live::{self, auth::AuthMode};
 
 #[derive(Parser, Debug)]
 #[command(name = "kensa", version, about = "検査 — keeps an Azure VM fleet compliant, as code", long_about = None)]
@@ -24,6 +25,8 @@ pub enum Command {
     Scan(ScanArgs),
     /// Print the normalised inventory with the relations each rule sees (for policy authors).
     Inventory(InventoryArgs),
+    /// Read an estate from Resource Graph and save it as a snapshot (a response body).
+    Collect(CollectArgs),
     /// Work with the policy pack.
     #[command(subcommand)]
     Policy(PolicyCommand),
@@ -38,7 +41,7 @@ pub enum Command {
     },
 }
 
-#[derive(Args, Debug, Clone, Default)]
+#[derive(Args, Debug, Clone)]
 pub struct SourceArgs {
     /// A saved Resource Graph result: response body, JSON array of rows, or NDJSON (repeatable).
     #[arg(long, value_name = "FILE")]
@@ -46,6 +49,72 @@ pub struct SourceArgs {
     /// Scan the demo estate built into kensa.
     #[arg(long)]
     pub demo: bool,
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct LiveArgs {
+    /// Read this subscription from Azure Resource Graph (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub subscription: Vec<String>,
+    /// Read every subscription below this management group (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub management_group: Vec<String>,
+    /// Read every subscription the identity can see.
+    #[arg(long)]
+    pub tenant: bool,
+    /// Azure Resource Manager endpoint (sovereign clouds, tests).
+    #[arg(
+        long,
+        env = "KENSA_ARM_ENDPOINT",
+        default_value = "https://management.azure.com"
+    )]
+    pub endpoint: String,
+    /// Where the access token comes from.
+    #[arg(long, value_enum, default_value_t = AuthMode::Auto)]
+    pub auth: AuthMode,
+    /// Stop reading after this many seconds; what was not read is reported, never passed.
+    #[arg(long, value_name = "SECONDS", default_value_t = 1800)]
+    pub timeout: u64,
+    /// Give up on one request after this many seconds (it is retried).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub request_timeout: u64,
+    /// No progress bar.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+impl LiveArgs {
+    /// The live read these flags ask for, if any.
+    pub fn options(&self) -> Option<live::Options> {
+        if self.subscription.is_empty() && self.management_group.is_empty() && !self.tenant {
+            return None;
+        }
+        Some(live::Options {
+            endpoint: self.endpoint.clone(),
+            auth: self.auth,
+            scope: live::Scope {
+                subscriptions: self.subscription.clone(),
+                management_groups: self.management_group.clone(),
+            },
+            timeout: std::time::Duration::from_secs(self.timeout),
+            request_timeout: std::time::Duration::from_secs(self.request_timeout.max(1)),
+            quiet: self.quiet,
+        })
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct CollectArgs {
+    #[command(flatten)]
+    pub live: LiveArgs,
+    /// Where to save the estate (written atomically).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Exit 0 even when part of the estate could not be read (instead of 3).
+    #[arg(long)]
+    pub allow_partial: bool,
 }
 
 #[derive(Args, Debug, Clone, Default)]

@@ -3,7 +3,8 @@
 use std::io::{IsTerminal, Write};
 
 use crate::cli::{
-    Cli, ColorChoice, Command, DiffArgs, InventoryArgs, PolicyCommand, RenderArgs, ScanArgs,
+    Cli, CollectArgs, ColorChoice, Command, DiffArgs, InventoryArgs, PolicyCommand, RenderArgs,
+    ScanArgs, SourceArgs,
 };
 use crate::error::{Error, Result};
 use crate::evaluate::{policy_test, Pack};
@@ -21,6 +22,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Scan(args) => scan(args),
         Command::Inventory(args) => inventory(args),
         Command::Diff(args) => diff(args),
+        Command::Collect(args) => collect(args),
         Command::Policy(PolicyCommand::List(dirs)) => {
             policy_list(&Pack::load(&dirs.policy_dir, false)?)
         }
@@ -44,10 +46,7 @@ fn print(text: &str) -> Result<()> {
 
 fn scan(args: ScanArgs) -> Result<u8> {
     let opts = scan::Options {
-        sources: Sources {
-            snapshots: args.sources.snapshot,
-            demo: args.sources.demo,
-        },
+        sources: sources(&args.sources),
         config: args.config,
         policy_dirs: args.policies.policy_dir,
         now: args.now,
@@ -78,6 +77,45 @@ fn scan(args: ScanArgs) -> Result<u8> {
         EXIT_INCOMPLETE
     } else {
         0
+    })
+}
+
+fn sources(args: &SourceArgs) -> Sources {
+    Sources {
+        snapshots: args.snapshot.clone(),
+        demo: args.demo,
+        live: args.live.options(),
+    }
+}
+
+/// `kensa collect`: the estate as a Resource Graph response body, for offline scans.
+fn collect(args: CollectArgs) -> Result<u8> {
+    let Some(opts) = args.live.options() else {
+        return Err(Error::Usage(
+            "nothing to collect: give --subscription ID, --management-group NAME or --tenant"
+                .into(),
+        ));
+    };
+    let collected = crate::sources::live::collect(&opts)?;
+    crate::output::write_atomic(&args.output, &collected.body)?;
+    let s = &collected.stats;
+    eprintln!(
+        "kensa: wrote {} ({} rows; {} requests, {} pages, {} retries, throttled {} times for {:.1}s)",
+        args.output.display(),
+        collected.rows,
+        s.requests,
+        s.pages,
+        s.retries,
+        s.throttled,
+        s.throttled_wait.as_secs_f64()
+    );
+    for g in &collected.gaps {
+        eprintln!("kensa: NOT READ {}: {}", g.source, g.reason);
+    }
+    Ok(if collected.gaps.is_empty() || args.allow_partial {
+        0
+    } else {
+        EXIT_INCOMPLETE
     })
 }
 
@@ -150,13 +188,7 @@ fn diff(args: DiffArgs) -> Result<u8> {
 }
 
 fn inventory(args: InventoryArgs) -> Result<u8> {
-    let inv = Inventory::build(
-        Sources {
-            snapshots: args.sources.snapshot,
-            demo: args.sources.demo,
-        }
-        .load()?,
-    )?;
+    let inv = Inventory::build(sources(&args.sources).load()?)?;
     let wanted = args.kind.map(|k| k.to_lowercase());
     let mut out = String::from("[\n");
     let mut first = true;

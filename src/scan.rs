@@ -12,23 +12,29 @@ use crate::findings::report::{Coverage, Gate, Report, Summary, Tool, Undecided, 
 use crate::findings::waivers::{self, Waivers};
 use crate::findings::{self, baseline};
 use crate::inventory::Inventory;
-use crate::sources::{demo, snapshot, Loaded};
+use crate::sources::{demo, live, snapshot, Loaded};
 
 /// Where the estate comes from.
 #[derive(Debug, Clone, Default)]
 pub struct Sources {
     pub snapshots: Vec<PathBuf>,
     pub demo: bool,
+    /// Read the estate from Resource Graph.
+    pub live: Option<live::Options>,
 }
 
 impl Sources {
     pub fn load(&self) -> Result<Loaded> {
-        if self.snapshots.is_empty() && !self.demo {
+        if self.snapshots.is_empty() && !self.demo && self.live.is_none() {
             return Err(Error::Usage(
-                "nothing to scan: give --snapshot FILE (repeatable) or --demo".into(),
+                "nothing to scan: give --subscription ID, --management-group NAME or --tenant (live), --snapshot FILE, or --demo".into(),
             ));
         }
         let mut loaded = Loaded::default();
+        if let Some(opts) = &self.live {
+            let collected = live::collect(opts)?;
+            snapshot::load_text(&live::describe(opts), collected.body, &mut loaded)?;
+        }
         if self.demo {
             snapshot::load_text(demo::ESTATE_NAME, demo::ESTATE.to_string(), &mut loaded)?;
         }

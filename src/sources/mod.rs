@@ -2,6 +2,7 @@
 //! JSON row exactly as Resource Graph returns it, plus where it came from.
 
 pub mod demo;
+pub mod live;
 pub mod snapshot;
 
 use std::sync::Arc;

@@ -41,6 +41,14 @@ struct Body<'a> {
     result_truncated: Option<serde_json::Value>,
     #[serde(rename = "totalRecords")]
     total_records: Option<u64>,
+    /// Written by `kensa collect`: what the live read could not cover.
+    kensa: Option<CollectMeta>,
+}
+
+#[derive(Deserialize)]
+struct CollectMeta {
+    #[serde(default)]
+    gaps: Vec<SourceGap>,
 }
 
 /// The fields every row must carry; everything else stays raw.
@@ -150,7 +158,11 @@ fn objects<'a>(file: &str, body: &'a str, loaded: &mut Loaded) -> Result<Vec<&'a
         Some(serde_json::Value::Bool(b)) => *b,
         _ => false,
     };
-    if truncated {
+    let collected_gaps = parsed.kensa.map(|k| k.gaps).unwrap_or_default();
+    let precise = !collected_gaps.is_empty();
+    loaded.gaps.extend(collected_gaps);
+    // kensa collect marks an incomplete read as truncated; its own gaps say more.
+    if truncated && !precise {
         loaded.gaps.push(SourceGap {
             source: file.to_string(),
             reason: "`resultTruncated` is \"true\": the query hit a row limit".to_string(),

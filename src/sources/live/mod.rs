@@ -1,0 +1,351 @@
+//! Live estates from Azure Resource Graph: a few broad queries (one per table, filtered by
+//! type, ordered by id, paged by `$skipToken`) per scope, plus JIT policies from ARM. The rows
+//! are assembled into one Resource Graph response body — the snapshot format — so a live scan
+//! and `kensa collect` + `scan --snapshot` hand the policies identical input.
+
+pub mod auth;
+pub mod client;
+
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use serde_json::value::RawValue;
+
+use super::SourceGap;
+use crate::error::{Error, Result};
+use client::{Client, Failure};
+
+/// The resource types the rules read, from the `resources` table.
+pub const RESOURCE_TYPES: &[&str] = &[
+    "microsoft.compute/virtualmachines",
+    "microsoft.compute/virtualmachinescalesets",
+    "microsoft.compute/disks",
+    "microsoft.compute/images",
+    "microsoft.compute/galleries",
+    "microsoft.compute/galleries/images",
+    "microsoft.compute/galleries/images/versions",
+    "microsoft.network/networksecuritygroups",
+    "microsoft.network/networkinterfaces",
+    "microsoft.network/publicipaddresses",
+    "microsoft.network/virtualnetworks",
+];
+
+const PROJECT: &str = "project id, name, type, tenantId, kind, location, resourceGroup, subscriptionId, managedBy, sku, plan, properties, tags, identity, zones, extendedLocation";
+
+/// The queries, one per table. Every one projects `id` and orders by it, which paging needs.
+pub fn queries() -> Vec<(&'static str, String)> {
+    let types = RESOURCE_TYPES
+        .iter()
+        .map(|t| format!("'{t}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    vec![
+        ("resources", format!("resources | where type in~ ({types}) | {PROJECT} | order by id asc")),
+        (
+            "patchassessmentresources",
+            format!("patchassessmentresources | where type in~ ('microsoft.compute/virtualmachines/patchassessmentresults', 'microsoft.compute/virtualmachines/patchassessmentresults/softwarepatches') | {PROJECT} | order by id asc"),
+        ),
+        ("securityresources", format!("securityresources | where type =~ 'microsoft.security/locations/jitnetworkaccesspolicies' | {PROJECT} | order by id asc")),
+    ]
+}
+
+/// What to read.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    pub subscriptions: Vec<String>,
+    pub management_groups: Vec<String>,
+}
+
+impl Scope {
+    pub fn is_empty(&self) -> bool {
+        self.subscriptions.is_empty() && self.management_groups.is_empty()
+    }
+
+    /// Request scopes: subscriptions in batches of 1000 (the API's limit), management groups
+    /// one by one, or the whole tenant.
+    fn parts(&self) -> Vec<(String, serde_json::Value)> {
+        let mut parts = Vec::new();
+        for batch in self.subscriptions.chunks(1000) {
+            let label = if batch.len() == 1 {
+                format!("subscription {}", batch[0])
+            } else {
+                format!("{} subscriptions ({}…)", batch.len(), batch[0])
+            };
+            parts.push((label, json!({"subscriptions": batch})));
+        }
+        for mg in &self.management_groups {
+            parts.push((
+                format!("management group {mg}"),
+                json!({"managementGroups": [mg]}),
+            ));
+        }
+        if parts.is_empty() {
+            parts.push(("tenant".to_string(), json!({})));
+        }
+        parts
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub endpoint: String,
+    pub auth: auth::AuthMode,
+    pub scope: Scope,
+    pub timeout: Duration,
+    pub request_timeout: Duration,
+    pub quiet: bool,
+}
+
+/// What a live read produced: a Resource Graph response body and what could not be read.
+pub struct Collected {
+    pub body: String,
+    pub rows: usize,
+    pub gaps: Vec<SourceGap>,
+    pub stats: client::Stats,
+}
+
+/// How reports name a live source: `resource-graph <endpoint> (<scopes>)`.
+pub fn describe(opts: &Options) -> String {
+    let scopes: Vec<String> = opts
+        .scope
+        .parts()
+        .into_iter()
+        .map(|(label, _)| label)
+        .collect();
+    format!("resource-graph {} ({})", opts.endpoint, scopes.join(", "))
+}
+
+pub fn collect(opts: &Options) -> Result<Collected> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Usage(format!("async runtime: {e}")))?;
+    runtime.block_on(collect_async(opts))
+}
+
+struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    fn new(quiet: bool) -> Progress {
+        if quiet || !std::io::stderr().is_terminal() || std::env::var_os("CI").is_some() {
+            return Progress(None);
+        }
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.enable_steady_tick(Duration::from_millis(120));
+        Progress(Some(bar))
+    }
+
+    fn show(&self, client: &Client, doing: &str) {
+        if let Some(bar) = &self.0 {
+            let s = client.stats.lock().map(|s| s.clone()).unwrap_or_default();
+            bar.set_message(format!(
+                "{doing} · {} pages · {} rows · throttled {} ({:.0}s) · {} retries",
+                s.pages,
+                s.rows,
+                s.throttled,
+                s.throttled_wait.as_secs_f64(),
+                s.retries
+            ));
+        }
+    }
+
+    fn done(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+async fn collect_async(opts: &Options) -> Result<Collected> {
+    let deadline = Instant::now() + opts.timeout;
+    let client = Client::new(
+        &opts.endpoint,
+        auth::credentials(opts.auth)?,
+        opts.request_timeout,
+        deadline,
+    )?;
+    let progress = Progress::new(opts.quiet);
+    let mut rows: Vec<Box<RawValue>> = Vec::new();
+    let mut gaps = Vec::new();
+    let mut jit_rows = 0;
+    for (table, query) in queries() {
+        for (label, scope) in opts.scope.parts() {
+            progress.show(&client, &format!("{table} in {label}"));
+            match read_table(
+                &client,
+                &query,
+                &scope,
+                &progress,
+                &format!("{table} in {label}"),
+            )
+            .await
+            {
+                Ok((found, truncated)) => {
+                    if table == "securityresources" {
+                        jit_rows += found.len();
+                    }
+                    rows.extend(found);
+                    if truncated {
+                        gaps.push(SourceGap {
+                            source: format!("{table} in {label}"),
+                            reason: "`resultTruncated` is \"true\": some rows were not returned"
+                                .into(),
+                        });
+                    }
+                }
+                // Unauthenticated: nothing else will work either.
+                Err(Failure::Unauthorized(m)) => {
+                    return Err(Error::Usage(format!(
+                        "Resource Graph at {}: not authenticated: {m}",
+                        opts.endpoint
+                    )))
+                }
+                // One subscription of a batch may be forbidden: read them one by one.
+                Err(Failure::Forbidden(_))
+                    if scope
+                        .get("subscriptions")
+                        .and_then(|s| s.as_array())
+                        .is_some_and(|s| s.len() > 1) =>
+                {
+                    for sub in scope["subscriptions"].as_array().into_iter().flatten() {
+                        let single = json!({"subscriptions": [sub]});
+                        let what =
+                            format!("{table} in subscription {}", sub.as_str().unwrap_or(""));
+                        match read_table(&client, &query, &single, &progress, &what).await {
+                            Ok((found, _)) => rows.extend(found),
+                            Err(f) => gaps.push(SourceGap {
+                                source: what,
+                                reason: f.to_string(),
+                            }),
+                        }
+                    }
+                }
+                // JIT policies may simply not be in Resource Graph; ARM is asked below.
+                Err(Failure::Rejected(_)) if table == "securityresources" => {}
+                Err(f) => gaps.push(SourceGap {
+                    source: format!("{table} in {label}"),
+                    reason: f.to_string(),
+                }),
+            }
+        }
+    }
+    if jit_rows == 0 {
+        for sub in subscriptions_with_vms(&rows) {
+            progress.show(&client, &format!("JIT policies of subscription {sub}"));
+            match client.jit_policies(&sub).await {
+                Ok(found) => rows.extend(found),
+                Err(Failure::Unauthorized(m)) => {
+                    return Err(Error::Usage(format!(
+                        "ARM at {}: not authenticated: {m}",
+                        opts.endpoint
+                    )))
+                }
+                Err(f) => gaps.push(SourceGap {
+                    source: format!("JIT policies of subscription {sub}"),
+                    reason: format!(
+                        "{f} (network.jit-required is unreliable there; it needs Security Reader)"
+                    ),
+                }),
+            }
+        }
+    }
+    progress.done();
+    let stats = client.stats.lock().map(|s| s.clone()).unwrap_or_default();
+    Ok(Collected {
+        rows: rows.len(),
+        body: body(&rows, &gaps),
+        gaps,
+        stats,
+    })
+}
+
+/// All pages of one query in one scope. A failed page fails the whole table for the scope:
+/// rows of a half-read table are never used.
+async fn read_table(
+    client: &Client,
+    query: &str,
+    scope: &serde_json::Value,
+    progress: &Progress,
+    what: &str,
+) -> Result<(Vec<Box<RawValue>>, bool), Failure> {
+    let mut rows = Vec::new();
+    let mut skip_token: Option<String> = None;
+    let mut truncated = false;
+    loop {
+        let mut request = scope.clone();
+        request["query"] = json!(query);
+        let mut options = json!({"resultFormat": "objectArray", "$top": 1000});
+        if let Some(t) = &skip_token {
+            options["$skipToken"] = json!(t);
+        }
+        request["options"] = options;
+        let page = client.query(&request).await?;
+        truncated |= matches!(&page.result_truncated, serde_json::Value::String(s) if s.eq_ignore_ascii_case("true"))
+            || page.result_truncated == json!(true);
+        if page.count != page.data.len() as u64 {
+            return Err(Failure::Unavailable(format!(
+                "page says count {} but holds {} rows",
+                page.count,
+                page.data.len()
+            )));
+        }
+        rows.extend(page.data);
+        progress.show(client, what);
+        match page.skip_token {
+            Some(t) if !t.is_empty() => skip_token = Some(t),
+            // Fewer rows than the query counted: the estate changed under the paging, or
+            // the service cut the result. Either way the table is not complete.
+            _ => {
+                let complete = rows.len() as u64 >= page.total_records;
+                return Ok((rows, truncated || !complete));
+            }
+        }
+    }
+}
+
+/// Subscriptions that hold VMs: the only ones whose JIT policies matter.
+fn subscriptions_with_vms(rows: &[Box<RawValue>]) -> Vec<String> {
+    #[derive(serde::Deserialize)]
+    struct Head {
+        #[serde(rename = "type", default)]
+        kind: String,
+        #[serde(default)]
+        id: String,
+    }
+    let mut subs: Vec<String> = rows
+        .iter()
+        .filter_map(|r| serde_json::from_str::<Head>(r.get()).ok())
+        .filter(|h| {
+            h.kind
+                .eq_ignore_ascii_case("microsoft.compute/virtualmachines")
+        })
+        .filter_map(|h| h.id.split('/').nth(2).map(str::to_lowercase))
+        .collect();
+    subs.sort();
+    subs.dedup();
+    subs
+}
+
+/// A Resource Graph response body holding every row read. What could not be read travels
+/// with it (`kensa.gaps`, and `resultTruncated: "true"` for other readers), so a scan of the
+/// saved file is as incomplete as the live one.
+fn body(rows: &[Box<RawValue>], gaps: &[SourceGap]) -> String {
+    let mut out =
+        String::with_capacity(rows.iter().map(|r| r.get().len() + 2).sum::<usize>() + 256);
+    let meta = json!({"gaps": gaps});
+    out.push_str(&format!(
+        "{{\"totalRecords\": {n}, \"count\": {n}, \"resultTruncated\": \"{t}\", \"facets\": [], \"kensa\": {meta}, \"data\": [\n",
+        n = rows.len(),
+        t = !gaps.is_empty()
+    ));
+    for (i, r) in rows.iter().enumerate() {
+        if i > 0 {
+            out.push_str(",\n");
+        }
+        out.push_str(r.get());
+    }
+    out.push_str("\n]}\n");
+    out
+}

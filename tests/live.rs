@@ -1,0 +1,447 @@
+//! The live path end to end: the kensa binary against the local Resource Graph emulator
+//! (tests/emulator), one test per fault. Tokens come from a fake `az` on PATH, through the
+//! real Azure CLI credential of azure_identity.
+
+mod common;
+mod emulator;
+
+use std::collections::HashMap;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use common::*;
+use emulator::{tables, Config, Emulator, Fault};
+
+const SUB: &str = "3f2a6d7e-1c4b-4e8a-9d2f-7a1b5c9e0d11";
+const OTHER: &str = "9c0d1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f";
+const TOKEN: &str = "emulator-token-6f1d2c3b-secret";
+
+fn demo_rows() -> Vec<serde_json::Value> {
+    let body: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("demo/estate.json")).unwrap())
+            .unwrap();
+    body["data"].as_array().unwrap().clone()
+}
+
+/// The demo estate plus a copy of its legacy VM in a second subscription.
+fn two_subscriptions() -> Vec<serde_json::Value> {
+    let mut rows = demo_rows();
+    let copies: Vec<serde_json::Value> = rows
+        .iter()
+        .filter(|r| r["resourceGroup"] == "rg-legacy" || r["name"] == "vnet-prod-weu")
+        .map(|r| serde_json::from_str(&r.to_string().replace(SUB, OTHER)).unwrap())
+        .collect();
+    rows.extend(copies);
+    rows
+}
+
+struct Env {
+    _dir: tempfile::TempDir,
+    path: String,
+}
+
+/// A fake `az` that prints a token the way `az account get-access-token -o json` does.
+fn fake_az(token: &str) -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    let az = dir.path().join("az");
+    std::fs::write(&az, format!("#!/bin/sh\necho '{{\"accessToken\": \"{token}\", \"expires_on\": 4102444800, \"tokenType\": \"Bearer\", \"subscription\": \"{SUB}\"}}'\n")).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        dir.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    Env { _dir: dir, path }
+}
+
+fn run(emu: &Emulator, env: &Env, args: &[&str]) -> Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_kensa"))
+        .args(args)
+        .args([
+            "--endpoint",
+            &emu.url(),
+            "--auth",
+            "cli",
+            "--quiet",
+            "--request-timeout",
+            "2",
+        ])
+        .env("PATH", &env.path)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        !all.contains(TOKEN),
+        "the access token leaked into the output"
+    );
+    out
+}
+
+fn scan(emu: &Emulator, extra: &[&str]) -> (Output, serde_json::Value) {
+    let env = fake_az(TOKEN);
+    let cfg = fixture("demo/kensa.toml");
+    let mut args = vec!["scan", "--config", &cfg, "--now", NOW, "--format", "json"];
+    if !extra.contains(&"--fail-on") {
+        args.extend_from_slice(&["--fail-on", "none"]);
+    }
+    args.extend_from_slice(extra);
+    let o = run(emu, &env, &args);
+    let report = serde_json::from_slice(&o.stdout).unwrap_or(serde_json::Value::Null);
+    (o, report)
+}
+
+/// Findings of a report, without where the waiver file was read from.
+fn findings(r: &serde_json::Value) -> Vec<serde_json::Value> {
+    r["findings"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|mut f| {
+            f["waiver"]["at"] = serde_json::Value::Null;
+            f
+        })
+        .collect()
+}
+
+fn demo_findings() -> Vec<serde_json::Value> {
+    findings(&demo_json())
+}
+
+fn start(config: Config) -> Emulator {
+    Emulator::start(tables(&demo_rows()), config)
+}
+
+fn small_pages() -> Config {
+    Config {
+        page_cap: 10,
+        ..Config::default()
+    }
+}
+
+#[test]
+fn live_scan_equals_the_snapshot_scan_and_speaks_the_protocol() {
+    let emu = start(small_pages());
+    let (o, r) = scan(&emu, &["--subscription", SUB]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(findings(&r), demo_findings());
+    assert_eq!(r["coverage"]["complete"], true);
+    assert_eq!(r["coverage"]["resources"], 59);
+    let seen = emu.seen();
+    let first = &seen[0];
+    assert_eq!(first.method, "POST");
+    assert_eq!(
+        first.path,
+        "/providers/Microsoft.ResourceGraph/resources?api-version=2024-04-01"
+    );
+    assert_eq!(
+        first.authorization.as_deref(),
+        Some(format!("Bearer {TOKEN}").as_str())
+    );
+    assert_eq!(first.body["subscriptions"], serde_json::json!([SUB]));
+    assert_eq!(first.body["options"]["resultFormat"], "objectArray");
+    assert_eq!(first.body["options"]["$top"], 1000);
+    assert!(first.body["query"]
+        .as_str()
+        .unwrap()
+        .contains("order by id asc"));
+    // 49 `resources` rows at 10 per page: the later pages carry the opaque token.
+    let pages: Vec<_> = seen
+        .iter()
+        .filter(|s| {
+            s.body["query"]
+                .as_str()
+                .is_some_and(|q| q.starts_with("resources "))
+        })
+        .collect();
+    assert_eq!(pages.len(), 5);
+    assert!(pages[1].body["options"]["$skipToken"].is_string());
+    // JIT policies are not in Resource Graph: read per subscription through ARM.
+    assert!(seen.iter().any(|s| s.method == "GET" && s.path.contains(&format!("/subscriptions/{SUB}/providers/Microsoft.Security/jitNetworkAccessPolicies?api-version=2020-01-01"))));
+    assert!(
+        seen.iter().all(|s| s.status == 200),
+        "no request needed a retry"
+    );
+}
+
+fn survives(fault: Fault) {
+    let mut config = small_pages();
+    config.faults.insert(2, fault.clone());
+    config.faults.insert(5, fault.clone());
+    let emu = start(config);
+    let (o, r) = scan(&emu, &["--subscription", SUB]);
+    assert_eq!(code(&o), 0, "{fault:?}: {}", stderr(&o));
+    assert_eq!(r["coverage"]["complete"], true, "{fault:?}");
+    assert_eq!(findings(&r), demo_findings(), "{fault:?}");
+}
+
+#[test]
+fn throttling_with_retry_after_is_waited_out() {
+    survives(Fault::Throttle(Some(1)));
+}
+
+#[test]
+fn throttling_without_retry_after_waits_for_the_quota_reset() {
+    survives(Fault::Throttle(None));
+}
+
+#[test]
+fn server_errors_are_retried() {
+    survives(Fault::Status(500));
+    survives(Fault::Status(503));
+}
+
+#[test]
+fn a_slow_response_past_the_request_timeout_is_retried() {
+    survives(Fault::Slow(Duration::from_secs(3)));
+}
+
+#[test]
+fn a_connection_dropped_mid_body_is_retried() {
+    survives(Fault::DropMidBody);
+}
+
+#[test]
+fn truncated_json_is_never_used_and_is_retried() {
+    survives(Fault::TruncatedJson);
+}
+
+#[test]
+fn the_client_keeps_within_the_quota() {
+    // 3 requests per second: the client waits for the reset instead of being throttled.
+    let emu = start(Config {
+        quota: 3,
+        window: Duration::from_secs(1),
+        ..small_pages()
+    });
+    let (o, r) = scan(&emu, &["--subscription", SUB]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(findings(&r), demo_findings());
+    let statuses: Vec<u16> = emu.seen().iter().map(|s| s.status).collect();
+    assert!(
+        statuses.len() > 6 && statuses.iter().all(|s| *s == 200),
+        "{statuses:?}"
+    );
+}
+
+#[test]
+fn a_bad_token_is_an_authentication_error() {
+    let emu = start(Config::default());
+    let env = fake_az("bad-token");
+    let o = run(&emu, &env, &["scan", "--subscription", SUB]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("not authenticated") && stderr(&o).contains("401"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stderr(&o).contains("bad-token"), "token in the message");
+}
+
+#[test]
+fn a_forbidden_subscription_is_named_and_the_rest_is_scanned() {
+    let emu = Emulator::start(
+        tables(&two_subscriptions()),
+        Config {
+            forbidden_subscriptions: vec![OTHER.into()],
+            ..Config::default()
+        },
+    );
+    let (o, r) = scan(&emu, &["--subscription", SUB, "--subscription", OTHER]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert_eq!(r["coverage"]["complete"], false);
+    let gaps = r["coverage"]["source_gaps"].to_string();
+    assert!(
+        gaps.contains(&format!("subscription {OTHER}")) && gaps.contains("403"),
+        "{gaps}"
+    );
+    assert_eq!(
+        findings(&r),
+        demo_findings(),
+        "the readable subscription is judged in full"
+    );
+    // Findings still decide first, and --allow-partial exits by findings alone.
+    let (o, _) = scan(
+        &emu,
+        &[
+            "--subscription",
+            SUB,
+            "--subscription",
+            OTHER,
+            "--fail-on",
+            "high",
+        ],
+    );
+    assert_eq!(code(&o), 1);
+    let (o, _) = scan(
+        &emu,
+        &[
+            "--subscription",
+            SUB,
+            "--subscription",
+            OTHER,
+            "--allow-partial",
+        ],
+    );
+    assert_eq!(code(&o), 0);
+    let human = run(
+        &emu,
+        &fake_az(TOKEN),
+        &[
+            "scan",
+            "--subscription",
+            SUB,
+            "--subscription",
+            OTHER,
+            "--fail-on",
+            "none",
+            "--format",
+            "markdown",
+        ],
+    );
+    assert!(stdout(&human).contains(OTHER), "{}", stdout(&human));
+}
+
+#[test]
+fn a_query_error_is_reported_as_a_gap() {
+    let mut config = Config::default();
+    config.faults.insert(1, Fault::QueryError);
+    let emu = start(config);
+    let (o, r) = scan(&emu, &["--subscription", SUB]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    let gaps = r["coverage"]["source_gaps"].to_string();
+    assert!(
+        gaps.contains("resources in subscription") && gaps.contains("InvalidQuery"),
+        "{gaps}"
+    );
+}
+
+#[test]
+fn retries_end_and_the_overall_timeout_holds() {
+    let emu = start(Config {
+        every: Some((1, Fault::Status(503))),
+        ..Config::default()
+    });
+    let started = std::time::Instant::now();
+    let (o, r) = scan(&emu, &["--subscription", SUB, "--timeout", "4"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert_eq!(r["coverage"]["complete"], false);
+    assert_eq!(r["summary"]["total"], 0, "nothing unread is judged");
+}
+
+#[test]
+fn management_group_scope() {
+    let mut groups = HashMap::new();
+    groups.insert("mg-prod".to_string(), vec![SUB.to_string()]);
+    let emu = start(Config {
+        management_groups: groups,
+        ..Config::default()
+    });
+    let (o, r) = scan(&emu, &["--management-group", "mg-prod"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(findings(&r), demo_findings());
+    assert_eq!(
+        emu.seen()[0].body["managementGroups"],
+        serde_json::json!(["mg-prod"])
+    );
+}
+
+#[test]
+fn collect_then_snapshot_reproduces_the_live_scan() {
+    let emu = start(small_pages());
+    let env = fake_az(TOKEN);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("estate.json");
+    let o = run(
+        &emu,
+        &env,
+        &[
+            "collect",
+            "--subscription",
+            SUB,
+            "--output",
+            &file.display().to_string(),
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).contains("59 rows"), "{}", stderr(&o));
+    let (_, live) = scan(&emu, &["--subscription", SUB]);
+    let offline = scan_json(&[
+        "--snapshot",
+        &file.display().to_string(),
+        "--config",
+        &fixture("demo/kensa.toml"),
+        "--now",
+        NOW,
+    ]);
+    assert_eq!(findings(&offline), findings(&live));
+}
+
+#[test]
+fn an_incomplete_collect_stays_incomplete_offline() {
+    let emu = Emulator::start(
+        tables(&two_subscriptions()),
+        Config {
+            forbidden_subscriptions: vec![OTHER.into()],
+            ..Config::default()
+        },
+    );
+    let env = fake_az(TOKEN);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("estate.json");
+    let o = run(
+        &emu,
+        &env,
+        &[
+            "collect",
+            "--subscription",
+            SUB,
+            "--subscription",
+            OTHER,
+            "--output",
+            &file.display().to_string(),
+        ],
+    );
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert!(stderr(&o).contains("NOT READ"), "{}", stderr(&o));
+    let o = kensa(&[
+        "scan",
+        "--snapshot",
+        &file.display().to_string(),
+        "--fail-on",
+        "none",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 3);
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(r["coverage"]["source_gaps"].to_string().contains(OTHER));
+}
+
+#[test]
+fn missing_service_principal_variables_are_named() {
+    let o = Command::new(env!("CARGO_BIN_EXE_kensa"))
+        .args([
+            "scan",
+            "--subscription",
+            SUB,
+            "--auth",
+            "service-principal",
+            "--endpoint",
+            "http://127.0.0.1:9",
+        ])
+        .env_remove("AZURE_TENANT_ID")
+        .env_remove("AZURE_CLIENT_ID")
+        .env_remove("AZURE_CLIENT_SECRET")
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("AZURE_TENANT_ID"), "{}", stderr(&o));
+}
