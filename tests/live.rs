@@ -10,7 +10,7 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 use common::*;
-use emulator::{tables, Config, Emulator, Fault};
+use emulator::{fake_az, tables, Config, Emulator, Fault, FakeAz};
 
 const SUB: &str = "3f2a6d7e-1c4b-4e8a-9d2f-7a1b5c9e0d11";
 const OTHER: &str = "9c0d1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f";
@@ -35,27 +35,7 @@ fn two_subscriptions() -> Vec<serde_json::Value> {
     rows
 }
 
-struct Env {
-    _dir: tempfile::TempDir,
-    path: String,
-}
-
-/// A fake `az` that prints a token the way `az account get-access-token -o json` does.
-fn fake_az(token: &str) -> Env {
-    let dir = tempfile::tempdir().unwrap();
-    let az = dir.path().join("az");
-    std::fs::write(&az, format!("#!/bin/sh\necho '{{\"accessToken\": \"{token}\", \"expires_on\": 4102444800, \"tokenType\": \"Bearer\", \"subscription\": \"{SUB}\"}}'\n")).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let path = format!(
-        "{}:{}",
-        dir.path().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    Env { _dir: dir, path }
-}
-
-fn run(emu: &Emulator, env: &Env, args: &[&str]) -> Output {
+fn run(emu: &Emulator, env: &FakeAz, args: &[&str]) -> Output {
     let out = Command::new(env!("CARGO_BIN_EXE_kensa"))
         .args(args)
         .args([
@@ -80,7 +60,7 @@ fn run(emu: &Emulator, env: &Env, args: &[&str]) -> Output {
 }
 
 fn scan(emu: &Emulator, extra: &[&str]) -> (Output, serde_json::Value) {
-    let env = fake_az(TOKEN);
+    let env = fake_az(TOKEN, SUB);
     let cfg = fixture("demo/kensa.toml");
     let mut args = vec!["scan", "--config", &cfg, "--now", NOW, "--format", "json"];
     if !extra.contains(&"--fail-on") {
@@ -229,7 +209,7 @@ fn the_client_keeps_within_the_quota() {
 #[test]
 fn a_bad_token_is_an_authentication_error() {
     let emu = start(Config::default());
-    let env = fake_az("bad-token");
+    let env = fake_az("bad-token", SUB);
     let o = run(&emu, &env, &["scan", "--subscription", SUB]);
     assert_eq!(code(&o), 2, "{}", stderr(&o));
     assert!(
@@ -288,7 +268,7 @@ fn a_forbidden_subscription_is_named_and_the_rest_is_scanned() {
     assert_eq!(code(&o), 0);
     let human = run(
         &emu,
-        &fake_az(TOKEN),
+        &fake_az(TOKEN, SUB),
         &[
             "scan",
             "--subscription",
@@ -356,7 +336,7 @@ fn management_group_scope() {
 #[test]
 fn collect_then_snapshot_reproduces_the_live_scan() {
     let emu = start(small_pages());
-    let env = fake_az(TOKEN);
+    let env = fake_az(TOKEN, SUB);
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("estate.json");
     let o = run(
@@ -393,7 +373,7 @@ fn an_incomplete_collect_stays_incomplete_offline() {
             ..Config::default()
         },
     );
-    let env = fake_az(TOKEN);
+    let env = fake_az(TOKEN, SUB);
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("estate.json");
     let o = run(
@@ -444,4 +424,33 @@ fn missing_service_principal_variables_are_named() {
         .unwrap();
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("AZURE_TENANT_ID"), "{}", stderr(&o));
+}
+
+/// The emulator answers with the fields of the real examples, in their shapes.
+#[test]
+fn the_emulator_matches_the_real_examples() {
+    let Some(example) = shared("azure-api/resourcegraph/ResourcesFirstPageQuery.2024-04-01.json") else { return };
+    let example: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(example).unwrap()).unwrap();
+    let real = &example["responses"]["200"]["body"];
+    let emu = start(small_pages());
+    let body = serde_json::json!({"subscriptions": [SUB], "query": "resources | where type in~ ('microsoft.compute/disks') | project id, name, type, location | order by id asc", "options": {"$top": 3, "$skip": 0, "resultFormat": "objectArray"}}).to_string();
+    use std::io::{Read, Write};
+    let mut conn = std::net::TcpStream::connect(emu.addr).unwrap();
+    write!(conn, "POST /providers/Microsoft.ResourceGraph/resources?api-version=2024-04-01 HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer t\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", emu.addr, body.len()).unwrap();
+    let mut response = String::new();
+    conn.read_to_string(&mut response).unwrap();
+    let (head, json) = response.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    for h in ["x-ms-user-quota-remaining: 14", "x-ms-user-quota-resets-after: 00:00:0"] {
+        assert!(head.contains(h), "{h} missing in {head}");
+    }
+    let ours: serde_json::Value = serde_json::from_str(json).unwrap();
+    let keys = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<std::collections::BTreeSet<_>>();
+    assert_eq!(keys(&ours), keys(real));
+    assert_eq!(ours["resultTruncated"], "false", "a string, as the API sends it");
+    assert_eq!(ours["count"], 3);
+    assert!(ours["totalRecords"].is_u64() && ours["$skipToken"].is_string() && ours["facets"].is_array());
+    for row in ours["data"].as_array().unwrap() {
+        assert_eq!(row["type"], "microsoft.compute/disks");
+    }
 }

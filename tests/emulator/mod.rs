@@ -625,3 +625,21 @@ fn decode_token(t: &str) -> Option<usize> {
     let v: Value = serde_json::from_slice(&bytes?).ok()?;
     v["RowsToSkip"].as_u64().map(|n| n as usize)
 }
+
+/// A directory holding a fake `az` that prints a token the way
+/// `az account get-access-token -o json` does, and the PATH that puts it first.
+pub struct FakeAz {
+    _dir: tempfile::TempDir,
+    pub path: String,
+}
+
+pub fn fake_az(token: &str, subscription: &str) -> FakeAz {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let az = dir.path().join("az");
+    let script = format!("#!/bin/sh\necho '{{\"accessToken\": \"{token}\", \"expires_on\": 4102444800, \"tokenType\": \"Bearer\", \"subscription\": \"{subscription}\"}}'\n");
+    std::fs::write(&az, script).expect("az written");
+    std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).expect("az executable");
+    let path = format!("{}:{}", dir.path().display(), std::env::var("PATH").unwrap_or_default());
+    FakeAz { _dir: dir, path }
+}

@@ -73,6 +73,8 @@ pub struct Stats {
     pub retries: u64,
     pub throttled: u64,
     pub throttled_wait: Duration,
+    /// `x-ms-tenant-subscription-limit-hit`: only the first 10,000 subscriptions were read.
+    pub subscription_limit_hit: bool,
 }
 
 #[derive(Default)]
@@ -247,6 +249,9 @@ impl Client {
     }
 
     fn note_quota(&self, resp: &reqwest::Response) {
+        if header(resp, "x-ms-tenant-subscription-limit-hit").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+            lock(&self.stats).subscription_limit_hit = true;
+        }
         let remaining =
             header(resp, "x-ms-user-quota-remaining").and_then(|v| v.trim().parse::<u64>().ok());
         let resets = header(resp, "x-ms-user-quota-resets-after").and_then(parse_hms);

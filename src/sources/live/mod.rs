@@ -253,6 +253,12 @@ async fn collect_async(opts: &Options) -> Result<Collected> {
     }
     progress.done();
     let stats = client.stats.lock().map(|s| s.clone()).unwrap_or_default();
+    if stats.subscription_limit_hit {
+        gaps.push(SourceGap {
+            source: "tenant".into(),
+            reason: "Resource Graph read only the first 10,000 subscriptions (x-ms-tenant-subscription-limit-hit); scan by --management-group or --subscription".into(),
+        });
+    }
     Ok(Collected {
         rows: rows.len(),
         body: body(&rows, &gaps),
