@@ -31,12 +31,26 @@ fn collect(emu: &Emulator) -> (f64, bool, String) {
     let out = std::env::temp_dir().join("kensa-bench-live.json");
     let start = Instant::now();
     let o = Command::new(env!("CARGO_BIN_EXE_kensa"))
-        .args(["collect", "--subscription", SUB, "--auth", "cli", "--quiet", "--endpoint", &emu.url(), "--output"])
+        .args([
+            "collect",
+            "--subscription",
+            SUB,
+            "--auth",
+            "cli",
+            "--quiet",
+            "--endpoint",
+            &emu.url(),
+            "--output",
+        ])
         .arg(&out)
         .env("PATH", &az.path)
         .output()
         .expect("kensa runs");
-    (start.elapsed().as_secs_f64(), o.status.success(), String::from_utf8_lossy(&o.stderr).trim().to_string())
+    (
+        start.elapsed().as_secs_f64(),
+        o.status.success(),
+        String::from_utf8_lossy(&o.stderr).trim().to_string(),
+    )
 }
 
 /// The least time `requests` requests take at `quota` per `window`, the first window free.
@@ -45,18 +59,30 @@ fn floor(requests: usize, quota: usize, window: Duration) -> f64 {
 }
 
 fn main() {
-    let n: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(120_000);
+    let n: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(120_000);
     let estate = tables(&rows(n));
     for (name, config) in [
         ("default quota", Config::default()),
-        ("default quota + 429 on every 10th request", Config { every: Some((10, Fault::Throttle(None))), ..Config::default() }),
+        (
+            "default quota + 429 on every 10th request",
+            Config {
+                every: Some((10, Fault::Throttle(None))),
+                ..Config::default()
+            },
+        ),
     ] {
         let emu = Emulator::start(estate.clone(), config.clone());
         let (secs, ok, msg) = collect(&emu);
         let seen = emu.seen();
         let requests = seen.len();
         let quota_429 = seen.iter().filter(|s| s.status == 429).count();
-        let injected = config.every.as_ref().map_or(0, |(k, _)| requests / *k as usize);
+        let injected = config
+            .every
+            .as_ref()
+            .map_or(0, |(k, _)| requests / *k as usize);
         let successful = requests - quota_429;
         let min = floor(successful, config.quota as usize, config.window);
         println!("{name}: {n} rows, {requests} requests ({quota_429} answered 429, {injected} of them injected), {secs:.1}s; quota floor {min:.1}s -> {:.3}x; scan {}", secs / min.max(0.001), if ok { "succeeded" } else { "FAILED" });

@@ -10,7 +10,7 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 use common::*;
-use emulator::{fake_az, tables, Config, Emulator, Fault, FakeAz};
+use emulator::{fake_az, tables, Config, Emulator, FakeAz, Fault};
 
 const SUB: &str = "3f2a6d7e-1c4b-4e8a-9d2f-7a1b5c9e0d11";
 const OTHER: &str = "9c0d1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f";
@@ -429,8 +429,12 @@ fn missing_service_principal_variables_are_named() {
 /// The emulator answers with the fields of the real examples, in their shapes.
 #[test]
 fn the_emulator_matches_the_real_examples() {
-    let Some(example) = shared("azure-api/resourcegraph/ResourcesFirstPageQuery.2024-04-01.json") else { return };
-    let example: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(example).unwrap()).unwrap();
+    let Some(example) = shared("azure-api/resourcegraph/ResourcesFirstPageQuery.2024-04-01.json")
+    else {
+        return;
+    };
+    let example: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(example).unwrap()).unwrap();
     let real = &example["responses"]["200"]["body"];
     let emu = start(small_pages());
     let body = serde_json::json!({"subscriptions": [SUB], "query": "resources | where type in~ ('microsoft.compute/disks') | project id, name, type, location | order by id asc", "options": {"$top": 3, "$skip": 0, "resultFormat": "objectArray"}}).to_string();
@@ -441,16 +445,68 @@ fn the_emulator_matches_the_real_examples() {
     conn.read_to_string(&mut response).unwrap();
     let (head, json) = response.split_once("\r\n\r\n").unwrap();
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-    for h in ["x-ms-user-quota-remaining: 14", "x-ms-user-quota-resets-after: 00:00:0"] {
+    for h in [
+        "x-ms-user-quota-remaining: 14",
+        "x-ms-user-quota-resets-after: 00:00:0",
+    ] {
         assert!(head.contains(h), "{h} missing in {head}");
     }
     let ours: serde_json::Value = serde_json::from_str(json).unwrap();
-    let keys = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<std::collections::BTreeSet<_>>();
+    let keys = |v: &serde_json::Value| {
+        v.as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect::<std::collections::BTreeSet<_>>()
+    };
     assert_eq!(keys(&ours), keys(real));
-    assert_eq!(ours["resultTruncated"], "false", "a string, as the API sends it");
+    assert_eq!(
+        ours["resultTruncated"], "false",
+        "a string, as the API sends it"
+    );
     assert_eq!(ours["count"], 3);
-    assert!(ours["totalRecords"].is_u64() && ours["$skipToken"].is_string() && ours["facets"].is_array());
+    assert!(
+        ours["totalRecords"].is_u64()
+            && ours["$skipToken"].is_string()
+            && ours["facets"].is_array()
+    );
     for row in ours["data"].as_array().unwrap() {
         assert_eq!(row["type"], "microsoft.compute/disks");
     }
+}
+
+#[test]
+fn jit_policies_page_by_next_link_and_tenant_scope_sends_no_scope() {
+    let mut rows = demo_rows();
+    let jit = rows
+        .iter()
+        .find(|r| r["type"] == "microsoft.security/locations/jitnetworkaccesspolicies")
+        .unwrap()
+        .clone();
+    for n in 1..=2 {
+        let copy: serde_json::Value = serde_json::from_str(&jit.to_string().replace(
+            "jitNetworkAccessPolicies/default",
+            &format!("jitNetworkAccessPolicies/extra-{n}"),
+        ))
+        .unwrap();
+        rows.push(copy);
+    }
+    let emu = Emulator::start(
+        tables(&rows),
+        Config {
+            jit_page: 1,
+            ..Config::default()
+        },
+    );
+    let (o, r) = scan(&emu, &["--tenant"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(r["coverage"]["resources"], 61);
+    assert_eq!(findings(&r), demo_findings());
+    let seen = emu.seen();
+    assert!(
+        seen[0].body.get("subscriptions").is_none()
+            && seen[0].body.get("managementGroups").is_none()
+    );
+    let jit_gets = seen.iter().filter(|s| s.method == "GET").count();
+    assert_eq!(jit_gets, 3, "one page per policy, following nextLink");
 }

@@ -640,6 +640,10 @@ pub fn fake_az(token: &str, subscription: &str) -> FakeAz {
     let script = format!("#!/bin/sh\necho '{{\"accessToken\": \"{token}\", \"expires_on\": 4102444800, \"tokenType\": \"Bearer\", \"subscription\": \"{subscription}\"}}'\n");
     std::fs::write(&az, script).expect("az written");
     std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).expect("az executable");
-    let path = format!("{}:{}", dir.path().display(), std::env::var("PATH").unwrap_or_default());
+    let path = format!(
+        "{}:{}",
+        dir.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     FakeAz { _dir: dir, path }
 }

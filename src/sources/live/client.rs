@@ -249,7 +249,9 @@ impl Client {
     }
 
     fn note_quota(&self, resp: &reqwest::Response) {
-        if header(resp, "x-ms-tenant-subscription-limit-hit").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+        if header(resp, "x-ms-tenant-subscription-limit-hit")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+        {
             lock(&self.stats).subscription_limit_hit = true;
         }
         let remaining =

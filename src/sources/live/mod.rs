@@ -355,3 +355,37 @@ fn body(rows: &[Box<RawValue>], gaps: &[SourceGap]) -> String {
     out.push_str("\n]}\n");
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subscriptions_are_batched_by_1000() {
+        let scope = Scope {
+            subscriptions: (0..2500).map(|i| format!("{i:08}")).collect(),
+            management_groups: vec!["mg".into()],
+        };
+        let parts = scope.parts();
+        let sizes: Vec<usize> = parts
+            .iter()
+            .filter_map(|(_, s)| s["subscriptions"].as_array().map(Vec::len))
+            .collect();
+        assert_eq!(sizes, vec![1000, 1000, 500]);
+        assert_eq!(parts[3].1, json!({"managementGroups": ["mg"]}));
+        assert_eq!(
+            Scope::default().parts()[0],
+            ("tenant".to_string(), json!({}))
+        );
+    }
+
+    #[test]
+    fn every_query_projects_id_and_orders_by_it() {
+        for (_, q) in queries() {
+            assert!(
+                q.contains("project id,") && q.ends_with("order by id asc"),
+                "{q}"
+            );
+        }
+    }
+}
