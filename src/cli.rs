@@ -128,12 +128,8 @@ pub struct PolicyDirs {
 pub struct ScanArgs {
     #[command(flatten)]
     pub sources: SourceArgs,
-    /// Output format.
-    #[arg(short, long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
-    /// Write the report to FILE (atomically) instead of standard output.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: OutputArgs,
     /// Exit 1 when an open finding has this severity or higher.
     #[arg(long, value_enum, default_value_t = FailOn::High)]
     pub fail_on: FailOn,
@@ -163,12 +159,17 @@ pub struct ScanArgs {
     /// Fail only on findings that are new since --baseline.
     #[arg(long)]
     pub fail_on_new: bool,
-    #[command(flatten)]
-    pub render: RenderArgs,
 }
 
+/// Where a report goes and in which format.
 #[derive(Args, Debug)]
-pub struct RenderArgs {
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Write the report to FILE (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -180,17 +181,11 @@ pub struct DiffArgs {
     pub old: PathBuf,
     /// The later report.
     pub new: PathBuf,
-    /// Output format.
-    #[arg(short, long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
-    /// Write the result to FILE (atomically) instead of standard output.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: OutputArgs,
     /// Exit 1 when a new open finding has this severity or higher.
     #[arg(long, value_enum, default_value_t = FailOn::High)]
     pub fail_on: FailOn,
-    #[command(flatten)]
-    pub render: RenderArgs,
 }
 
 #[derive(Args, Debug)]

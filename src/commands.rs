@@ -3,7 +3,7 @@
 use std::io::{IsTerminal, Write};
 
 use crate::cli::{
-    Cli, CollectArgs, ColorChoice, Command, DiffArgs, InventoryArgs, PolicyCommand, RenderArgs,
+    Cli, CollectArgs, ColorChoice, Command, DiffArgs, InventoryArgs, OutputArgs, PolicyCommand,
     ScanArgs, SourceArgs,
 };
 use crate::error::{Error, Result};
@@ -63,13 +63,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
     for w in std::mem::take(&mut result.warnings) {
         eprintln!("{:?}", miette::Report::new(w));
     }
-    let text = render::render(
-        args.format,
-        &result.report,
-        &result.rules(),
-        color(&args.render, args.output.is_some()),
-    );
-    emit(&result.report, args.format, args.output.as_deref(), &text)?;
+    emit(&result.report, &result.rules(), &args.out)?;
     let report = &result.report;
     Ok(if report.summary.failed {
         EXIT_FINDINGS
@@ -119,28 +113,23 @@ fn collect(args: CollectArgs) -> Result<u8> {
     })
 }
 
-fn color(args: &RenderArgs, to_file: bool) -> bool {
-    match args.color {
+/// Renders `report` as `out` asks and prints it, or writes it atomically with a line on stderr.
+fn emit(report: &Report, rules: &[&crate::evaluate::Rule], out: &OutputArgs) -> Result<()> {
+    let color = match out.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            !to_file && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            out.output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none()
         }
-    }
-}
-
-/// Prints the rendered report, or writes it atomically to `output` with a line on stderr.
-fn emit(
-    report: &Report,
-    format: Format,
-    output: Option<&std::path::Path>,
-    text: &str,
-) -> Result<()> {
-    let Some(path) = output else {
-        return print(text);
     };
-    crate::output::write_atomic(path, text)?;
-    if format != Format::Human {
+    let text = render::render(out.format, report, rules, color);
+    let Some(path) = &out.output else {
+        return print(&text);
+    };
+    crate::output::write_atomic(path, &text)?;
+    if out.format != Format::Human {
         eprintln!(
             "kensa: wrote {} ({} open finding(s), coverage {})",
             path.display(),
@@ -177,13 +166,7 @@ fn diff(args: DiffArgs) -> Result<u8> {
         .iter()
         .filter(|r| new.coverage.rules.contains(&r.meta.id))
         .collect();
-    let text = render::render(
-        args.format,
-        &new,
-        &rules,
-        color(&args.render, args.output.is_some()),
-    );
-    emit(&new, args.format, args.output.as_deref(), &text)?;
+    emit(&new, &rules, &args.out)?;
     Ok(if new.summary.failed { EXIT_FINDINGS } else { 0 })
 }
 

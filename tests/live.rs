@@ -72,22 +72,8 @@ fn scan(emu: &Emulator, extra: &[&str]) -> (Output, serde_json::Value) {
     (o, report)
 }
 
-/// Findings of a report, without where the waiver file was read from.
-fn findings(r: &serde_json::Value) -> Vec<serde_json::Value> {
-    r["findings"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .into_iter()
-        .map(|mut f| {
-            f["waiver"]["at"] = serde_json::Value::Null;
-            f
-        })
-        .collect()
-}
-
 fn demo_findings() -> Vec<serde_json::Value> {
-    findings(&demo_json())
+    comparable_findings(&demo_json())
 }
 
 fn start(config: Config) -> Emulator {
@@ -106,7 +92,7 @@ fn live_scan_equals_the_snapshot_scan_and_speaks_the_protocol() {
     let emu = start(small_pages());
     let (o, r) = scan(&emu, &["--subscription", SUB]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert_eq!(findings(&r), demo_findings());
+    assert_eq!(comparable_findings(&r), demo_findings());
     assert_eq!(r["coverage"]["complete"], true);
     assert_eq!(r["coverage"]["resources"], 59);
     let seen = emu.seen();
@@ -154,7 +140,7 @@ fn survives(fault: Fault) {
     let (o, r) = scan(&emu, &["--subscription", SUB]);
     assert_eq!(code(&o), 0, "{fault:?}: {}", stderr(&o));
     assert_eq!(r["coverage"]["complete"], true, "{fault:?}");
-    assert_eq!(findings(&r), demo_findings(), "{fault:?}");
+    assert_eq!(comparable_findings(&r), demo_findings(), "{fault:?}");
 }
 
 #[test]
@@ -198,7 +184,7 @@ fn the_client_keeps_within_the_quota() {
     });
     let (o, r) = scan(&emu, &["--subscription", SUB]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert_eq!(findings(&r), demo_findings());
+    assert_eq!(comparable_findings(&r), demo_findings());
     let statuses: Vec<u16> = emu.seen().iter().map(|s| s.status).collect();
     assert!(
         statuses.len() > 6 && statuses.iter().all(|s| *s == 200),
@@ -238,7 +224,7 @@ fn a_forbidden_subscription_is_named_and_the_rest_is_scanned() {
         "{gaps}"
     );
     assert_eq!(
-        findings(&r),
+        comparable_findings(&r),
         demo_findings(),
         "the readable subscription is judged in full"
     );
@@ -326,7 +312,7 @@ fn management_group_scope() {
     });
     let (o, r) = scan(&emu, &["--management-group", "mg-prod"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert_eq!(findings(&r), demo_findings());
+    assert_eq!(comparable_findings(&r), demo_findings());
     assert_eq!(
         emu.seen()[0].body["managementGroups"],
         serde_json::json!(["mg-prod"])
@@ -361,7 +347,7 @@ fn collect_then_snapshot_reproduces_the_live_scan() {
         "--now",
         NOW,
     ]);
-    assert_eq!(findings(&offline), findings(&live));
+    assert_eq!(comparable_findings(&offline), comparable_findings(&live));
 }
 
 #[test]
@@ -501,7 +487,7 @@ fn jit_policies_page_by_next_link_and_tenant_scope_sends_no_scope() {
     let (o, r) = scan(&emu, &["--tenant"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(r["coverage"]["resources"], 61);
-    assert_eq!(findings(&r), demo_findings());
+    assert_eq!(comparable_findings(&r), demo_findings());
     let seen = emu.seen();
     assert!(
         seen[0].body.get("subscriptions").is_none()
