@@ -8,7 +8,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use crate::config;
 use crate::error::{Error, Result};
 use crate::evaluate::{Evaluator, Pack};
-use crate::findings::report::{Coverage, Gate, Report, Summary, Tool, Undecided, SCHEMA};
+use crate::findings::report::{Coverage, Gate, Report, Rollout, Summary, Tool, Undecided, SCHEMA};
 use crate::findings::waivers::{self, Waivers};
 use crate::findings::{self, baseline};
 use crate::inventory::Inventory;
@@ -219,6 +219,7 @@ pub fn run(opts: &Options) -> Result<Scan> {
         summary,
         waivers: waived,
         changes,
+        rollout: Rollout::of(&findings),
         findings,
     };
     Ok(Scan {

@@ -50,6 +50,7 @@ fn rule_ids_are_the_public_contract() {
             "disk.encryption",
             "image.age",
             "image.approved-source",
+            "image.behind-latest",
             "image.pinned-version",
             "network.jit-required",
             "network.nsg-open-management-port",

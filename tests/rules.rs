@@ -282,3 +282,33 @@ fn real_api_shapes_scan_cleanly() {
     // The NSG example opens port 80 only.
     assert!(by(&r, "network.nsg-open-management-port", "testnsg").is_empty());
 }
+
+#[test]
+fn rollout_view_lists_machines_behind_the_newest_golden_image() {
+    let r = demo_json();
+    let rollout = r["rollout"].as_array().unwrap();
+    assert_eq!(rollout.len(), 1);
+    assert!(rollout[0]["image_definition"]
+        .as_str()
+        .unwrap()
+        .to_lowercase()
+        .ends_with("/galleries/golden/images/ubuntu-2204"));
+    assert_eq!(rollout[0]["latest_version"], "1.4.0");
+    let behind: Vec<(String, u64)> = rollout[0]["behind"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["resource_name"].as_str().unwrap().to_string(),
+                b["versions_behind"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        behind,
+        vec![("vm-batch-01".to_string(), 2), ("vm-web-02".to_string(), 1)]
+    );
+    // Machines on a version of an unapproved gallery are not part of the rollout.
+    assert!(by(&r, "image.behind-latest", "vm-data-01").is_empty());
+}

@@ -102,6 +102,54 @@ impl Summary {
     }
 }
 
+/// The golden-image rollout view: per image definition, the machines not yet on its newest
+/// version. Drawn from `image.behind-latest` findings, so it says exactly what the rule says.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rollout {
+    pub image_definition: String,
+    pub latest_version: String,
+    pub behind: Vec<Behind>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Behind {
+    pub resource_id: String,
+    pub resource_name: String,
+    pub running_version: String,
+    pub versions_behind: u64,
+    pub days_behind: i64,
+}
+
+pub const BEHIND_LATEST: &str = "image.behind-latest";
+
+impl Rollout {
+    pub fn of(findings: &[Finding]) -> Vec<Rollout> {
+        let mut by_definition: BTreeMap<(String, String), Vec<Behind>> = BTreeMap::new();
+        for f in findings.iter().filter(|f| f.rule_id == BEHIND_LATEST) {
+            let e = &f.evidence;
+            let text = |k: &str| e[k].as_str().unwrap_or_default().to_string();
+            by_definition
+                .entry((text("image_definition"), text("latest_version")))
+                .or_default()
+                .push(Behind {
+                    resource_id: f.resource_id.clone(),
+                    resource_name: f.resource_name.clone(),
+                    running_version: text("running_version"),
+                    versions_behind: e["versions_behind"].as_u64().unwrap_or(0),
+                    days_behind: e["days_behind"].as_i64().unwrap_or(0),
+                });
+        }
+        by_definition
+            .into_iter()
+            .map(|((image_definition, latest_version), behind)| Rollout {
+                image_definition,
+                latest_version,
+                behind,
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub schema: String,
@@ -114,5 +162,8 @@ pub struct Report {
     pub waivers: waivers::Outcome,
     /// Against a baseline: what changed.
     pub changes: Option<Changes>,
+    /// Machines not yet on the newest version of their golden image, by image definition.
+    #[serde(default)]
+    pub rollout: Vec<Rollout>,
     pub findings: Vec<Finding>,
 }

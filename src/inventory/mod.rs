@@ -27,6 +27,8 @@ pub struct Inventory {
     patches: HashMap<String, Vec<usize>>,
     /// VM key → (JIT policy row, the policy's entry for the VM).
     jit: HashMap<String, Vec<(usize, RawRow)>>,
+    /// Gallery image definition key → its version rows.
+    versions: HashMap<String, Vec<usize>>,
     pub gaps: Vec<SourceGap>,
     pub inputs: Vec<String>,
     /// Rows dropped because an earlier row had the same id (overlapping pages or files).
@@ -55,6 +57,7 @@ impl Inventory {
             assessments: HashMap::new(),
             patches: HashMap::new(),
             jit: HashMap::new(),
+            versions: HashMap::new(),
             gaps: loaded.gaps,
             inputs: loaded.inputs,
             duplicates,
@@ -85,6 +88,15 @@ impl Inventory {
                     }
                 }
                 _ => {}
+            }
+            let r = &inv.resources[i];
+            if r.kind == "microsoft.compute/galleries/images/versions" {
+                if let Some(at) = r.key.rfind("/versions/") {
+                    inv.versions
+                        .entry(r.key[..at].to_string())
+                        .or_default()
+                        .push(i);
+                }
             }
         }
         inv.links = links;

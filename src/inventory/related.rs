@@ -210,8 +210,24 @@ impl Inventory {
         rel.string("image_version_id", version_id);
         rel.string("image_version_source", running.as_ref().map(|(_, s)| *s));
         rel.opt_raw("image_version", self.row(version_id));
-        let definition = version_id.and_then(|v| v.find("/versions/").map(|at| &v[..at]));
+        // The definition: from the running version, else from a gallery reference without one.
+        let definition = version_id
+            .and_then(|v| v.find("/versions/").map(|at| &v[..at]))
+            .or_else(|| {
+                image
+                    .id
+                    .as_deref()
+                    .filter(|id| id.contains("/galleries/") && !id.contains("/versions/"))
+            });
         rel.opt_raw("image_definition", self.row(definition));
+        let siblings = definition
+            .and_then(|d| self.versions.get(d))
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        rel.raw_array(
+            "image_versions",
+            siblings.iter().map(|v| self.resources[*v].raw.json()),
+        );
     }
 }
 

@@ -174,6 +174,33 @@ pub fn render(report: &Report, color: bool) -> String {
             }
         }
     }
+    if !report.rollout.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            paint(" GOLDEN IMAGE ROLLOUT ", Style::new().bold(), color)
+        );
+        for r in &report.rollout {
+            let name = r
+                .image_definition
+                .rsplit('/')
+                .next()
+                .unwrap_or(&r.image_definition);
+            let _ = writeln!(
+                out,
+                "  {name} → {}: {} machine(s) behind",
+                r.latest_version,
+                r.behind.len()
+            );
+            for b in &r.behind {
+                let _ = writeln!(
+                    out,
+                    "    {} on {} ({} version(s), {} days behind)",
+                    b.resource_name, b.running_version, b.versions_behind, b.days_behind
+                );
+            }
+        }
+    }
     let waived: Vec<&Finding> = report
         .findings
         .iter()

@@ -45,6 +45,7 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(md, "| `{rule}` | {n} |");
     }
     coverage(&mut md, report);
+    rollout(&mut md, report);
     waivers(&mut md, report);
     let open: Vec<&Finding> = report
         .findings
@@ -139,6 +140,33 @@ fn changes(md: &mut String, report: &Report) {
             );
         }
         let _ = writeln!(md);
+    }
+}
+
+/// Which machines the newest golden images have not reached yet.
+fn rollout(md: &mut String, report: &Report) {
+    if report.rollout.is_empty() {
+        return;
+    }
+    let _ = writeln!(md, "\n### Golden image rollout\n\n| Image | Newest | Machine | Runs | Behind |\n|---|---|---|---|---|");
+    for r in &report.rollout {
+        let name = r
+            .image_definition
+            .rsplit('/')
+            .next()
+            .unwrap_or(&r.image_definition);
+        for b in &r.behind {
+            let _ = writeln!(
+                md,
+                "| `{}` | {} | `{}` | {} | {} version(s), {} days |",
+                cell(name),
+                r.latest_version,
+                cell(&b.resource_name),
+                b.running_version,
+                b.versions_behind,
+                b.days_behind
+            );
+        }
     }
 }
 

@@ -1,0 +1,91 @@
+package kensa.rules.image.behind_latest
+
+import rego.v1
+
+import data.kensa.lib.image
+import data.kensa.lib.util
+
+metadata := {
+	"id": "image.behind-latest",
+	"title": "Machines run the newest version of their golden image",
+	"severity": "low",
+	"resource_types": ["microsoft.compute/virtualmachines", "microsoft.compute/virtualmachinescalesets"],
+	"description": concat(" ", [
+		"For a machine on an approved gallery image whose running version is known, fails when",
+		"the same image definition has a newer version that is not excluded from latest",
+		"(`publishingProfile.excludeFromLatest`) and not past its `endOfLifeDate`. Versions",
+		"compare as semantic versions (`1.10.0` is newer than `1.9.0`). The finding says how many",
+		"versions and days the machine is behind: the golden-image rollout view.",
+	]),
+	"remediation": "Roll the machine onto the newest version: update the scale set model and upgrade its instances, or replace the VM (blue/green).",
+	"help": "A new golden image only helps the machines that run it; this is the list of machines the rollout has not reached yet.",
+}
+
+running := input.related.image_version
+
+eligible(v) if {
+	not util.truthy(object.get(v, ["properties", "publishingProfile", "excludeFromLatest"], false))
+	eol := object.get(v, ["properties", "publishingProfile", "endOfLifeDate"], null)
+	not past(eol)
+}
+
+past(ts) if {
+	is_string(ts)
+	util.age_days(ts) >= 0
+}
+
+newer(a, b) if semver.compare(a, b) > 0
+
+candidates := [v | some v in input.related.image_versions; eligible(v); semver.is_valid(v.name)]
+
+latest := v if {
+	some v in candidates
+	not any_newer(v)
+}
+
+any_newer(v) if {
+	some w in candidates
+	newer(w.name, v.name)
+}
+
+behind := [v.name | some v in candidates; newer(v.name, running.name)]
+
+deny contains finding if {
+	image.applies(input.resource)
+	src := image.source(image.reference(input.resource))
+	src.kind == "gallery"
+	image.approved_gallery(src.gallery)
+	semver.is_valid(running.name)
+	newer(latest.name, running.name)
+	days := days_between(running, latest)
+	finding := {
+		"msg": sprintf("%s '%s' runs %s %s; the newest is %s (%d version(s), %d days behind)", [kind, input.resource.name, definition_name, running.name, latest.name, count(behind), days]),
+		"evidence": {
+			"image_definition": object.get(input.related, ["image_definition", "id"], trim_suffix(running.id, concat("", ["/versions/", running.name]))),
+			"running_version": running.name,
+			"latest_version": latest.name,
+			"latest_version_id": latest.id,
+			"versions_behind": count(behind),
+			"days_behind": days,
+		},
+		"fix": fix,
+	}
+}
+
+days_between(old, new) := floor((time.parse_rfc3339_ns(new.properties.publishingProfile.publishedDate) - time.parse_rfc3339_ns(old.properties.publishingProfile.publishedDate)) / util.day_ns) if {
+	is_string(new.properties.publishingProfile.publishedDate)
+	is_string(old.properties.publishingProfile.publishedDate)
+} else := 0
+
+definition_name := input.related.image_definition.name if input.related.image_definition
+
+else := "its image"
+
+kind := "VM" if util.is_type(input.resource, "microsoft.compute/virtualmachines")
+
+else := "Scale set"
+
+fix := sprintf("az vmss update -g %s -n %s --set virtualMachineProfile.storageProfile.imageReference.id=%s && az vmss update-instances -g %s -n %s --instance-ids '*'", [rg, input.resource.name, latest.id, rg, input.resource.name]) if {
+	util.is_type(input.resource, "microsoft.compute/virtualmachinescalesets")
+	rg := util.resource_group(input.resource)
+} else := sprintf("Replace VM %s (resource group %s) with one built from %s (blue/green), then retire it.", [input.resource.name, util.resource_group(input.resource), latest.id])
