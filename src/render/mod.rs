@@ -1,5 +1,6 @@
 //! Stage 5: one module per output format, all drawing from the same `Report`.
 
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod markdown;
@@ -18,6 +19,8 @@ pub enum Format {
     Sarif,
     /// A summary and findings for a PR comment or `$GITHUB_STEP_SUMMARY`.
     Markdown,
+    /// One self-contained HTML page with filters.
+    Html,
 }
 
 /// Renders `report` in `format`; `rules` are the rules that were evaluated.
@@ -27,6 +30,7 @@ pub fn render(format: Format, report: &Report, rules: &[&Rule], color: bool) -> 
         Format::Json => json::render(report),
         Format::Sarif => sarif::render(report, rules),
         Format::Markdown => markdown::render(report),
+        Format::Html => html::render(report),
     }
 }
 
