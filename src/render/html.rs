@@ -215,6 +215,11 @@ pub fn render(report: &Report) -> String {
             msg = esc(&f.message),
         );
     }
-    let _ = write!(h, "</tbody></table><p>kensa {} · <code>{}</code></p><script>{SCRIPT}</script></body></html>\n", esc(&report.tool.version), esc(&report.schema));
+    let _ = writeln!(
+        h,
+        "</tbody></table><p>kensa {} · <code>{}</code></p><script>{SCRIPT}</script></body></html>",
+        esc(&report.tool.version),
+        esc(&report.schema)
+    );
     h
 }
