@@ -344,6 +344,7 @@ fn defaults(nsg: &str) -> Vec<Value> {
 
 /// Wall time and peak RSS (KiB) of one child process (wait4: its own usage, not the
 /// maximum over every child this process ever had).
+#[allow(clippy::zombie_processes)] // wait4 below reaps the child
 fn measure(cmd: &mut Command) -> (f64, i64, bool) {
     let start = Instant::now();
     let child = cmd.spawn().expect("command runs");
