@@ -1,0 +1,139 @@
+//! The CI files users copy: valid YAML, the workflows use only inputs and outputs the action
+//! declares, and every kensa flag the scripts pass exists.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use yaml_rust2::{Yaml, YamlLoader};
+
+fn load(rel: &str) -> Yaml {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{rel}: {e}"));
+    let mut docs =
+        YamlLoader::load_from_str(&text).unwrap_or_else(|e| panic!("{rel} is not valid YAML: {e}"));
+    assert_eq!(docs.len(), 1, "{rel}");
+    docs.remove(0)
+}
+
+fn keys(y: &Yaml) -> BTreeSet<String> {
+    y.as_hash()
+        .map(|h| {
+            h.keys()
+                .filter_map(|k| k.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn text(rel: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)).unwrap()
+}
+
+#[test]
+fn the_action_and_the_workflows_are_valid_yaml() {
+    for f in [
+        "action.yml",
+        "examples/github/nightly-scan.yml",
+        "examples/azure-devops/azure-pipelines.yml",
+    ] {
+        load(f);
+    }
+}
+
+#[test]
+fn workflows_use_only_what_the_action_declares() {
+    let action = load("action.yml");
+    let inputs = keys(&action["inputs"]);
+    let outputs = keys(&action["outputs"]);
+    assert!(inputs.contains("mode") && outputs.contains("sarif"));
+    let nightly = load("examples/github/nightly-scan.yml");
+    let steps = nightly["jobs"]["scan"]["steps"].as_vec().unwrap();
+    let kensa = steps
+        .iter()
+        .find(|s| s["id"].as_str() == Some("kensa"))
+        .expect("a step with id kensa");
+    for k in keys(&kensa["with"]) {
+        assert!(
+            inputs.contains(&k),
+            "nightly-scan.yml passes `{k}`, which action.yml does not declare"
+        );
+    }
+    let body = text("examples/github/nightly-scan.yml");
+    for used in body.split("steps.kensa.outputs.").skip(1) {
+        let name: String = used
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '-')
+            .collect();
+        assert!(
+            outputs.contains(&name),
+            "nightly-scan.yml reads output `{name}`"
+        );
+    }
+    let upload = steps
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("github/codeql-action/upload-sarif"))
+        })
+        .unwrap();
+    assert_eq!(upload["with"]["category"].as_str(), Some("kensa/live"));
+    assert_eq!(
+        nightly["permissions"]["id-token"].as_str(),
+        Some("write"),
+        "OIDC needs id-token: write"
+    );
+    // Every input the action declares reaches the script.
+    let script = text("action.yml");
+    for i in &inputs {
+        assert!(
+            script.contains(&format!("inputs.{i} }}")),
+            "input `{i}` is never used"
+        );
+    }
+}
+
+#[test]
+fn scripts_pass_only_flags_kensa_has() {
+    let help = |cmd: &str| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_kensa"))
+            .args([cmd, "--help"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let (scan, collect) = (help("scan"), help("collect"));
+    for f in ["action.yml", "examples/azure-devops/azure-pipelines.yml"] {
+        // Lines that run kensa (the built binary is called as "$kensa") or build its arguments.
+        let kensa_line = |l: &&str| {
+            l.contains("\"$kensa\"")
+                || l.contains("args")
+                || l.contains("scope")
+                || l.contains("baseline=")
+        };
+        for line in text(f)
+            .lines()
+            .filter(|l| l.contains("--"))
+            .filter(kensa_line)
+        {
+            let on = if line.contains(" collect ") {
+                &collect
+            } else {
+                &scan
+            };
+            for word in line
+                .split(|c: char| c.is_whitespace() || c == '(' || c == '"' || c == '=')
+                .filter(|w| w.starts_with("--") && w.len() > 2)
+            {
+                let flag: String = word
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '-')
+                    .collect();
+                assert!(
+                    on.contains(&flag),
+                    "{f}: `{flag}` is not a kensa flag ({line})"
+                );
+            }
+        }
+    }
+}
