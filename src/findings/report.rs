@@ -123,6 +123,14 @@ pub struct Behind {
 pub const BEHIND_LATEST: &str = "image.behind-latest";
 
 impl Rollout {
+    /// The image definition's name (the last segment of its id).
+    pub fn image_name(&self) -> &str {
+        self.image_definition
+            .rsplit('/')
+            .next()
+            .unwrap_or(&self.image_definition)
+    }
+
     pub fn of(findings: &[Finding]) -> Vec<Rollout> {
         let mut by_definition: BTreeMap<(String, String), Vec<Behind>> = BTreeMap::new();
         for f in findings.iter().filter(|f| f.rule_id == BEHIND_LATEST) {

@@ -153,11 +153,7 @@ pub fn render(report: &Report) -> String {
     if !report.rollout.is_empty() {
         h.push_str("<h2>Golden image rollout</h2><table id=\"rollout\"><tr><th>Image</th><th>Newest</th><th>Machine</th><th>Runs</th><th>Behind</th></tr>");
         for r in &report.rollout {
-            let name = r
-                .image_definition
-                .rsplit('/')
-                .next()
-                .unwrap_or(&r.image_definition);
+            let name = r.image_name();
             for b in &r.behind {
                 let _ = write!(
                     h,

@@ -181,11 +181,7 @@ pub fn render(report: &Report, color: bool) -> String {
             paint(" GOLDEN IMAGE ROLLOUT ", Style::new().bold(), color)
         );
         for r in &report.rollout {
-            let name = r
-                .image_definition
-                .rsplit('/')
-                .next()
-                .unwrap_or(&r.image_definition);
+            let name = r.image_name();
             let _ = writeln!(
                 out,
                 "  {name} → {}: {} machine(s) behind",

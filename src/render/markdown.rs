@@ -150,11 +150,7 @@ fn rollout(md: &mut String, report: &Report) {
     }
     let _ = writeln!(md, "\n### Golden image rollout\n\n| Image | Newest | Machine | Runs | Behind |\n|---|---|---|---|---|");
     for r in &report.rollout {
-        let name = r
-            .image_definition
-            .rsplit('/')
-            .next()
-            .unwrap_or(&r.image_definition);
+        let name = r.image_name();
         for b in &r.behind {
             let _ = writeln!(
                 md,
