@@ -23,6 +23,9 @@ pub struct Cli {
 pub enum Command {
     /// Evaluate the policies on an estate and report the findings.
     Scan(ScanArgs),
+    /// Evaluate the same policies on infrastructure as code: ARM/Bicep JSON, Terraform plans
+    /// and .tf directories, Packer templates (HCL2 and JSON).
+    Iac(IacArgs),
     /// Print the normalised inventory with the relations each rule sees (for policy authors).
     Inventory(InventoryArgs),
     /// Read an estate from Resource Graph and save it as a snapshot (a response body).
@@ -129,6 +132,32 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub sources: SourceArgs,
     #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct IacArgs {
+    /// Files and directories to scan (directories recursively, skipping .git, .terraform
+    /// and node_modules). Default: the current directory.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Skip paths matching this glob (repeatable), e.g. '**/examples/**'.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// ARM parameters file for every template (default: <template>.parameters.json beside each).
+    #[arg(long, value_name = "FILE")]
+    pub parameters: Option<PathBuf>,
+    /// Evaluate ARM templates with their parameters' default values only.
+    #[arg(long, conflicts_with = "parameters")]
+    pub no_parameter_files: bool,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// What every scan shares: output, gate, configuration, policies, waivers, baseline.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    #[command(flatten)]
     pub out: OutputArgs,
     /// Exit 1 when an open finding has this severity or higher.
     #[arg(long, value_enum, default_value_t = FailOn::High)]
@@ -195,6 +224,12 @@ pub struct InventoryArgs {
     /// Only resources of this type (lower-case ARM type, e.g. microsoft.compute/virtualmachines).
     #[arg(long = "type", value_name = "TYPE")]
     pub kind: Option<String>,
+    /// Infrastructure-as-code files or directories, read as `kensa iac` reads them (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub iac: Vec<PathBuf>,
+    /// With --iac: show each resource as evaluated (the `input.resource` the rules see).
+    #[arg(long)]
+    pub resources: bool,
 }
 
 #[derive(Subcommand, Debug)]

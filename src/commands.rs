@@ -3,6 +3,7 @@
 use std::io::{IsTerminal, Write};
 
 use crate::cli::{
+    IacArgs, RunArgs,
     Cli, CollectArgs, ColorChoice, Command, DiffArgs, InventoryArgs, OutputArgs, PolicyCommand,
     ScanArgs, SourceArgs,
 };
@@ -20,6 +21,7 @@ pub const EXIT_INCOMPLETE: u8 = 3;
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Scan(args) => scan(args),
+        Command::Iac(args) => iac(args),
         Command::Inventory(args) => inventory(args),
         Command::Diff(args) => diff(args),
         Command::Collect(args) => collect(args),
@@ -45,8 +47,25 @@ fn print(text: &str) -> Result<()> {
 }
 
 fn scan(args: ScanArgs) -> Result<u8> {
+    run_scan(sources(&args.sources), args.run)
+}
+
+fn iac(args: IacArgs) -> Result<u8> {
+    let sources = Sources {
+        iac: Some(crate::sources::iac::Options {
+            paths: args.paths,
+            exclude: args.exclude,
+            parameters: args.parameters,
+            no_parameter_files: args.no_parameter_files,
+        }),
+        ..Sources::default()
+    };
+    run_scan(sources, args.run)
+}
+
+fn run_scan(sources: Sources, args: RunArgs) -> Result<u8> {
     let opts = scan::Options {
-        sources: sources(&args.sources),
+        sources,
         config: args.config,
         policy_dirs: args.policies.policy_dir,
         now: args.now,
@@ -79,6 +98,7 @@ fn sources(args: &SourceArgs) -> Sources {
         snapshots: args.snapshot.clone(),
         demo: args.demo,
         live: args.live.options(),
+        iac: None,
     }
 }
 
@@ -171,7 +191,14 @@ fn diff(args: DiffArgs) -> Result<u8> {
 }
 
 fn inventory(args: InventoryArgs) -> Result<u8> {
-    let inv = Inventory::build(sources(&args.sources).load()?)?;
+    let mut src = sources(&args.sources);
+    if !args.iac.is_empty() {
+        src.iac = Some(crate::sources::iac::Options {
+            paths: args.iac.clone(),
+            ..Default::default()
+        });
+    }
+    let inv = Inventory::build(src.load()?)?;
     let wanted = args.kind.map(|k| k.to_lowercase());
     let mut out = String::from("[\n");
     let mut first = true;
@@ -183,13 +210,16 @@ fn inventory(args: InventoryArgs) -> Result<u8> {
             out.push_str(",\n");
         }
         first = false;
-        let entry = serde_json::json!({
+        let mut entry = serde_json::json!({
             "id": r.id,
             "type": r.kind,
             "name": r.name,
             "origin": r.origin,
             "related": serde_json::from_str::<serde_json::Value>(&inv.related_json(i)).unwrap_or_default(),
         });
+        if args.resources {
+            entry["resource"] = serde_json::from_str(r.raw.json()).unwrap_or_default();
+        }
         out.push_str(&serde_json::to_string_pretty(&entry).unwrap_or_default());
     }
     out.push_str("\n]\n");

@@ -12,12 +12,14 @@ use crate::findings::report::{Coverage, Gate, Report, Rollout, Summary, Tool, Un
 use crate::findings::waivers::{self, Waivers};
 use crate::findings::{self, baseline};
 use crate::inventory::Inventory;
-use crate::sources::{demo, live, snapshot, Loaded};
+use crate::sources::{demo, iac, live, snapshot, Loaded};
 
 /// Where the estate comes from.
 #[derive(Debug, Clone, Default)]
 pub struct Sources {
     pub snapshots: Vec<PathBuf>,
+    /// Infrastructure-as-code files and directories.
+    pub iac: Option<iac::Options>,
     pub demo: bool,
     /// Read the estate from Resource Graph.
     pub live: Option<live::Options>,
@@ -25,7 +27,7 @@ pub struct Sources {
 
 impl Sources {
     pub fn load(&self) -> Result<Loaded> {
-        if self.snapshots.is_empty() && !self.demo && self.live.is_none() {
+        if self.snapshots.is_empty() && !self.demo && self.live.is_none() && self.iac.is_none() {
             return Err(Error::Usage(
                 "nothing to scan: give --subscription ID, --management-group NAME or --tenant (live), --snapshot FILE, or --demo".into(),
             ));
@@ -40,6 +42,9 @@ impl Sources {
         }
         for path in &self.snapshots {
             snapshot::load_file(path, &mut loaded)?;
+        }
+        if let Some(opts) = &self.iac {
+            iac::load(opts, &mut loaded)?;
         }
         Ok(loaded)
     }
@@ -186,6 +191,7 @@ pub fn run(opts: &Options) -> Result<Scan> {
             rule_id: pack.rules[u.rule].meta.id.clone(),
             resource_id: inventory.resources[u.resource].id.clone(),
             reason: u.reason.clone(),
+            location: u.location.clone(),
         })
         .collect();
     undecided.sort();
@@ -206,6 +212,11 @@ pub fn run(opts: &Options) -> Result<Scan> {
             .collect(),
         rules,
         source_gaps: gaps,
+        unevaluated: {
+            let mut u = inventory.unevaluated.clone();
+            u.sort();
+            u
+        },
         undecided,
         duplicate_rows_dropped: inventory.duplicates,
     };

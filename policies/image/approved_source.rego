@@ -27,6 +27,7 @@ deny contains finding if {
 	not approved(src)
 	finding := {
 		"msg": sprintf("%s '%s' runs %s, which is not from an approved Compute Gallery", [kind(input.resource), input.resource.name, image.label(src)]),
+		"at": image.at(input.resource, src),
 		"evidence": {"image_kind": src.kind, "image": src.id},
 		"fix": fix(input.resource),
 	}
@@ -44,3 +45,8 @@ else := "Scale set"
 fix(r) := sprintf("az vmss update -g %s -n %s --set virtualMachineProfile.storageProfile.imageReference.id=<approved gallery image version id>", [util.resource_group(r), r.name]) if {
 	util.is_type(r, "microsoft.compute/virtualmachinescalesets")
 } else := sprintf("az vm create -g %s -n %s --image <approved gallery image version id>  # recreate from the golden image", [util.resource_group(r), r.name])
+
+# IaC: the reference depends on a value only known at deployment.
+unknown contains image.unknown_reason(input.resource) if {
+	image.ref_path(input.resource)
+}

@@ -28,6 +28,7 @@ deny contains finding if {
 	lower(src.version) in {"", "latest"}
 	finding := {
 		"msg": sprintf("%s '%s' references %s without an exact version", [kind(input.resource), input.resource.name, image.label(src)]),
+		"at": image.at(input.resource, src),
 		"evidence": {"image_kind": src.kind, "image": src.id, "version": src.version},
 		"fix": fix(input.resource),
 	}
@@ -40,3 +41,8 @@ else := "Scale set"
 fix(r) := sprintf("az vmss update -g %s -n %s --set virtualMachineProfile.storageProfile.imageReference.id=<…/versions/X.Y.Z>", [util.resource_group(r), r.name]) if {
 	util.is_type(r, "microsoft.compute/virtualmachinescalesets")
 } else := "Pin the version in the VM's deployment template; a VM's image reference cannot change after creation, so the next rebuild must use a pinned version."
+
+# IaC: the reference depends on a value only known at deployment.
+unknown contains image.unknown_reason(input.resource) if {
+	image.ref_path(input.resource)
+}

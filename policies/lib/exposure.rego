@@ -6,6 +6,7 @@ package kensa.lib.exposure
 import rego.v1
 
 import data.kensa.lib.nsg
+import data.kensa.lib.util
 
 # Every NSG on any path, read once per evaluation: NSG id -> nsg.internet_rules.
 rules_by_nsg[id] := nsg.internet_rules(row) if {
@@ -34,25 +35,41 @@ resolved(nic, ipc) if {
 	not unresolved_reason(nic, ipc)
 }
 
-unresolved_reason(nic, _) := sprintf("NSG %s of NIC %s is not in the inventory", [nic.nsg_id, nic.id]) if {
+# Why a path cannot be judged (the first reason, in this order); undefined when it can.
+unresolved_reason(nic, ipc) := sprintf("NSG of NIC %s: %s", [nic.id, why]) if {
+	# IaC: a link only known at deployment.
+	why := util.unknown(object.get(nic, ["resource", "properties", "networkSecurityGroup", "id"], null))
+} else := sprintf("%s of NIC %s: %s", [hit[0], nic.id, hit[1]]) if {
+	hits := [[field, why] |
+		some c in object.get(nic, ["resource", "properties", "ipConfigurations"], [])
+		c.name == ipc.name
+		some [field, jpath] in [["subnet", ["properties", "subnet", "id"]], ["public IP", ["properties", "publicIPAddress", "id"]]]
+		why := util.unknown(object.get(c, jpath, null))
+	]
+	count(hits) > 0
+	hit := hits[0]
+} else := sprintf("NSG %s of NIC %s is not in the inventory", [nic.nsg_id, nic.id]) if {
 	nic.nsg_id != null
 	nic.nsg == null
-}
-
-unresolved_reason(nic, ipc) := sprintf("NSG %s of subnet %s is not in the inventory", [ipc.subnet_nsg_id, ipc.subnet_id]) if {
+} else := sprintf("NSG %s of subnet %s is not in the inventory", [ipc.subnet_nsg_id, ipc.subnet_id]) if {
 	ipc.subnet_nsg_id != null
 	ipc.subnet_nsg == null
-}
-
-unresolved_reason(nic, ipc) := sprintf("subnet %s of NIC %s is not in the inventory", [ipc.subnet_id, nic.id]) if {
+} else := sprintf("subnet %s of NIC %s is not in the inventory", [ipc.subnet_id, nic.id]) if {
 	ipc.subnet_id != null
 	ipc.subnet == null
-}
-
-unresolved_reason(nic, ipc) := sprintf("public IP %s of NIC %s is not in the inventory (its SKU decides)", [ipc.public_ip_id, nic.id]) if {
+} else := sprintf("public IP %s of NIC %s is not in the inventory (its SKU decides)", [ipc.public_ip_id, nic.id]) if {
 	nic.nsg_id == null
 	ipc.subnet_nsg_id == null
 	ipc.public_ip == null
+}
+
+# An IP configuration that has, or may have, a public IP.
+candidate(_, ipc) if ipc.public_ip_id != null
+
+candidate(nic, ipc) if {
+	some c in object.get(nic, ["resource", "properties", "ipConfigurations"], [])
+	c.name == ipc.name
+	util.unknown(object.get(c, ["properties", "publicIPAddress", "id"], null))
 }
 
 # Facts of one open path (Tcp preferred), undefined when closed.
@@ -114,6 +131,11 @@ unknowns contains reason if {
 unknowns contains reason if {
 	some nic in input.related.nics
 	some ipc in nic.ip_configurations
-	ipc.public_ip_id != null
+	candidate(nic, ipc)
 	reason := unresolved_reason(nic, ipc)
+}
+
+unknowns contains sprintf("network interface %d: %s", [i, why]) if {
+	some i, ref in object.get(input.resource, ["properties", "networkProfile", "networkInterfaces"], [])
+	why := util.unknown(object.get(ref, "id", null))
 }

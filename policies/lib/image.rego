@@ -13,9 +13,35 @@ reference(r) := ref if {
 	ref := object.get(r, ["properties", "virtualMachineProfile", "storageProfile", "imageReference"], {})
 }
 
-applies(r) if util.is_type(r, "microsoft.compute/virtualmachines")
+# The image rules judge a VM or scale set whose storage profile is there (IaC may declare a
+# partial scale set that only adds an extension) and whose image reference is known.
+applies(r) if {
+	ref_path(r)
+	object.get(r, array.slice(ref_path(r), 0, count(ref_path(r)) - 1), null) != null
+	not unknown_reason(r)
+}
 
-applies(r) if util.is_type(r, "microsoft.compute/virtualmachinescalesets")
+# JSON path of the image reference.
+ref_path(r) := ["properties", "storageProfile", "imageReference"] if util.is_type(r, "microsoft.compute/virtualmachines")
+
+ref_path(r) := ["properties", "virtualMachineProfile", "storageProfile", "imageReference"] if {
+	util.is_type(r, "microsoft.compute/virtualmachinescalesets")
+}
+
+# IaC: the field of the reference that is only known at deployment, and why.
+unknown_reason(r) := {"msg": sprintf("image reference: %s", [why]), "at": ref_path(r)} if {
+	why := util.unknown(object.get(r, ref_path(r), null))
+} else := {"msg": sprintf("image reference %s: %s", [f, why]), "at": array.concat(ref_path(r), [f])} if {
+	some f in ["id", "sharedGalleryImageId", "communityGalleryImageId", "publisher", "offer", "sku", "version"]
+	why := util.unknown(object.get(r, array.concat(ref_path(r), [f]), null))
+}
+
+# Where a finding about the reference points: the version when there is one, else the id.
+at(r, src) := array.concat(ref_path(r), ["version"]) if src.kind == "marketplace"
+
+else := array.concat(ref_path(r), ["id"]) if src.kind in {"gallery", "managed"}
+
+else := ref_path(r)
 
 # Compute Gallery references: /subscriptions/…/galleries/G/images/I[/versions/V]
 gallery_parts(id) := {

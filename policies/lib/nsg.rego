@@ -15,6 +15,8 @@ package kensa.lib.nsg
 
 import rego.v1
 
+import data.kensa.lib.util
+
 internet_sources := {"*", "internet", "any", "0.0.0.0/0", "0.0.0.0", "::/0"}
 
 # ARM carries singular and plural forms side by side, the plural often `[]`:
@@ -53,19 +55,35 @@ internet_source(props) := sources[0] if {
 # traffic from the whole internet, so they are left out.
 internet_rules(nsg) := [records[x[2]] |
 	records := [rec |
-		some r in array.concat(
-			object.get(nsg, ["properties", "securityRules"], []),
-			object.get(nsg, ["properties", "defaultSecurityRules"], []),
-		)
+		some [r, at] in located_rules(nsg)
 		lower(object.get(r.properties, "direction", "")) == "inbound"
 		source := internet_source(r.properties)
-		rec := record(r, source)
+		rec := record(r, source, at)
 	]
 	some x in sort([[rec.priority, rec.rank, i] | some i, rec in records])
 ]
 
-record(r, source) := {
+# Custom and default rules, each with the JSON path of its properties (IaC findings point
+# at the rule's line through it).
+located_rules(nsg) := array.concat(
+	[[r, ["properties", "securityRules", i, "properties"]] | some i, r in custom_rules(nsg)],
+	[[r, ["properties", "defaultSecurityRules", i, "properties"]] | some i, r in object.get(nsg, ["properties", "defaultSecurityRules"], [])],
+)
+
+custom_rules(nsg) := rules if {
+	rules := object.get(nsg, ["properties", "securityRules"], [])
+	is_array(rules)
+} else := []
+
+# The field that carries a rule's destination ports (plural when non-empty).
+port_field(props) := "destinationPortRanges" if {
+	is_array(props.destinationPortRanges)
+	count(props.destinationPortRanges) > 0
+} else := "destinationPortRange"
+
+record(r, source, at) := {
 	"name": r.name,
+	"at": array.concat(at, [port_field(r.properties)]),
 	"priority": to_number(r.properties.priority),
 	"rank": rank(r.properties.access),
 	"allow": lower(r.properties.access) == "allow",
@@ -105,6 +123,7 @@ exposure(nsg_name, rules, port) := facts(nsg_name, rec, port, "Tcp") if {
 }
 
 facts(nsg_name, rec, port, proto) := {
+	"at": rec.at,
 	"nsg": nsg_name,
 	"rule": rec.name,
 	"priority": rec.priority,
@@ -112,4 +131,70 @@ facts(nsg_name, rec, port, proto) := {
 	"source": rec.source,
 	"destination_ports": rec.ports,
 	"port": port,
+}
+
+# IaC values only known at deployment arrive as {"kensa:unknown": reason}. A rule with such a
+# value in a field that decides internet exposure may open `port`: the answer is unknown,
+# never a silent pass. Returns {"reason", "at"} for the first such rule, undefined when every
+# rule is known or none could open the port.
+maybe_opens(nsg, port) := hits[0] if {
+	hits := array.concat(
+		[{"reason": sprintf("securityRules: %s", [util.unknown(rules)]), "at": ["properties", "securityRules"]} |
+			rules := object.get(nsg, ["properties", "securityRules"], [])
+			util.unknown(rules)
+		],
+		[{"reason": sprintf("rule '%s': %s", [object.get(r, "name", "?"), why]), "at": array.concat(at, [field])} |
+			some [r, at] in located_rules(nsg)
+			some [field, why] in unknown_fields(r.properties)
+			could_open(r.properties, port)
+		],
+	)
+	count(hits) > 0
+}
+
+decisive := ["direction", "access", "protocol", "sourceAddressPrefix", "sourceAddressPrefixes", "destinationPortRange", "destinationPortRanges", "priority"]
+
+unknown_fields(props) := [[f, why] |
+	some f in decisive
+	why := unknown_in(object.get(props, f, null))
+]
+
+unknown_in(v) := util.unknown(v)
+
+unknown_in(v) := why if {
+	is_array(v)
+	some item in v
+	why := util.unknown(item)
+}
+
+# Whether the known fields of a rule leave room for it to admit the internet to `port`.
+could_open(props, port) if {
+	maybe(props, "direction", {"inbound"})
+	maybe(props, "access", {"allow"})
+	maybe(props, "protocol", {"*", "tcp", "udp"})
+	maybe_source(props)
+	maybe_port(props, port)
+}
+
+maybe(props, field, allowed) if util.unknown(object.get(props, field, null))
+
+maybe(props, field, allowed) if lower(object.get(props, field, "*")) in allowed
+
+maybe_source(props) if {
+	some f in ["sourceAddressPrefix", "sourceAddressPrefixes"]
+	unknown_in(object.get(props, f, null))
+}
+
+maybe_source(props) if internet_source(props)
+
+maybe_port(props, _) if {
+	some f in ["destinationPortRange", "destinationPortRanges"]
+	unknown_in(object.get(props, f, null))
+}
+
+maybe_port(props, port) if {
+	some spec in port_specs(props)
+	rg := port_range(spec)
+	rg[0] <= port
+	port <= rg[1]
 }

@@ -31,3 +31,6 @@ age_days(ts) := floor((now_ns - time.parse_rfc3339_ns(ts)) / day_ns)
 truthy(v) if v == true
 
 truthy(v) if lower(sprintf("%v", [v])) == "true"
+
+# An IaC value only known at deployment ({"kensa:unknown": reason}): its reason, else undefined.
+unknown(v) := v["kensa:unknown"] if is_object(v)

@@ -34,7 +34,17 @@ deny contains finding if {
 	finding := {
 		"msg": sprintf("NSG '%s' rule '%s' (priority %d) allows %s from '%s' to management port %d", [input.resource.name, facts.rule, facts.priority, facts.protocol, facts.source, port]),
 		"key": sprintf("%d", [port]),
-		"evidence": facts,
+		"evidence": object.remove(facts, ["at"]),
+		"at": facts.at,
 		"fix": sprintf("az network nsg rule update -g %s --nsg-name %s -n %s --access Deny", [rg, input.resource.name, facts.rule]),
 	}
+}
+
+# IaC: a rule whose decisive fields are only known at deployment may open the port.
+unknown contains {"msg": msg, "at": hit.at} if {
+	util.is_type(input.resource, "microsoft.network/networksecuritygroups")
+	some port in data.kensa.params.network.management_ports
+	not nsg.exposure(input.resource.name, rules, port)
+	hit := nsg.maybe_opens(input.resource, port)
+	msg := sprintf("port %d: %s", [port, hit.reason])
 }

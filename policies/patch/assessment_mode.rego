@@ -27,17 +27,32 @@ os_config := c if {
 	c != null
 }
 
-mode := object.get(os_config, ["patchSettings", "assessmentMode"], "ImageDefault")
-
 os_key := "windowsConfiguration" if input.resource.properties.osProfile.windowsConfiguration
+
+else := "windowsConfiguration" if lower(object.get(input.resource, ["properties", "storageProfile", "osDisk", "osType"], "")) == "windows"
 
 else := "linuxConfiguration"
 
+# An OS profile without a linux/windows configuration (common in templates) means Azure's
+# default: ImageDefault.
+judged if os_config
+
+judged if {
+	is_object(input.resource.properties.osProfile)
+	not os_config
+}
+
+mode := object.get(os_config, ["patchSettings", "assessmentMode"], "ImageDefault") if os_config
+
+else := "ImageDefault"
+
 deny contains finding if {
 	util.is_type(input.resource, "microsoft.compute/virtualmachines")
-	os_config
+	judged
 	mode != "AutomaticByPlatform"
+	not util.unknown(mode)
 	finding := {
+		"at": ["properties", "osProfile"],
 		"msg": sprintf("VM '%s' has patch assessment mode '%s', not AutomaticByPlatform", [input.resource.name, mode]),
 		"evidence": {"assessment_mode": mode},
 		"fix": sprintf("az vm update -g %s -n %s --set osProfile.%s.patchSettings.assessmentMode=AutomaticByPlatform", [util.resource_group(input.resource), input.resource.name, os_key]),
@@ -46,6 +61,6 @@ deny contains finding if {
 
 unknown contains reason if {
 	util.is_type(input.resource, "microsoft.compute/virtualmachines")
-	not os_config
+	not judged
 	reason := sprintf("VM %s has no OS profile; its patch settings cannot be read", [input.resource.name])
 }

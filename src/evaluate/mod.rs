@@ -19,6 +19,7 @@ pub struct Undecided {
     pub rule: usize,
     pub resource: usize,
     pub reason: String,
+    pub location: Option<crate::findings::Location>,
 }
 
 #[derive(Default)]
@@ -86,7 +87,8 @@ impl<'p> Evaluator<'p> {
                     .filter(|r| with(r))
                     .map(|r| format!("{:?}: {}.{part}", r.meta.id, r.path))
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    // One per line: regorus rejects lines over 1024 columns.
+                    .join(",\n\t")
             };
             module.push_str(&format!(
                 "\n# {kind}\nt{n} := {{\"deny\": {{{}}}, \"unknown\": {{{}}}}}\n",
@@ -181,15 +183,24 @@ impl<'p> Evaluator<'p> {
                 out.findings
                     .push(crate::findings::shape(rule, resource, &value)?);
             }
+            // A member is a reason, or `{"msg": reason, "at": path}` pointing at the value
+            // the answer depends on.
             for v in set_items(&result["unknown"][&id]) {
-                let reason = v
-                    .as_string()
-                    .map(|s| s.to_string())
-                    .unwrap_or_else(|_| v.to_string());
+                let v = serde_json::to_value(v).unwrap_or_default();
+                let reason = match (&v, v.get("msg")) {
+                    (serde_json::Value::String(s), _) => s.clone(),
+                    (_, Some(serde_json::Value::String(m))) => m.clone(),
+                    _ => v.to_string(),
+                };
+                let location = crate::findings::Location::of(
+                    resource,
+                    &crate::findings::pointer(v.get("at")),
+                );
                 out.undecided.push(Undecided {
                     rule: r,
                     resource: i,
                     reason,
+                    location,
                 });
             }
         }

@@ -1,6 +1,7 @@
 //! Stage 4: findings with stable fingerprints, and the report that carries them.
 
 pub mod baseline;
+pub mod line_hash;
 pub mod report;
 pub mod waivers;
 
@@ -75,11 +76,64 @@ pub struct Remediation {
 }
 
 /// Where in a source file the finding points (IaC); null for live and snapshot findings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Lines and columns are 1-based; the end is inclusive-exclusive as SARIF regions are.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Location {
     pub file: String,
     pub line: usize,
     pub column: usize,
+    #[serde(default)]
+    pub end_line: usize,
+    #[serde(default)]
+    pub end_column: usize,
+    /// GitHub's `primaryLocationLineHash` of the line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line_hash: Option<String>,
+}
+
+impl Location {
+    /// The location of the value at JSON pointer `at` in an IaC resource (or of its
+    /// nearest ancestor the source recorded); `None` for live resources.
+    pub fn of(resource: &Resource, at: &str) -> Option<Location> {
+        let located = resource.located.as_ref()?;
+        let span = located.span(at)?;
+        let file = &located.file;
+        let (line, column) = file.position(span.start);
+        // One line at most: GitHub shows an alert in a pull request only when every line
+        // of its region is in the diff.
+        let text = file.line(line);
+        let (end_line, end_column) = {
+            let (l, c) = file.position(span.end);
+            if l == line {
+                (l, c)
+            } else {
+                (line, text.chars().count() + 1)
+            }
+        };
+        Some(Location {
+            file: file.path.clone(),
+            line,
+            column,
+            end_line,
+            end_column,
+            line_hash: file.line_hash(line).map(str::to_string),
+        })
+    }
+}
+
+/// A JSON pointer from a rule's `at`: an array of keys and indexes, or a pointer string.
+pub fn pointer(at: Option<&serde_json::Value>) -> String {
+    match at {
+        Some(serde_json::Value::Array(parts)) => parts
+            .iter()
+            .map(|p| match p {
+                serde_json::Value::String(s) => format!("/{}", s.replace('~', "~0").replace('/', "~1")),
+                other => format!("/{other}"),
+            })
+            .collect(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        _ => String::new(),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -191,7 +245,7 @@ pub fn shape(rule: &Rule, resource: &Resource, value: &serde_json::Value) -> Res
             text: rule.meta.remediation.clone(),
             command,
         },
-        location: None,
+        location: Location::of(resource, &pointer(value.get("at"))),
         waiver: None,
         change: None,
         first_seen: None,

@@ -32,6 +32,9 @@ pub struct Undecided {
     pub rule_id: String,
     pub resource_id: String,
     pub reason: String,
+    /// IaC: the value the answer depends on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<super::Location>,
 }
 
 /// What was evaluated, and what could not be.
@@ -47,6 +50,10 @@ pub struct Coverage {
     pub rules_disabled: Vec<String>,
     pub source_gaps: Vec<SourceGap>,
     pub undecided: Vec<Undecided>,
+    /// Parts of IaC sources deliberately not followed (linked templates, conditions that
+    /// depend on unknown values): not failures, but not evaluated either.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unevaluated: Vec<crate::sources::SourceGap>,
     pub duplicate_rows_dropped: usize,
 }
 

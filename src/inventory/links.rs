@@ -4,9 +4,19 @@
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+/// A string field that IaC may carry as an unknown (`{"kensa:unknown": …}`): anything but a
+/// string reads as absent, so the relation stays unresolved instead of failing the row.
+fn lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) => Some(s),
+        _ => None,
+    })
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct IdRef {
+    #[serde(deserialize_with = "lenient")]
     pub id: Option<String>,
 }
 
@@ -22,8 +32,9 @@ impl IdRef {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct ImageReference {
+    #[serde(deserialize_with = "lenient")]
     pub id: Option<String>,
-    #[serde(rename = "exactVersion")]
+    #[serde(rename = "exactVersion", deserialize_with = "lenient")]
     pub exact_version: Option<String>,
 }
 
@@ -60,6 +71,7 @@ struct NetworkProfile {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct NicConfigRow {
+    #[serde(deserialize_with = "lenient")]
     name: Option<String>,
     properties: Option<NicProps>,
 }
@@ -74,6 +86,7 @@ struct NicProps {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct IpConfigRow {
+    #[serde(deserialize_with = "lenient")]
     name: Option<String>,
     properties: Option<IpConfigProps>,
 }
@@ -91,6 +104,7 @@ struct IpConfigProps {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct NameOnly {
+    #[serde(deserialize_with = "lenient")]
     name: Option<String>,
 }
 
@@ -104,6 +118,7 @@ struct VnetProps<'a> {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct SubnetRow {
+    #[serde(deserialize_with = "lenient")]
     id: Option<String>,
     properties: Option<SubnetProps>,
 }

@@ -29,7 +29,10 @@ pub struct Inventory {
     jit: HashMap<String, Vec<(usize, RawRow)>>,
     /// Gallery image definition key → its version rows.
     versions: HashMap<String, Vec<usize>>,
+    /// VM key → its extension rows (IaC declares them; ADE is read from them).
+    extensions: HashMap<String, Vec<usize>>,
     pub gaps: Vec<SourceGap>,
+    pub unevaluated: Vec<SourceGap>,
     pub inputs: Vec<String>,
     /// Rows dropped because an earlier row had the same id (overlapping pages or files).
     pub duplicates: usize,
@@ -58,7 +61,9 @@ impl Inventory {
             patches: HashMap::new(),
             jit: HashMap::new(),
             versions: HashMap::new(),
+            extensions: HashMap::new(),
             gaps: loaded.gaps,
+            unevaluated: loaded.unevaluated,
             inputs: loaded.inputs,
             duplicates,
         };
@@ -90,6 +95,14 @@ impl Inventory {
                 _ => {}
             }
             let r = &inv.resources[i];
+            if r.kind == "microsoft.compute/virtualmachines/extensions" {
+                if let Some(at) = r.key.rfind("/extensions/") {
+                    inv.extensions
+                        .entry(r.key[..at].to_string())
+                        .or_default()
+                        .push(i);
+                }
+            }
             if r.kind == "microsoft.compute/galleries/images/versions" {
                 if let Some(at) = r.key.rfind("/versions/") {
                     inv.versions
@@ -119,13 +132,16 @@ fn read_links(resources: &[Resource]) -> Result<Vec<Links>> {
     resources
         .par_iter()
         .map(|r| {
-            links::read(&r.kind, &r.key, r.raw.json()).map_err(|e| {
-                let Origin::Snapshot { file, row, line } = &r.origin;
-                Error::input(
+            match (links::read(&r.kind, &r.key, r.raw.json()), &r.origin) {
+                (Ok(l), _) => Ok(l),
+                (Err(e), Origin::Snapshot { file, row, line }) => Err(Error::input(
                     &format!("{file}:{line}"),
                     format!("row {row} ({}): unexpected shape: {e}", r.id),
-                )
-            })
+                )),
+                // An IaC value that is only known at deployment sits where an id should be:
+                // the relation stays unresolved, and the rules that need it say so.
+                (Err(_), Origin::File { .. }) => Ok(Links::None),
+            }
         })
         .collect()
 }

@@ -2,10 +2,11 @@
 //! JSON row exactly as Resource Graph returns it, plus where it came from.
 
 pub mod demo;
+pub mod iac;
 pub mod live;
 pub mod snapshot;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -53,6 +54,90 @@ pub enum Origin {
         row: usize,
         line: usize,
     },
+    /// An infrastructure-as-code file: where the resource is declared (1-based).
+    File {
+        file: Arc<str>,
+        line: usize,
+        column: usize,
+    },
+}
+
+/// A source file an IaC resource came from, kept for line positions and fingerprints.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// As given on the command line (relative to the working directory when it was).
+    pub path: String,
+    pub text: String,
+    line_starts: Vec<usize>,
+    hashes: OnceLock<Vec<String>>,
+}
+
+impl SourceFile {
+    pub fn new(path: String, text: String) -> SourceFile {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        SourceFile {
+            path,
+            text,
+            line_starts,
+            hashes: OnceLock::new(),
+        }
+    }
+
+    /// 1-based line and column (in characters) of byte `offset`.
+    pub fn position(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|s| *s <= offset).max(1);
+        let start = self.line_starts[line - 1];
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(1, |t| t.chars().count() + 1);
+        (line, column)
+    }
+
+    /// The text of 1-based `line`, without its line break.
+    pub fn line(&self, line: usize) -> &str {
+        let start = self.line_starts.get(line.wrapping_sub(1)).copied().unwrap_or(0);
+        let end = self.line_starts.get(line).copied().unwrap_or(self.text.len());
+        self.text
+            .get(start..end)
+            .unwrap_or_default()
+            .trim_end_matches(['\n', '\r'])
+    }
+
+    /// GitHub's `primaryLocationLineHash` of 1-based `line`.
+    pub fn line_hash(&self, line: usize) -> Option<&str> {
+        self.hashes
+            .get_or_init(|| crate::findings::line_hash::rolling_hashes(&self.text))
+            .get(line.wrapping_sub(1))
+            .map(String::as_str)
+    }
+}
+
+/// Where the parts of an IaC resource were written: JSON pointer into the resource →
+/// byte span in `file`.
+#[derive(Debug)]
+pub struct Located {
+    pub file: Arc<SourceFile>,
+    pub spans: Vec<(String, iac::jsonc::Span)>,
+}
+
+impl Located {
+    /// The span of the value at `pointer`, or of its nearest recorded ancestor.
+    pub fn span(&self, pointer: &str) -> Option<iac::jsonc::Span> {
+        let mut p = pointer;
+        loop {
+            if let Some((_, s)) = self.spans.iter().find(|(k, _)| k.eq_ignore_ascii_case(p)) {
+                return Some(*s);
+            }
+            if p.is_empty() {
+                return None;
+            }
+            p = p.rsplit_once('/').map_or("", |(head, _)| head);
+        }
+    }
 }
 
 /// A resource in the one model every stage after the sources works on.
@@ -67,6 +152,8 @@ pub struct Resource {
     pub name: String,
     pub raw: RawRow,
     pub origin: Origin,
+    /// IaC resources: where each value was written.
+    pub located: Option<Arc<Located>>,
 }
 
 /// Something a source could not read completely. It ends up in the report's coverage
@@ -82,6 +169,9 @@ pub struct SourceGap {
 pub struct Loaded {
     pub resources: Vec<Resource>,
     pub gaps: Vec<SourceGap>,
+    /// Parts of the sources deliberately not followed (a linked template, a condition that
+    /// depends on an unknown): listed in the coverage, not a failure.
+    pub unevaluated: Vec<SourceGap>,
     /// Human names of the inputs, for the report header.
     pub inputs: Vec<String>,
 }

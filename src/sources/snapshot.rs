@@ -117,6 +117,7 @@ pub fn load_text(file: &str, text: String, loaded: &mut Loaded) -> Result<()> {
                 row: index,
                 line,
             },
+            located: None,
         });
     }
     loaded.inputs.push(file.to_string());

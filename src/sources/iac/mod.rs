@@ -1,0 +1,341 @@
+//! Infrastructure as code: ARM/Bicep JSON, Terraform (plans and `.tf`), Packer. Files are
+//! found by walking the given paths and recognised by content; every resource comes out in
+//! the one model (ARM-shaped JSON) with the file span of each value.
+
+pub mod arm;
+pub mod jsonc;
+pub mod packer;
+pub mod terraform;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde_json::Value;
+
+use super::{Loaded, Located, Origin, RawRow, Resource, SourceFile, SourceGap};
+use crate::error::{Error, Result};
+
+/// Directories that never hold the project's own IaC.
+const SKIP_DIRS: &[&str] = &[".git", ".terraform", "node_modules"];
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub paths: Vec<PathBuf>,
+    /// Globs over the path as walked (e.g. `**/examples/**`).
+    pub exclude: Vec<String>,
+    /// An ARM parameters file applied to every template (instead of the one beside it).
+    pub parameters: Option<PathBuf>,
+    /// Do not pick up `<template>.parameters.json` beside a template.
+    pub no_parameter_files: bool,
+}
+
+/// One resource as a source produced it: ARM-shaped JSON and where its parts were written.
+pub struct Declared {
+    pub value: Value,
+    pub spans: Vec<(String, jsonc::Span)>,
+    pub span: jsonc::Span,
+}
+
+/// What reading one file gave.
+#[derive(Default)]
+pub struct FileOutcome {
+    pub resources: Vec<Declared>,
+    /// Parts not followed, at a span of the file.
+    pub notes: Vec<(jsonc::Span, String)>,
+}
+
+/// A file that could not be scanned, at a byte offset.
+pub struct FileError {
+    pub offset: usize,
+    pub message: String,
+}
+
+impl FileError {
+    pub fn at(offset: usize, message: impl Into<String>) -> FileError {
+        FileError {
+            offset,
+            message: message.into(),
+        }
+    }
+}
+
+pub fn load(opts: &Options, loaded: &mut Loaded) -> Result<()> {
+    let exclude = globs(&opts.exclude)?;
+    let mut files = Vec::new();
+    for p in &opts.paths {
+        if !p.exists() {
+            return Err(Error::Usage(format!("{}: no such file or directory", p.display())));
+        }
+        walk(p, &exclude, &mut files, p.is_file());
+    }
+    let given = match &opts.parameters {
+        Some(p) => Some(read_parameters(p)?),
+        None => None,
+    };
+    let mut scanned = 0;
+    let mut failed = 0;
+    for (path, explicit) in &files {
+        let shown = display(path);
+        let text = match std::fs::read(path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(t) => t,
+                Err(_) => {
+                    failed += 1;
+                    skip(loaded, &shown, None, "not UTF-8 text".into());
+                    continue;
+                }
+            },
+            Err(e) => {
+                failed += 1;
+                skip(loaded, &shown, None, format!("cannot read: {e}"));
+                continue;
+            }
+        };
+        let file = Arc::new(SourceFile::new(shown.clone(), text));
+        let outcome = match kind_of(path, &file.text) {
+            Some(Kind::Json) => read_json(path, &file, given.as_ref(), opts, *explicit),
+            Some(Kind::Terraform) => continue,
+            Some(Kind::PackerHcl) => packer::read_hcl(&file.text).map(Some),
+            None => continue,
+        };
+        match outcome {
+            Ok(Some(out)) => {
+                scanned += 1;
+                add(loaded, &file, out);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                failed += 1;
+                skip(loaded, &shown, Some((&file, e.offset)), e.message);
+            }
+        }
+    }
+    // Terraform: one module per directory (all its .tf files together).
+    for (dir, tf) in terraform_dirs(&files) {
+        match terraform::read_module(&dir, &tf) {
+            Ok((sources, outcomes)) => {
+                scanned += 1;
+                for (file, out) in sources.into_iter().zip(outcomes) {
+                    add(loaded, &file, out);
+                }
+            }
+            Err((file, e)) => {
+                failed += 1;
+                skip(loaded, &file.path.clone(), Some((&file, e.offset)), e.message);
+            }
+        }
+    }
+    if scanned == 0 && failed > 0 {
+        return Err(Error::Usage(format!(
+            "no file could be scanned ({failed} skipped; see the diagnostics above)"
+        )));
+    }
+    loaded.inputs.extend(opts.paths.iter().map(|p| display(p)));
+    Ok(())
+}
+
+/// Prints the diagnostic and records the file as not covered.
+fn skip(loaded: &mut Loaded, shown: &str, at: Option<(&SourceFile, usize)>, message: String) {
+    let (source, err) = match at {
+        Some((file, offset)) => {
+            let (line, _) = file.position(offset);
+            (
+                format!("{shown}:{line}"),
+                Error::input_at(shown, &file.text, offset, message.clone(), "here"),
+            )
+        }
+        None => (shown.to_string(), Error::input(shown, message.clone())),
+    };
+    eprintln!("{:?}", miette::Report::new(err));
+    loaded.gaps.push(SourceGap {
+        source,
+        reason: format!("file skipped: {message}"),
+    });
+}
+
+fn add(loaded: &mut Loaded, file: &Arc<SourceFile>, out: FileOutcome) {
+    for (span, message) in out.notes {
+        let (line, _) = file.position(span.start);
+        loaded.unevaluated.push(SourceGap {
+            source: format!("{}:{line}", file.path),
+            reason: message,
+        });
+    }
+    for d in out.resources {
+        let Value::Object(o) = &d.value else { continue };
+        let text = |k: &str| o.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+        let (id, kind, name) = (text("id"), text("type"), text("name"));
+        let (line, column) = file.position(d.span.start);
+        loaded.resources.push(Resource {
+            key: Arc::from(id.to_lowercase()),
+            id,
+            kind: kind.to_lowercase(),
+            name,
+            raw: RawRow::owned(d.value.to_string()),
+            origin: Origin::File {
+                file: Arc::from(file.path.as_str()),
+                line,
+                column,
+            },
+            located: Some(Arc::new(Located {
+                file: Arc::clone(file),
+                spans: d.spans,
+            })),
+        });
+    }
+}
+
+enum Kind {
+    Json,
+    Terraform,
+    PackerHcl,
+}
+
+fn kind_of(path: &Path, _text: &str) -> Option<Kind> {
+    let name = path.file_name()?.to_string_lossy().to_lowercase();
+    if name.ends_with(".pkr.hcl") {
+        Some(Kind::PackerHcl)
+    } else if name.ends_with(".tf") {
+        Some(Kind::Terraform)
+    } else if name.ends_with(".json") || name.ends_with(".jsonc") {
+        Some(Kind::Json)
+    } else {
+        None
+    }
+}
+
+/// A JSON file, recognised by content: ARM template, Terraform plan, Packer legacy JSON.
+/// Other JSON (parameters files, package.json…) is not IaC and is passed over unless it was
+/// named on the command line.
+fn read_json(
+    path: &Path,
+    file: &SourceFile,
+    given: Option<&HashMap<String, Value>>,
+    opts: &Options,
+    explicit: bool,
+) -> std::result::Result<Option<FileOutcome>, FileError> {
+    let root = jsonc::parse(&file.text).map_err(|e| FileError::at(e.offset, e.message))?;
+    if arm::is_template(&root) {
+        let params = match given {
+            Some(p) => p.clone(),
+            None if opts.no_parameter_files => HashMap::new(),
+            None => beside_parameters(path)?,
+        };
+        let out = arm::evaluate(&root, &params, &resource_group(&file.path))
+            .map_err(|e| FileError::at(e.span.start, e.message))?;
+        return Ok(Some(FileOutcome {
+            resources: out.resources,
+            notes: out.notes.into_iter().map(|n| (n.span, n.message)).collect(),
+        }));
+    }
+    if terraform::is_plan(&root) {
+        return terraform::read_plan(&root, path).map(Some);
+    }
+    if packer::is_json_template(&root) {
+        return packer::read_json(&root).map(Some);
+    }
+    if arm::is_parameters_file(&root) || !explicit {
+        return Ok(None);
+    }
+    Err(FileError::at(
+        root.span.start,
+        "not an ARM template, Terraform plan or Packer template (an ARM template needs a deploymentTemplate `$schema`)",
+    ))
+}
+
+/// `<stem>.parameters.json` beside the template, when there is one.
+fn beside_parameters(
+    template: &Path,
+) -> std::result::Result<HashMap<String, Value>, FileError> {
+    let Some(stem) = template.file_stem() else {
+        return Ok(HashMap::new());
+    };
+    let candidate = template.with_file_name(format!("{}.parameters.json", stem.to_string_lossy()));
+    if !candidate.is_file() {
+        return Ok(HashMap::new());
+    }
+    read_parameters(&candidate).map_err(|e| FileError::at(0, e.to_string()))
+}
+
+fn read_parameters(path: &Path) -> Result<HashMap<String, Value>> {
+    let shown = display(path);
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: shown.clone(),
+        source,
+    })?;
+    let root = jsonc::parse(&text)
+        .map_err(|e| Error::input_at(&shown, &text, e.offset, e.message, "here"))?;
+    if root.get("parameters").is_none() {
+        return Err(Error::input(
+            &shown,
+            "not an ARM parameters file (no `parameters` object)",
+        ));
+    }
+    Ok(arm::parameter_values(&root))
+}
+
+/// Each template deploys into its own placeholder resource group, named after the file, so
+/// two templates that declare a resource of the same name stay two resources.
+fn resource_group(shown: &str) -> String {
+    shown
+        .trim_start_matches("./")
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || "-_.()".contains(c) { c } else { '_' })
+        .collect()
+}
+
+fn display(p: &Path) -> String {
+    let s = p.to_string_lossy().replace('\\', "/");
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
+
+fn globs(patterns: &[String]) -> Result<GlobSet> {
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        b.add(
+            Glob::new(p)
+                .map_err(|e| Error::Usage(format!("--exclude {p:?}: {e}")))?,
+        );
+    }
+    b.build().map_err(|e| Error::Usage(format!("--exclude: {e}")))
+}
+
+/// Files under `p` in a stable order; `explicit` when named on the command line.
+fn walk(p: &Path, exclude: &GlobSet, out: &mut Vec<(PathBuf, bool)>, explicit: bool) {
+    let shown = display(p);
+    if !explicit && (exclude.is_match(&shown) || exclude.is_match(p)) {
+        return;
+    }
+    if p.is_dir() {
+        if !explicit
+            && p.file_name()
+                .is_some_and(|n| SKIP_DIRS.contains(&n.to_string_lossy().as_ref()))
+        {
+            return;
+        }
+        let Ok(entries) = std::fs::read_dir(p) else {
+            return;
+        };
+        let mut children: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        children.sort();
+        for c in children {
+            walk(&c, exclude, out, false);
+        }
+    } else if p.is_file() {
+        out.push((p.to_path_buf(), explicit));
+    }
+}
+
+fn terraform_dirs(files: &[(PathBuf, bool)]) -> BTreeMap<PathBuf, Vec<PathBuf>> {
+    let mut dirs: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+    for (f, _) in files {
+        if f.extension().is_some_and(|e| e == "tf") {
+            dirs.entry(f.parent().map(Path::to_path_buf).unwrap_or_default())
+                .or_default()
+                .push(f.clone());
+        }
+    }
+    dirs
+}
