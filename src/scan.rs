@@ -8,7 +8,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use crate::config;
 use crate::error::{Error, Result};
 use crate::evaluate::{Evaluator, Pack};
-use crate::findings::report::{Coverage, Gate, Report, Rollout, Summary, Tool, Undecided, SCHEMA};
+use crate::findings::report::{Coverage, Gate, Mode, Report, Rollout, Summary, Tool, Undecided, SCHEMA};
 use crate::findings::waivers::{self, Waivers};
 use crate::findings::{self, baseline};
 use crate::inventory::Inventory;
@@ -224,6 +224,11 @@ pub fn run(opts: &Options) -> Result<Scan> {
     let report = Report {
         schema: SCHEMA.into(),
         tool: Tool::this(),
+        mode: if opts.sources.iac.is_some() {
+            Mode::Iac
+        } else {
+            Mode::Live
+        },
         now,
         inputs: inventory.inputs.clone(),
         coverage,

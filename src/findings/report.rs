@@ -37,6 +37,23 @@ pub struct Undecided {
     pub location: Option<super::Location>,
 }
 
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    #[default]
+    Live,
+    Iac,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Live => "live",
+            Mode::Iac => "iac",
+        }
+    }
+}
+
 /// What was evaluated, and what could not be.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Coverage {
@@ -169,6 +186,9 @@ impl Rollout {
 pub struct Report {
     pub schema: String,
     pub tool: Tool,
+    /// `live` (an estate: Resource Graph, snapshots, the demo) or `iac` (source files).
+    #[serde(default)]
+    pub mode: Mode,
     pub now: String,
     pub inputs: Vec<String>,
     pub coverage: Coverage,

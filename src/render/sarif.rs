@@ -14,8 +14,8 @@ use serde_sarif::sarif::{
 };
 
 use crate::evaluate::Rule;
-use crate::findings::report::Report;
-use crate::findings::{Change, Finding, Severity};
+use crate::findings::report::{Report, Undecided};
+use crate::findings::{Change, Finding, Location as FileLocation, Severity};
 
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -127,6 +127,75 @@ pub fn artifact_uri(resource_id: &str) -> String {
     uri
 }
 
+/// A source file region for IaC findings; for live resources a stable artifact derived from
+/// the resource id (GitHub shows only results with a file location).
+fn physical(at: Option<&FileLocation>, resource_id: &str) -> PhysicalLocation {
+    let (uri, region) = match at {
+        Some(l) => (
+            // Outside the working directory: an absolute file URI, which code scanning
+            // relativises against the checkout.
+            if l.file.starts_with('/') {
+                format!("file://{}", l.file)
+            } else {
+                l.file.clone()
+            },
+            Region::builder()
+                .start_line(l.line as i64)
+                .start_column(l.column as i64)
+                .end_line(l.end_line.max(l.line) as i64)
+                .end_column(l.end_column.max(l.column + 1) as i64)
+                .build(),
+        ),
+        None => (
+            artifact_uri(resource_id),
+            Region::builder()
+                .start_line(1)
+                .start_column(1)
+                .end_line(1)
+                .end_column(2)
+                .build(),
+        ),
+    };
+    PhysicalLocation::builder()
+        .artifact_location(ArtifactLocation::builder().uri(uri).build())
+        .region(region)
+        .build()
+}
+
+/// GitHub's hash of the line for IaC; for live resources (no file) one derived from the
+/// finding's own fingerprint, equally stable.
+fn line_hash(at: Option<&FileLocation>, fingerprint: &str) -> String {
+    at.and_then(|l| l.line_hash.clone())
+        .unwrap_or_else(|| format!("{}:1", &fingerprint[..16.min(fingerprint.len())]))
+}
+
+/// An IaC question a rule could not answer (a value only known at deployment): a `review`
+/// result, so the pull request shows where the answer depends on a parameter.
+fn undecided(u: &Undecided, rule_index: Option<usize>) -> Option<SarifResult> {
+    let at = u.location.as_ref()?;
+    let text = format!("Cannot decide {}: {}", u.rule_id, u.reason);
+    let mut fingerprints = BTreeMap::new();
+    fingerprints.insert(
+        "kensa/v1".to_string(),
+        crate::findings::fingerprint(&u.rule_id, &u.resource_id, &format!("undecided\n{}", u.reason)),
+    );
+    if let Some(h) = &at.line_hash {
+        fingerprints.insert("primaryLocationLineHash".to_string(), h.clone());
+    }
+    let mut r = SarifResult::builder()
+        .rule_id(u.rule_id.clone())
+        .level(ResultLevel::Note)
+        .kind(serde_sarif::sarif::ResultKind::Review)
+        .message(Message::builder().text(text).build())
+        .locations(vec![Location::builder()
+            .physical_location(physical(Some(at), &u.resource_id))
+            .build()])
+        .partial_fingerprints(fingerprints)
+        .build();
+    r.rule_index = rule_index.map(|i| i as i64);
+    Some(r)
+}
+
 fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
     let text = format!(
         "{}. Resource: {}",
@@ -142,21 +211,7 @@ fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
     if let Some(cmd) = &f.remediation.command {
         markdown.push_str(&format!("\n\n```sh\n{cmd}\n```"));
     }
-    let physical = PhysicalLocation::builder()
-        .artifact_location(
-            ArtifactLocation::builder()
-                .uri(artifact_uri(&f.resource_id))
-                .build(),
-        )
-        .region(
-            Region::builder()
-                .start_line(1)
-                .start_column(1)
-                .end_line(1)
-                .end_column(2)
-                .build(),
-        )
-        .build();
+    let physical = physical(f.location.as_ref(), &f.resource_id);
     let logical = LogicalLocation::builder()
         .name(f.resource_name.clone())
         .fully_qualified_name(f.resource_id.clone())
@@ -166,7 +221,7 @@ fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
     fingerprints.insert("kensa/v1".to_string(), f.fingerprint.clone());
     fingerprints.insert(
         "primaryLocationLineHash".to_string(),
-        format!("{}:1", &f.fingerprint[..16]),
+        line_hash(f.location.as_ref(), &f.fingerprint),
     );
     let mut props = BTreeMap::new();
     props.insert("severity".to_string(), json!(f.severity.as_str()));
@@ -209,11 +264,19 @@ fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
 
 pub fn render(report: &Report, rules: &[&Rule]) -> String {
     let descriptors: Vec<ReportingDescriptor> = rules.iter().map(|r| descriptor(r)).collect();
-    let results: Vec<SarifResult> = report
+    let index = |id: &str| rules.iter().position(|r| r.meta.id == id);
+    let mut results: Vec<SarifResult> = report
         .findings
         .iter()
-        .map(|f| result(f, rules.iter().position(|r| r.meta.id == f.rule_id)))
+        .map(|f| result(f, index(&f.rule_id)))
         .collect();
+    results.extend(
+        report
+            .coverage
+            .undecided
+            .iter()
+            .filter_map(|u| undecided(u, index(&u.rule_id))),
+    );
     let driver = ToolComponent::builder()
         .name("kensa")
         .version(report.tool.version.clone())
@@ -229,7 +292,11 @@ pub fn render(report: &Report, rules: &[&Rule]) -> String {
     run_props.insert("sourceGaps".to_string(), json!(report.coverage.source_gaps));
     let run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
-        .automation_details(RunAutomationDetails::builder().id("kensa/live/").build())
+        .automation_details(
+            RunAutomationDetails::builder()
+                .id(format!("kensa/{}/", report.mode.as_str()))
+                .build(),
+        )
         .results(results)
         .properties(
             PropertyBag::builder()

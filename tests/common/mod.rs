@@ -14,6 +14,16 @@ pub fn kensa(args: &[&str]) -> Output {
         .expect("the kensa binary runs")
 }
 
+/// `kensa ARGS…` run in `dir` (IaC paths are reported relative to the working directory).
+pub fn kensa_in(dir: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kensa"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the kensa binary runs")
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }

@@ -280,13 +280,22 @@ fn read_parameters(path: &Path) -> Result<HashMap<String, Value>> {
 /// two templates that declare a resource of the same name stay two resources.
 fn resource_group(shown: &str) -> String {
     shown
-        .trim_start_matches("./")
+        .split('/')
+        .filter(|seg| !matches!(*seg, "" | "." | ".."))
+        .collect::<Vec<_>>()
+        .join("_")
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() || "-_.()".contains(c) { c } else { '_' })
         .collect()
 }
 
+/// The path as reports show it: relative to the working directory when it lies below it
+/// (SARIF wants repository-relative paths), else as given.
 fn display(p: &Path) -> String {
+    let rel = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| p.strip_prefix(cwd).ok().map(Path::to_path_buf));
+    let p = rel.as_deref().unwrap_or(p);
     let s = p.to_string_lossy().replace('\\', "/");
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
 }
