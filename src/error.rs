@@ -1,7 +1,7 @@
 //! Operational errors (bad input, unreadable files, broken policies). Findings are never
 //! errors. Every error names the file, and the line and column where one is known.
 
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use miette::{Diagnostic, SourceSpan};
 use thiserror::Error;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -45,7 +45,7 @@ pub struct InputError {
     pub location: String,
     pub message: String,
     #[source_code]
-    src: Option<NamedSource<String>>,
+    src: Option<Excerpt>,
     #[label("{label}")]
     span: Option<SourceSpan>,
     label: String,
@@ -69,7 +69,11 @@ impl Error {
         Error::Input(Box::new(InputError {
             location: format!("{file}:{line}:{column}"),
             message: message.into(),
-            src: Some(NamedSource::new(file, excerpt).with_language("json")),
+            src: Some(Excerpt {
+                name: file.to_string(),
+                text: excerpt,
+                line: line - 1,
+            }),
             span: Some(span),
             label: label.to_string(),
             help: None,
@@ -93,6 +97,34 @@ impl Error {
             e.help = Some(text.into());
         }
         self
+    }
+}
+
+/// One line of a file, shown with its real line number.
+#[derive(Debug)]
+pub struct Excerpt {
+    name: String,
+    text: String,
+    /// 0-based line of the file the excerpt comes from.
+    line: usize,
+}
+
+impl miette::SourceCode for Excerpt {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let inner = self.text.read_span(span, before, after)?;
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line() + self.line,
+            inner.column(),
+            inner.line_count(),
+        )))
     }
 }
 

@@ -150,7 +150,10 @@ pub fn render(report: &Report, color: bool) -> String {
             group.len()
         );
         for f in group {
-            let rg = resource_group(&f.resource_id).unwrap_or("-");
+            let place = match &f.location {
+                Some(l) => format!("{}:{}:{}", l.file, l.line, l.column),
+                None => resource_group(&f.resource_id).unwrap_or("-").to_string(),
+            };
             let new = if f.change == Some(Change::New) {
                 paint("NEW ", Style::new().magenta().bold(), color)
             } else {
@@ -161,9 +164,20 @@ pub fn render(report: &Report, color: bool) -> String {
                 "  {} {new}{} {}",
                 paint("✖", severity_style(f.severity), color),
                 paint(&f.resource_name, Style::new().bold(), color),
-                paint(&format!("({rg})"), Style::new().dimmed(), color)
+                paint(&format!("({place})"), Style::new().dimmed(), color)
             );
-            wrapped(&mut out, &f.message, "    ");
+            match f
+                .location
+                .as_ref()
+                .and_then(|l| super::snippet::render(l, &f.message, f.rule_id.as_str(), color))
+            {
+                Some(snippet) => {
+                    for line in snippet.lines() {
+                        let _ = writeln!(out, "  {line}");
+                    }
+                }
+                None => wrapped(&mut out, &f.message, "    "),
+            }
             if let Some(cmd) = &f.remediation.command {
                 // Commands stay on one line, whatever their length, so they can be copied.
                 let _ = writeln!(

@@ -5,6 +5,7 @@ pub mod human;
 pub mod json;
 pub mod markdown;
 pub mod sarif;
+mod snippet;
 
 use crate::evaluate::Rule;
 use crate::findings::report::Report;
