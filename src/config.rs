@@ -12,6 +12,7 @@ pub struct Config {
     pub disk: DiskParams,
     pub network: NetworkParams,
     pub patch: PatchParams,
+    pub packer: PackerParams,
     /// Free-form parameters for user policies, visible as `data.kensa.params.custom`.
     pub custom: toml::Table,
     #[serde(skip_serializing)]
@@ -78,6 +79,21 @@ impl Default for PatchParams {
         PatchParams {
             max_assessment_age_days: 7,
             max_pending_days: 14,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct PackerParams {
+    /// Image tags that carry the source commit (`packer.traceable-build`), any case.
+    pub commit_tag_keys: Vec<String>,
+}
+
+impl Default for PackerParams {
+    fn default() -> Self {
+        PackerParams {
+            commit_tag_keys: vec!["git_commit".into(), "commit".into(), "git_sha".into()],
         }
     }
 }

@@ -3,6 +3,7 @@
 //! the one model (ARM-shaped JSON) with the file span of each value.
 
 pub mod arm;
+pub mod hcl;
 pub mod jsonc;
 pub mod packer;
 pub mod terraform;
@@ -47,6 +48,7 @@ pub struct FileOutcome {
 }
 
 /// A file that could not be scanned, at a byte offset.
+#[derive(Debug)]
 pub struct FileError {
     pub offset: usize,
     pub message: String,
@@ -76,7 +78,13 @@ pub fn load(opts: &Options, loaded: &mut Loaded) -> Result<()> {
     };
     let mut scanned = 0;
     let mut failed = 0;
+    // HCL configurations span a directory: their files are gathered per directory.
+    let mut packer_dirs: BTreeMap<PathBuf, (Vec<Arc<SourceFile>>, Vec<Arc<SourceFile>>)> =
+        BTreeMap::new();
+    let mut tf_dirs: BTreeMap<PathBuf, (Vec<Arc<SourceFile>>, Vec<Arc<SourceFile>>)> =
+        BTreeMap::new();
     for (path, explicit) in &files {
+        let Some(kind) = kind_of(path) else { continue };
         let shown = display(path);
         let text = match std::fs::read(path) {
             Ok(bytes) => match String::from_utf8(bytes) {
@@ -94,36 +102,44 @@ pub fn load(opts: &Options, loaded: &mut Loaded) -> Result<()> {
             }
         };
         let file = Arc::new(SourceFile::new(shown.clone(), text));
-        let outcome = match kind_of(path, &file.text) {
-            Some(Kind::Json) => read_json(path, &file, given.as_ref(), opts, *explicit),
-            Some(Kind::Terraform) => continue,
-            Some(Kind::PackerHcl) => packer::read_hcl(&file.text).map(Some),
-            None => continue,
-        };
-        match outcome {
-            Ok(Some(out)) => {
-                scanned += 1;
-                add(loaded, &file, out);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                failed += 1;
-                skip(loaded, &shown, Some((&file, e.offset)), e.message);
-            }
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        match kind {
+            Kind::Json => match read_json(path, &file, given.as_ref(), opts, *explicit) {
+                Ok(Some(out)) => {
+                    scanned += 1;
+                    add(loaded, &file, out);
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    failed += 1;
+                    skip(loaded, &shown, Some((&file, e.offset)), e.message);
+                }
+            },
+            Kind::PackerHcl => packer_dirs.entry(dir).or_default().0.push(file),
+            Kind::PackerVars => packer_dirs.entry(dir).or_default().1.push(file),
+            Kind::Terraform => tf_dirs.entry(dir).or_default().0.push(file),
+            Kind::TerraformVars => tf_dirs.entry(dir).or_default().1.push(file),
         }
     }
-    // Terraform: one module per directory (all its .tf files together).
-    for (dir, tf) in terraform_dirs(&files) {
-        match terraform::read_module(&dir, &tf) {
-            Ok((sources, outcomes)) => {
+    let mut modules: Vec<Result<Vec<(Arc<SourceFile>, FileOutcome)>, (Arc<SourceFile>, FileError)>> =
+        Vec::new();
+    for (files, vars) in packer_dirs.values().filter(|(f, _)| !f.is_empty()) {
+        modules.push(packer::read_hcl_dir(files, vars));
+    }
+    for (dir, (files, vars)) in tf_dirs.iter().filter(|(_, (f, _))| !f.is_empty()) {
+        modules.push(terraform::read_module(dir, files, vars));
+    }
+    for m in modules {
+        match m {
+            Ok(outcomes) => {
                 scanned += 1;
-                for (file, out) in sources.into_iter().zip(outcomes) {
+                for (file, out) in outcomes {
                     add(loaded, &file, out);
                 }
             }
             Err((file, e)) => {
                 failed += 1;
-                skip(loaded, &file.path.clone(), Some((&file, e.offset)), e.message);
+                skip(loaded, &file.path, Some((&file, e.offset)), e.message);
             }
         }
     }
@@ -190,15 +206,21 @@ fn add(loaded: &mut Loaded, file: &Arc<SourceFile>, out: FileOutcome) {
 enum Kind {
     Json,
     Terraform,
+    TerraformVars,
     PackerHcl,
+    PackerVars,
 }
 
-fn kind_of(path: &Path, _text: &str) -> Option<Kind> {
+fn kind_of(path: &Path) -> Option<Kind> {
     let name = path.file_name()?.to_string_lossy().to_lowercase();
     if name.ends_with(".pkr.hcl") {
         Some(Kind::PackerHcl)
+    } else if name.ends_with(".auto.pkrvars.hcl") {
+        Some(Kind::PackerVars)
     } else if name.ends_with(".tf") {
         Some(Kind::Terraform)
+    } else if name == "terraform.tfvars" || name.ends_with(".auto.tfvars") {
+        Some(Kind::TerraformVars)
     } else if name.ends_with(".json") || name.ends_with(".jsonc") {
         Some(Kind::Json)
     } else {
@@ -234,7 +256,7 @@ fn read_json(
         return terraform::read_plan(&root, path).map(Some);
     }
     if packer::is_json_template(&root) {
-        return packer::read_json(&root).map(Some);
+        return packer::read_json(&root, &file.path).map(Some);
     }
     if arm::is_parameters_file(&root) || !explicit {
         return Ok(None);
@@ -335,16 +357,4 @@ fn walk(p: &Path, exclude: &GlobSet, out: &mut Vec<(PathBuf, bool)>, explicit: b
     } else if p.is_file() {
         out.push((p.to_path_buf(), explicit));
     }
-}
-
-fn terraform_dirs(files: &[(PathBuf, bool)]) -> BTreeMap<PathBuf, Vec<PathBuf>> {
-    let mut dirs: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
-    for (f, _) in files {
-        if f.extension().is_some_and(|e| e == "tf") {
-            dirs.entry(f.parent().map(Path::to_path_buf).unwrap_or_default())
-                .or_default()
-                .push(f.clone());
-        }
-    }
-    dirs
 }

@@ -1,5 +1,5 @@
 //! Terraform (stub).
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use super::jsonc::Node;
@@ -17,7 +17,8 @@ pub fn read_plan(_root: &Node, _path: &Path) -> Result<FileOutcome, FileError> {
 #[allow(clippy::type_complexity)]
 pub fn read_module(
     _dir: &Path,
-    _files: &[PathBuf],
-) -> Result<(Vec<Arc<SourceFile>>, Vec<FileOutcome>), (Arc<SourceFile>, FileError)> {
-    Ok((Vec::new(), Vec::new()))
+    _files: &[Arc<SourceFile>],
+    _vars: &[Arc<SourceFile>],
+) -> Result<Vec<(Arc<SourceFile>, FileOutcome)>, (Arc<SourceFile>, FileError)> {
+    Ok(Vec::new())
 }
