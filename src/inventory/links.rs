@@ -337,6 +337,16 @@ pub fn read(kind: &str, id_key: &str, json: &str) -> Result<Links, serde_json::E
             }
             Links::Vnet { subnets }
         }
+        // A subnet declared on its own (IaC whose VNet is outside the files).
+        "microsoft.network/virtualnetworks/subnets" => {
+            let s: SubnetRow = serde_json::from_str(json)?;
+            let nsg = s
+                .properties
+                .and_then(|p| IdRef::key(&p.network_security_group));
+            Links::Vnet {
+                subnets: vec![(id_key.to_string(), nsg, json.to_string())],
+            }
+        }
         "microsoft.compute/disks" => {
             let row: Row<DiskProps> = serde_json::from_str(json)?;
             Links::Disk {

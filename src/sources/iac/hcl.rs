@@ -182,14 +182,20 @@ impl Scope<'_> {
 
     fn traversal(&self, t: &hcl_edit::expr::Traversal, d: usize) -> Value {
         // Plain references first: var.x, local.x, and what the caller knows.
+        // Indexes after a resource name (`count` instances) are passed over: one instance
+        // is evaluated.
         let mut path: Vec<String> = Vec::new();
+        let mut taken = 0;
         if let Expression::Variable(root) = &t.expr {
             path.push(root.as_str().to_string());
             for op in &t.operators {
                 match op.value() {
                     TraversalOperator::GetAttr(a) => path.push(a.as_str().to_string()),
+                    TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_)
+                        if path.len() == 2 && !matches!(path[0].as_str(), "var" | "local") => {}
                     _ => break,
                 }
+                taken += 1;
             }
         }
         let (mut value, consumed) = match path.first().map(String::as_str) {
@@ -208,7 +214,7 @@ impl Scope<'_> {
                 2,
             ),
             Some(_) => match (self.reference)(&path) {
-                Some(v) => (v, path.len()),
+                Some(v) => (v, taken + 1),
                 None => (
                     unknown(format!("{} is only known at apply", path.join("."))),
                     t.operators.len() + 1,
@@ -378,6 +384,7 @@ fn function(name: &str, args: &[Value]) -> Value {
             }
             Value::String(out)
         }
+        ("jsonencode", [v]) => Value::String(v.to_string()),
         ("env", [v]) => unknown(format!("env(\"{}\") is only known when the tool runs", text(v))),
         ("timestamp", []) => unknown("timestamp() is only known when the tool runs"),
         _ => unknown(format!("{name}() is not evaluated")),

@@ -37,6 +37,8 @@ pub struct Declared {
     pub value: Value,
     pub spans: Vec<(String, jsonc::Span)>,
     pub span: jsonc::Span,
+    /// When not the file being read (a plan's resource found in the `.tf` beside it).
+    pub file: Option<Arc<SourceFile>>,
 }
 
 /// What reading one file gave.
@@ -180,6 +182,7 @@ fn add(loaded: &mut Loaded, file: &Arc<SourceFile>, out: FileOutcome) {
         });
     }
     for d in out.resources {
+        let file = d.file.as_ref().unwrap_or(file);
         let Value::Object(o) = &d.value else { continue };
         let text = |k: &str| o.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
         let (id, kind, name) = (text("id"), text("type"), text("name"));
@@ -233,7 +236,7 @@ fn kind_of(path: &Path) -> Option<Kind> {
 /// named on the command line.
 fn read_json(
     path: &Path,
-    file: &SourceFile,
+    file: &Arc<SourceFile>,
     given: Option<&HashMap<String, Value>>,
     opts: &Options,
     explicit: bool,
@@ -253,7 +256,7 @@ fn read_json(
         }));
     }
     if terraform::is_plan(&root) {
-        return terraform::read_plan(&root, path).map(Some);
+        return terraform::read_plan(&root, path, file).map(Some);
     }
     if packer::is_json_template(&root) {
         return packer::read_json(&root, &file.path).map(Some);
@@ -300,7 +303,7 @@ fn read_parameters(path: &Path) -> Result<HashMap<String, Value>> {
 
 /// Each template deploys into its own placeholder resource group, named after the file, so
 /// two templates that declare a resource of the same name stay two resources.
-fn resource_group(shown: &str) -> String {
+pub fn resource_group(shown: &str) -> String {
     shown
         .split('/')
         .filter(|seg| !matches!(*seg, "" | "." | ".."))
@@ -313,7 +316,7 @@ fn resource_group(shown: &str) -> String {
 
 /// The path as reports show it: relative to the working directory when it lies below it
 /// (SARIF wants repository-relative paths), else as given.
-fn display(p: &Path) -> String {
+pub fn display(p: &Path) -> String {
     let rel = std::env::current_dir()
         .ok()
         .and_then(|cwd| p.strip_prefix(cwd).ok().map(Path::to_path_buf));

@@ -37,6 +37,7 @@ fn resource(file: &str, name: &str, properties: Value, spans: Vec<(String, Span)
         }),
         spans,
         span,
+        file: None,
     }
 }
 

@@ -514,6 +514,7 @@ impl Walker {
             value: Value::Object(value),
             spans,
             span: name_span,
+            file: None,
         });
         if let Some(children) = node.get("resources") {
             self.resources(scope, children, Some((&kind, &name)), out)
@@ -654,7 +655,7 @@ fn resource_id(rg: &str, kind: &str, name: &str) -> String {
 /// Child resources declared on their own are folded into their parent, as Azure (and so
 /// Resource Graph) shows them: security rules into the NSG, subnets into the VNet,
 /// extensions into the scale set model.
-fn merge_children(resources: &mut Vec<Declared>) {
+pub fn merge_children(resources: &mut Vec<Declared>) {
     const FOLD: &[(&str, &str)] = &[
         (
             "microsoft.network/networksecuritygroups/securityrules",

@@ -1,0 +1,403 @@
+//! azurerm resources mapped to the ARM shape the policies read. A plan's `values` and a
+//! `.tf` block evaluated by `hcl::Scope::body` have the same shape (attributes, nested
+//! blocks as arrays), so one mapping serves both. Each mapping also says which Terraform
+//! attribute every ARM field came from, so findings point at the `.tf` line.
+
+use serde_json::{json, Map, Value};
+
+use crate::sources::iac::arm::functions::{unknown, unknown_reason};
+
+/// An ARM resource made from one Terraform resource, plus (ARM pointer, Terraform pointer)
+/// pairs for locations.
+pub struct Mapped {
+    pub value: Value,
+    pub links: Vec<(String, String)>,
+}
+
+/// The ARM type of a mapped azurerm type.
+pub fn arm_type(tf_type: &str) -> Option<&'static str> {
+    Some(match tf_type {
+        "azurerm_linux_virtual_machine" | "azurerm_windows_virtual_machine" | "azurerm_virtual_machine" => {
+            "Microsoft.Compute/virtualMachines"
+        }
+        "azurerm_linux_virtual_machine_scale_set"
+        | "azurerm_windows_virtual_machine_scale_set"
+        | "azurerm_orchestrated_virtual_machine_scale_set" => "Microsoft.Compute/virtualMachineScaleSets",
+        "azurerm_managed_disk" => "Microsoft.Compute/disks",
+        "azurerm_network_security_group" => "Microsoft.Network/networkSecurityGroups",
+        "azurerm_network_security_rule" => "Microsoft.Network/networkSecurityGroups/securityRules",
+        "azurerm_network_interface" => "Microsoft.Network/networkInterfaces",
+        "azurerm_public_ip" => "Microsoft.Network/publicIPAddresses",
+        "azurerm_virtual_network" => "Microsoft.Network/virtualNetworks",
+        "azurerm_subnet" => "Microsoft.Network/virtualNetworks/subnets",
+        "azurerm_shared_image_version" => "Microsoft.Compute/galleries/images/versions",
+        "azurerm_image" => "Microsoft.Compute/images",
+        "azurerm_disk_encryption_set" => "Microsoft.Compute/diskEncryptionSets",
+        "azurerm_virtual_machine_extension" => "Microsoft.Compute/virtualMachines/extensions",
+        _ => return None,
+    })
+}
+
+/// The ARM name of a resource (child types carry their parents' names).
+pub fn arm_name(tf_type: &str, v: &Value) -> String {
+    let s = |k: &str| text(v.get(k));
+    match tf_type {
+        "azurerm_network_security_rule" => format!("{}/{}", s("network_security_group_name"), s("name")),
+        "azurerm_subnet" => format!("{}/{}", s("virtual_network_name"), s("name")),
+        "azurerm_shared_image_version" => {
+            format!("{}/{}/{}", s("gallery_name"), s("image_name"), s("name"))
+        }
+        _ => s("name"),
+    }
+}
+
+/// The id of the resource; `scope` stands in for the subscription (one per module or plan,
+/// so two roots that reuse names stay distinct resources).
+pub fn arm_id(tf_type: &str, v: &Value, scope: &str) -> Option<String> {
+    let kind = arm_type(tf_type)?;
+    if tf_type == "azurerm_virtual_machine_extension" {
+        let vm = v.get("virtual_machine_id").and_then(Value::as_str)?;
+        return Some(format!("{vm}/extensions/{}", text(v.get("name"))));
+    }
+    let rg = text(v.get("resource_group_name"));
+    let mut segs = kind.split('/');
+    let ns = segs.next().unwrap_or_default();
+    let name = arm_name(tf_type, v);
+    let names: Vec<&str> = name.split('/').collect();
+    let mut id = format!("/subscriptions/{scope}/resourceGroups/{rg}/providers/{ns}");
+    for (i, t) in segs.enumerate() {
+        id.push_str(&format!("/{t}/{}", names.get(i).copied().unwrap_or("?")));
+    }
+    Some(id)
+}
+
+fn text(v: Option<&Value>) -> String {
+    match v {
+        Some(Value::String(s)) => s.clone(),
+        Some(x) if unknown_reason(x).is_some() => "<unknown>".into(),
+        Some(Value::Null) | None => "<unset>".into(),
+        Some(x) => x.to_string(),
+    }
+}
+
+fn block<'v>(v: &'v Value, name: &str) -> Option<&'v Value> {
+    match v.get(name) {
+        Some(Value::Array(a)) => a.first(),
+        Some(o @ Value::Object(_)) if unknown_reason(o).is_none() => Some(o),
+        _ => None,
+    }
+}
+
+fn blocks<'v>(v: &'v Value, name: &str) -> &'v [Value] {
+    v.get(name).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default()
+}
+
+/// A value, with absent / null read as null and empty strings kept.
+fn get(v: &Value, k: &str) -> Value {
+    v.get(k).cloned().unwrap_or(Value::Null)
+}
+
+fn id_ref(v: Value) -> Value {
+    if v.is_null() || v == json!("") {
+        Value::Null
+    } else {
+        json!({ "id": v })
+    }
+}
+
+struct Builder {
+    links: Vec<(String, String)>,
+}
+
+impl Builder {
+    fn link(&mut self, arm: &str, tf: &str) {
+        self.links.push((arm.to_string(), tf.to_string()));
+    }
+}
+
+pub fn map(tf_type: &str, v: &Value, id: &str) -> Option<Mapped> {
+    let kind = arm_type(tf_type)?;
+    let mut b = Builder { links: vec![(String::new(), String::new())] };
+    let properties = match tf_type {
+        "azurerm_network_security_group" => {
+            let rules: Vec<Value> = blocks(v, "security_rule")
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    let arm = format!("/properties/securityRules/{i}");
+                    let tf = format!("/security_rule/{i}");
+                    security_rule(&mut b, r, &format!("{id}/securityRules/{}", text(r.get("name"))), &arm, &tf)
+                })
+                .collect();
+            json!({ "securityRules": rules })
+        }
+        "azurerm_network_security_rule" => security_rule(&mut b, v, id, "", "")["properties"].clone(),
+        "azurerm_network_interface" => {
+            let ipcs: Vec<Value> = blocks(v, "ip_configuration")
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    b.link(&format!("/properties/ipConfigurations/{i}"), &format!("/ip_configuration/{i}"));
+                    json!({
+                        "name": get(c, "name"),
+                        "id": format!("{id}/ipConfigurations/{}", text(c.get("name"))),
+                        "properties": {
+                            "subnet": id_ref(get(c, "subnet_id")),
+                            "publicIPAddress": id_ref(get(c, "public_ip_address_id")),
+                        },
+                    })
+                })
+                .collect();
+            json!({ "ipConfigurations": ipcs })
+        }
+        "azurerm_public_ip" => json!({ "publicIPAllocationMethod": get(v, "allocation_method") }),
+        "azurerm_virtual_network" => json!({ "subnets": [] }),
+        "azurerm_subnet" => json!({}),
+        "azurerm_managed_disk" => {
+            let des = get(v, "disk_encryption_set_id");
+            b.link("/properties/encryption", "/disk_encryption_set_id");
+            let encryption = if des.is_null() {
+                json!({ "type": "EncryptionAtRestWithPlatformKey" })
+            } else {
+                json!({ "type": "EncryptionAtRestWithCustomerKey", "diskEncryptionSetId": des })
+            };
+            let ade = block(v, "encryption_settings").map(|s| {
+                json!({ "enabled": s.get("enabled").cloned().unwrap_or(Value::Bool(true)) })
+            });
+            let mut p = json!({ "encryption": encryption, "diskSizeGB": get(v, "disk_size_gb") });
+            if let Some(a) = ade {
+                p["encryptionSettingsCollection"] = a;
+            }
+            if let Some(t) = v.get("security_type").filter(|t| !t.is_null()) {
+                p["securityProfile"] = json!({ "securityType": t });
+            }
+            p
+        }
+        "azurerm_linux_virtual_machine" | "azurerm_windows_virtual_machine" => {
+            vm(&mut b, v, tf_type == "azurerm_windows_virtual_machine")
+        }
+        "azurerm_virtual_machine" => legacy_vm(&mut b, v),
+        "azurerm_linux_virtual_machine_scale_set"
+        | "azurerm_windows_virtual_machine_scale_set"
+        | "azurerm_orchestrated_virtual_machine_scale_set" => scale_set(&mut b, v),
+        "azurerm_shared_image_version" => json!({
+            "publishingProfile": {
+                "excludeFromLatest": get(v, "exclude_from_latest"),
+                "endOfLifeDate": get(v, "end_of_life_date"),
+            },
+        }),
+        "azurerm_virtual_machine_extension" => extension(v),
+        _ => json!({}),
+    };
+    let mut out = Map::new();
+    out.insert("id".into(), json!(id));
+    out.insert("name".into(), json!(arm_name(tf_type, v)));
+    out.insert("type".into(), json!(kind));
+    out.insert("location".into(), get(v, "location"));
+    out.insert("resourceGroup".into(), get(v, "resource_group_name"));
+    out.insert("properties".into(), properties);
+    if tf_type == "azurerm_public_ip" {
+        out.insert("sku".into(), json!({ "name": v.get("sku").cloned().unwrap_or(json!("Standard")) }));
+        b.link("/sku", "/sku");
+    }
+    if let Some(t) = v.get("tags").filter(|t| t.is_object()) {
+        out.insert("tags".into(), t.clone());
+    }
+    b.link("/name", "/name");
+    Some(Mapped {
+        value: Value::Object(out),
+        links: b.links,
+    })
+}
+
+fn security_rule(b: &mut Builder, r: &Value, id: &str, arm: &str, tf: &str) -> Value {
+    for (a, t) in [
+        ("destinationPortRange", "destination_port_range"),
+        ("destinationPortRanges", "destination_port_ranges"),
+        ("sourceAddressPrefix", "source_address_prefix"),
+        ("sourceAddressPrefixes", "source_address_prefixes"),
+        ("access", "access"),
+        ("direction", "direction"),
+        ("protocol", "protocol"),
+        ("priority", "priority"),
+    ] {
+        b.link(&format!("{arm}/properties/{a}"), &format!("{tf}/{t}"));
+    }
+    b.link(arm, tf);
+    json!({
+        "name": get(r, "name"),
+        "id": id,
+        "properties": {
+            "priority": get(r, "priority"),
+            "direction": get(r, "direction"),
+            "access": get(r, "access"),
+            "protocol": get(r, "protocol"),
+            "sourceAddressPrefix": get(r, "source_address_prefix"),
+            "sourceAddressPrefixes": r.get("source_address_prefixes").cloned().unwrap_or(json!([])),
+            "destinationPortRange": get(r, "destination_port_range"),
+            "destinationPortRanges": r.get("destination_port_ranges").cloned().unwrap_or(json!([])),
+            "destinationAddressPrefix": get(r, "destination_address_prefix"),
+        },
+    })
+}
+
+fn image_reference(b: &mut Builder, v: &Value, arm: &str) -> Value {
+    if let Some(r) = block(v, "source_image_reference") {
+        b.link(&format!("{arm}/version"), "/source_image_reference/0/version");
+        b.link(arm, "/source_image_reference/0");
+        return json!({
+            "publisher": get(r, "publisher"),
+            "offer": get(r, "offer"),
+            "sku": get(r, "sku"),
+            "version": get(r, "version"),
+        });
+    }
+    b.link(&format!("{arm}/id"), "/source_image_id");
+    match v.get("source_image_id") {
+        Some(id) if !id.is_null() => json!({ "id": id }),
+        _ => json!({}),
+    }
+}
+
+fn os_disk(b: &mut Builder, d: Option<&Value>, arm: &str, tf: &str) -> Value {
+    let Some(d) = d else { return json!({}) };
+    b.link(arm, tf);
+    let mut managed = json!({ "storageAccountType": get(d, "storage_account_type") });
+    if let Some(des) = d.get("disk_encryption_set_id").filter(|x| !x.is_null()) {
+        managed["diskEncryptionSet"] = json!({ "id": des });
+    }
+    if let Some(t) = d.get("security_encryption_type").filter(|x| !x.is_null()) {
+        managed["securityProfile"] = json!({ "securityEncryptionType": t });
+    }
+    json!({ "createOption": "FromImage", "managedDisk": managed })
+}
+
+fn patch_settings(v: &Value) -> Value {
+    json!({
+        "patchMode": v.get("patch_mode").cloned().unwrap_or(json!("ImageDefault")),
+        "assessmentMode": v.get("patch_assessment_mode").cloned().unwrap_or(json!("ImageDefault")),
+    })
+}
+
+fn vm(b: &mut Builder, v: &Value, windows: bool) -> Value {
+    let image = image_reference(b, v, "/properties/storageProfile/imageReference");
+    let disk = os_disk(b, block(v, "os_disk"), "/properties/storageProfile/osDisk", "/os_disk/0");
+    b.link("/properties/securityProfile/encryptionAtHost", "/encryption_at_host_enabled");
+    b.link("/properties/osProfile", "/patch_assessment_mode");
+    let config_key = if windows { "windowsConfiguration" } else { "linuxConfiguration" };
+    let nics: Vec<Value> = match v.get("network_interface_ids") {
+        Some(Value::Array(ids)) => ids.iter().map(|i| json!({ "id": i })).collect(),
+        _ => Vec::new(),
+    };
+    let mut disk = disk;
+    disk["osType"] = json!(if windows { "Windows" } else { "Linux" });
+    json!({
+        "storageProfile": { "imageReference": image, "osDisk": disk, "dataDisks": [] },
+        "securityProfile": { "encryptionAtHost": v.get("encryption_at_host_enabled").cloned().unwrap_or(json!(false)) },
+        "osProfile": { "computerName": get(v, "computer_name"), config_key: { "patchSettings": patch_settings(v) } },
+        "networkProfile": { "networkInterfaces": nics },
+    })
+}
+
+fn legacy_vm(b: &mut Builder, v: &Value) -> Value {
+    let image = block(v, "storage_image_reference").map_or(json!({}), |r| {
+        b.link("/properties/storageProfile/imageReference", "/storage_image_reference/0");
+        b.link("/properties/storageProfile/imageReference/version", "/storage_image_reference/0/version");
+        match r.get("id").filter(|x| !x.is_null() && *x != &json!("")) {
+            Some(id) => json!({ "id": id }),
+            None => json!({
+                "publisher": get(r, "publisher"),
+                "offer": get(r, "offer"),
+                "sku": get(r, "sku"),
+                "version": get(r, "version"),
+            }),
+        }
+    });
+    let os = block(v, "storage_os_disk").map_or(json!({}), |d| {
+        b.link("/properties/storageProfile/osDisk", "/storage_os_disk/0");
+        match d.get("vhd_uri").filter(|x| !x.is_null() && *x != &json!("")) {
+            Some(uri) => json!({ "vhd": { "uri": uri } }),
+            None => json!({ "managedDisk": { "storageAccountType": get(d, "managed_disk_type") } }),
+        }
+    });
+    let windows = block(v, "os_profile_windows_config").is_some();
+    let nics: Vec<Value> = match v.get("network_interface_ids") {
+        Some(Value::Array(ids)) => ids.iter().map(|i| json!({ "id": i })).collect(),
+        _ => Vec::new(),
+    };
+    let mut p = json!({
+        "storageProfile": { "imageReference": image, "osDisk": os, "dataDisks": [] },
+        "networkProfile": { "networkInterfaces": nics },
+    });
+    if block(v, "os_profile").is_some() {
+        let key = if windows { "windowsConfiguration" } else { "linuxConfiguration" };
+        p["osProfile"] = json!({ key: {} });
+    }
+    p
+}
+
+fn scale_set(b: &mut Builder, v: &Value) -> Value {
+    let root = "/properties/virtualMachineProfile";
+    let image = image_reference(b, v, &format!("{root}/storageProfile/imageReference"));
+    let os = os_disk(b, block(v, "os_disk"), &format!("{root}/storageProfile/osDisk"), "/os_disk/0");
+    let data: Vec<Value> = blocks(v, "data_disk")
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            b.link(&format!("{root}/storageProfile/dataDisks/{i}"), &format!("/data_disk/{i}"));
+            let mut managed = json!({ "storageAccountType": get(d, "storage_account_type") });
+            if let Some(des) = d.get("disk_encryption_set_id").filter(|x| !x.is_null()) {
+                managed["diskEncryptionSet"] = json!({ "id": des });
+            }
+            json!({ "lun": d.get("lun").cloned().unwrap_or(json!(i)), "managedDisk": managed })
+        })
+        .collect();
+    let nics: Vec<Value> = blocks(v, "network_interface")
+        .iter()
+        .map(|n| {
+            let ipcs: Vec<Value> = blocks(n, "ip_configuration")
+                .iter()
+                .map(|c| {
+                    let mut props = json!({ "subnet": id_ref(get(c, "subnet_id")) });
+                    if let Some(p) = block(c, "public_ip_address") {
+                        props["publicIPAddressConfiguration"] = json!({ "name": get(p, "name") });
+                    }
+                    json!({ "name": get(c, "name"), "properties": props })
+                })
+                .collect();
+            json!({
+                "name": get(n, "name"),
+                "properties": {
+                    "networkSecurityGroup": id_ref(get(n, "network_security_group_id")),
+                    "ipConfigurations": ipcs,
+                },
+            })
+        })
+        .collect();
+    let extensions: Vec<Value> = blocks(v, "extension").iter().map(extension).map(|e| json!({ "properties": e })).collect();
+    b.link(&format!("{root}/securityProfile/encryptionAtHost"), "/encryption_at_host_enabled");
+    json!({
+        "virtualMachineProfile": {
+            "storageProfile": { "imageReference": image, "osDisk": os, "dataDisks": data },
+            "securityProfile": { "encryptionAtHost": v.get("encryption_at_host_enabled").cloned().unwrap_or(json!(false)) },
+            "networkProfile": { "networkInterfaceConfigurations": nics },
+            "extensionProfile": { "extensions": extensions },
+        },
+    })
+}
+
+/// An extension's settings arrive as a JSON string (`jsonencode(...)`): decoded when known.
+fn extension(v: &Value) -> Value {
+    let settings = match v.get("settings") {
+        Some(Value::String(s)) => serde_json::from_str(s).unwrap_or_else(|_| unknown("settings are not JSON")),
+        Some(Value::Object(o)) => Value::Object(o.clone()),
+        Some(u) if unknown_reason(u).is_some() => u.clone(),
+        _ => json!({}),
+    };
+    json!({
+        "publisher": get(v, "publisher"),
+        "type": get(v, "type"),
+        "typeHandlerVersion": get(v, "type_handler_version"),
+        "settings": settings,
+    })
+}
