@@ -95,3 +95,37 @@ test_vmss_ade_extension_passes_unless_disabled if {
 	p2 := {"storageProfile": {"osDisk": {}}, "extensionProfile": {"extensions": [off]}}
 	count(encryption.deny) == 1 with input as {"resource": vmss(p2), "related": {}} with data.kensa.params as params
 }
+
+# Disks declared inside a VM definition (IaC): judged on the VM, one finding per disk.
+iac_vm(extra) := object.union({
+	"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1",
+	"name": "vm1",
+	"type": "Microsoft.Compute/virtualMachines",
+	"properties": {"storageProfile": {
+		"osDisk": {"createOption": "FromImage", "managedDisk": {"storageAccountType": "Premium_LRS"}},
+		"dataDisks": [{"lun": 0, "createOption": "Empty"}],
+	}},
+}, extra)
+
+ade(volume, op) := {"properties": {"type": "AzureDiskEncryption", "settings": {"VolumeType": volume, "EncryptionOperation": op}}}
+
+vm_keys(vm, extensions) := {f.key | some f in rule.deny with input.resource as vm with input.related as {"extensions": extensions} with data.kensa.params as {"disk": {"accept_ade": true}}}
+
+test_embedded_disks_fail_one_finding_each if vm_keys(iac_vm({}), []) == {"os", "lun-0"}
+
+test_encryption_at_host_covers_embedded_disks if {
+	vm_keys(iac_vm({"properties": {"securityProfile": {"encryptionAtHost": true}, "storageProfile": iac_vm({}).properties.storageProfile}}), []) == set()
+}
+
+test_ade_volume_type_decides_which_disks if {
+	vm_keys(iac_vm({}), [ade("All", "EnableEncryption")]) == set()
+	vm_keys(iac_vm({}), [ade("OS", "EnableEncryption")]) == {"lun-0"}
+	vm_keys(iac_vm({}), [ade("Data", "EnableEncryption")]) == {"os"}
+}
+
+test_ade_disable_encrypts_nothing if vm_keys(iac_vm({}), [ade("All", "DisableEncryption")]) == {"os", "lun-0"}
+
+test_disk_with_its_own_id_is_judged_as_a_resource if {
+	vm := iac_vm({"properties": {"storageProfile": {"osDisk": {"managedDisk": {"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/disks/os1"}}}}})
+	vm_keys(vm, []) == set()
+}

@@ -9,7 +9,7 @@ metadata := {
 	"id": "network.nsg-open-management-port",
 	"title": "NSGs do not admit the internet to management ports",
 	"severity": "high",
-	"resource_types": ["microsoft.network/networksecuritygroups"],
+	"resource_types": ["microsoft.network/networksecuritygroups", "microsoft.network/networksecuritygroups/securityrules"],
 	"description": concat(" ", [
 		"Fails for each management port (`network.management_ports`, default 22, 3389, 5985,",
 		"5986) that an inbound Allow rule opens to the whole internet and that no earlier",
@@ -23,28 +23,52 @@ metadata := {
 	"help": "SSH, RDP and WinRM facing the internet are brute-forced within minutes of exposure. JIT opens them for one source address, for hours, on request.",
 }
 
+# The NSG as the evaluator reads it. A security rule declared on its own whose NSG is not
+# in the scanned files (IaC only: live rules always arrive inside their NSG) is judged as
+# an NSG holding just that rule: it opens the port unless the unseen NSG denies it first.
+view := input.resource if util.is_type(input.resource, "microsoft.network/networksecuritygroups")
+
+view := {"name": nsg_name, "properties": {"securityRules": [{"name": rule_name, "properties": input.resource.properties}]}} if {
+	util.is_type(input.resource, "microsoft.network/networksecuritygroups/securityrules")
+}
+
+parts := split(input.resource.name, "/")
+
+nsg_name := parts[0]
+
+rule_name := parts[count(parts) - 1]
+
+orphan if util.is_type(input.resource, "microsoft.network/networksecuritygroups/securityrules")
+
+# Paths into the view point into the resource itself for an orphan rule.
+located(at) := array.slice(at, 3, count(at)) if orphan
+
+else := at
+
 # Read once per NSG, then asked once per port.
-rules := nsg.internet_rules(input.resource)
+rules := nsg.internet_rules(view)
 
 deny contains finding if {
-	util.is_type(input.resource, "microsoft.network/networksecuritygroups")
 	some port in data.kensa.params.network.management_ports
-	facts := nsg.exposure(input.resource.name, rules, port)
+	facts := nsg.exposure(view.name, rules, port)
 	rg := util.resource_group(input.resource)
 	finding := {
-		"msg": sprintf("NSG '%s' rule '%s' (priority %d) allows %s from '%s' to management port %d", [input.resource.name, facts.rule, facts.priority, facts.protocol, facts.source, port]),
+		"msg": sprintf("NSG '%s' rule '%s' (priority %d) allows %s from '%s' to management port %d%s", [view.name, facts.rule, facts.priority, facts.protocol, facts.source, port, orphan_note]),
 		"key": sprintf("%d", [port]),
 		"evidence": object.remove(facts, ["at"]),
-		"at": facts.at,
-		"fix": sprintf("az network nsg rule update -g %s --nsg-name %s -n %s --access Deny", [rg, input.resource.name, facts.rule]),
+		"at": located(facts.at),
+		"fix": sprintf("az network nsg rule update -g %s --nsg-name %s -n %s --access Deny", [rg, view.name, facts.rule]),
 	}
 }
 
+orphan_note := " (the NSG is not in the scanned files: only a Deny before it would close the port)" if orphan
+
+else := ""
+
 # IaC: a rule whose decisive fields are only known at deployment may open the port.
-unknown contains {"msg": msg, "at": hit.at} if {
-	util.is_type(input.resource, "microsoft.network/networksecuritygroups")
+unknown contains {"msg": msg, "at": located(hit.at)} if {
 	some port in data.kensa.params.network.management_ports
-	not nsg.exposure(input.resource.name, rules, port)
-	hit := nsg.maybe_opens(input.resource, port)
+	not nsg.exposure(view.name, rules, port)
+	hit := nsg.maybe_opens(view, port)
 	msg := sprintf("port %d: %s", [port, hit.reason])
 }

@@ -130,3 +130,32 @@ test_several_internet_sources_in_one_rule if {
 test_same_priority_deny_wins if {
 	open_ports([r("a", 100, "Allow", "Tcp", "*", "22"), r("d", 100, "Deny", "Tcp", "*", "22")]) == set()
 }
+
+# A security rule declared on its own (IaC) whose NSG is not in the files.
+orphan(props) := {"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/web/securityRules/ssh", "name": "web/ssh", "type": "Microsoft.Network/networkSecurityGroups/securityRules", "properties": props}
+
+test_orphan_rule_opening_ssh_fails if {
+	fs := {f | some f in rule.deny with input.resource as orphan(r("ssh", 100, "Allow", "Tcp", "*", "22").properties) with data.kensa.params as params}
+	count(fs) == 1
+	some f in fs
+	f.at == ["properties", "destinationPortRange"]
+	contains(f.msg, "not in the scanned files")
+}
+
+test_orphan_deny_rule_passes if {
+	count({f | some f in rule.deny with input.resource as orphan(r("no", 100, "Deny", "Tcp", "*", "22").properties) with data.kensa.params as params}) == 0
+}
+
+test_unknown_source_is_undecided_with_its_path if {
+	rules := [r("ssh", 100, "Allow", "Tcp", {"kensa:unknown": "parameter 'src' has no value"}, "22")]
+	count(open_ports(rules)) == 0
+	us := {u | some u in rule.unknown with input.resource as nsg(rules) with data.kensa.params as params}
+	count(us) == 1
+	some u in us
+	u.at == ["properties", "securityRules", 0, "properties", "sourceAddressPrefix"]
+}
+
+test_known_closed_port_is_not_undecided if {
+	rules := [r("web", 100, "Allow", "Tcp", {"kensa:unknown": "x"}, "443")]
+	count({u | some u in rule.unknown with input.resource as nsg(rules) with data.kensa.params as params}) == 0
+}

@@ -15,6 +15,9 @@ use super::jsonc::{Kind, Node, Span};
 use super::{arm, hcl, Declared, FileError, FileOutcome};
 use crate::sources::SourceFile;
 
+/// Evaluation passes over a module before its references are taken as settled.
+const MAX_PASSES: usize = 8;
+
 pub fn is_plan(root: &Node) -> bool {
     root.get("format_version").is_some()
         && (root.get("planned_values").is_some() || root.get("resource_changes").is_some())
@@ -77,7 +80,7 @@ pub fn read_plan(root: &Node, path: &Path, file: &Arc<SourceFile>) -> Result<Fil
         let mut v = values.to_value();
         let base = address.split('[').next().unwrap_or(address);
         if let Some(after) = unknown_after.get(address) {
-            mark_unknown(&mut v, after, config.get(base).copied());
+            mark_unknown(&mut v, after, config.get(base).copied(), "");
         }
         let (file, spans, span) = match beside.get(base) {
             Some((f, spans, span)) => (Arc::clone(f), spans.clone(), *span),
@@ -134,7 +137,7 @@ fn node_spans(n: &Node, path: &str, out: &mut Vec<(String, Span)>) {
 
 /// Attributes Terraform will only know after apply: a reference to another resource's id
 /// becomes that id (as the model computes it), anything else an unknown.
-fn mark_unknown(v: &mut Value, after: &Node, expr: Option<&Node>) {
+fn mark_unknown(v: &mut Value, after: &Node, expr: Option<&Node>, key: &str) {
     match (&after.kind, v) {
         (Kind::Bool(true), slot) => {
             let reference = expr
@@ -146,20 +149,22 @@ fn mark_unknown(v: &mut Value, after: &Node, expr: Option<&Node>) {
                 .find(|r| r.ends_with(".id"))
                 .map(|r| r.trim_end_matches(".id").to_string());
             *slot = match reference {
+                // A list of ids (`network_interface_ids`) gets the one it references.
+                Some(address) if key.ends_with("_ids") => json!([{ "kensa:ref": address }]),
                 Some(address) => json!({ "kensa:ref": address }),
-                None => unknown("known after apply"),
+                None => unknown(format!("{key} is known after apply")),
             };
         }
         (Kind::Object(members), Value::Object(o)) => {
             for (k, a) in members {
                 let slot = o.entry(k.clone()).or_insert(Value::Null);
-                mark_unknown(slot, a, expr.and_then(|e| e.get(k)));
+                mark_unknown(slot, a, expr.and_then(|e| e.get(k)), k);
             }
         }
         (Kind::Array(items), Value::Array(vals)) => {
             for (i, a) in items.iter().enumerate() {
                 if let Some(slot) = vals.get_mut(i) {
-                    mark_unknown(slot, a, expr.and_then(|e| e.items().get(i)));
+                    mark_unknown(slot, a, expr.and_then(|e| e.items().get(i)), key);
                 }
             }
         }
@@ -246,12 +251,13 @@ pub fn read_module(
             ));
         }
     }
-    // Evaluated three times: each pass resolves references through the previous one's
-    // values and ids (resource group → name → id chains are at most that deep here).
+    // Evaluated until nothing changes (at most MAX_PASSES times): each pass resolves
+    // references through the previous pass's values and ids (local → resource group name →
+    // resource id chains).
     let mut previous: HashMap<String, Value> = HashMap::new();
     let mut locals: HashMap<String, Value> = HashMap::new();
     let mut resources = Vec::new();
-    for pass in 0..3 {
+    for _ in 0..MAX_PASSES {
         let ids: HashMap<String, Value> = previous
             .iter()
             .filter_map(|(addr, v)| {
@@ -289,13 +295,6 @@ pub fn read_module(
                 let labels = hcl::labels(b);
                 let [t, n] = labels.as_slice() else { continue };
                 let address = format!("{t}.{n}");
-                if pass == 2 && (b.body.has_attribute("count") || b.body.has_attribute("for_each")) {
-                    notes.push((
-                        Arc::clone(file),
-                        hcl::span_of(b),
-                        format!("{address}: count/for_each not expanded, one instance evaluated"),
-                    ));
-                }
                 let mut spans = vec![(String::new(), hcl::span_of(b))];
                 let values = scope.body(&b.body, "", &mut spans);
                 current.insert(address.clone(), values.clone());
@@ -309,8 +308,26 @@ pub fn read_module(
                 });
             }
         }
+        let settled = current == previous && next_locals == locals;
         previous = current;
         locals = next_locals;
+        if settled {
+            break;
+        }
+    }
+    for (file, body) in &bodies {
+        for b in body.get_blocks("resource") {
+            if b.body.has_attribute("count") || b.body.has_attribute("for_each") {
+                notes.push((
+                    Arc::clone(file),
+                    hcl::span_of(b),
+                    format!(
+                        "{}: count/for_each not expanded, one instance evaluated",
+                        hcl::labels(b).join(".")
+                    ),
+                ));
+            }
+        }
     }
     let declared = assemble(resources, &scope_id);
     // Resources go back to the file that declares them.
