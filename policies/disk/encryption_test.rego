@@ -109,7 +109,7 @@ iac_vm(extra) := object.union({
 
 ade(volume, op) := {"properties": {"type": "AzureDiskEncryption", "settings": {"VolumeType": volume, "EncryptionOperation": op}}}
 
-vm_keys(vm, extensions) := {f.key | some f in rule.deny with input.resource as vm with input.related as {"extensions": extensions} with data.kensa.params as {"disk": {"accept_ade": true}}}
+vm_keys(vm, extensions) := {f.key | some f in encryption.deny with input.resource as vm with input.related as {"extensions": extensions} with data.kensa.params as {"disk": {"accept_ade": true}}}
 
 test_embedded_disks_fail_one_finding_each if vm_keys(iac_vm({}), []) == {"os", "lun-0"}
 
@@ -127,5 +127,5 @@ test_ade_disable_encrypts_nothing if vm_keys(iac_vm({}), [ade("All", "DisableEnc
 
 test_disk_with_its_own_id_is_judged_as_a_resource if {
 	vm := iac_vm({"properties": {"storageProfile": {"osDisk": {"managedDisk": {"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/disks/os1"}}}}})
-	vm_keys(vm, []) == set()
+	vm_keys(vm, []) == {"lun-0"}
 }
