@@ -46,6 +46,9 @@ ade_enabled(disk) if {
 
 covered(disk) if vm_encryption_at_host(input.related.vm)
 
+# A disk encryption set without `type` (IaC) means a customer-managed key.
+covered(disk) if object.get(disk, ["properties", "encryption", "diskEncryptionSetId"], "") != ""
+
 covered(disk) if ade_enabled(disk)
 
 covered(disk) if lower(object.get(disk, ["properties", "securityProfile", "securityType"], "")) in confidential

@@ -94,6 +94,7 @@ fn pass(
         walker.resources(&scope, list, None, &mut out)?;
     }
     merge_children(&mut out.resources);
+    attach_disks(&mut out.resources);
     let asked = scope.referenced.get();
     Ok((out, asked))
 }
@@ -650,6 +651,36 @@ fn resource_id(rg: &str, kind: &str, name: &str) -> String {
         id.push_str(&format!("/{t}/{}", names.get(i).copied().unwrap_or("<unknown name>")));
     }
     id
+}
+
+/// A disk a VM attaches by id gets `managedBy`, as Azure shows it (the relation the disk
+/// rules read).
+pub fn attach_disks(resources: &mut [Declared]) {
+    let mut attached = Vec::new();
+    for r in resources.iter() {
+        if !r.value["type"]
+            .as_str()
+            .is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.Compute/virtualMachines"))
+        {
+            continue;
+        }
+        let storage = &r.value["properties"]["storageProfile"];
+        let disks = std::iter::once(&storage["osDisk"])
+            .chain(storage["dataDisks"].as_array().into_iter().flatten());
+        for d in disks {
+            if let Some(id) = d["managedDisk"]["id"].as_str() {
+                attached.push((id.to_lowercase(), r.value["id"].clone()));
+            }
+        }
+    }
+    for (disk, vm) in attached {
+        if let Some(d) = resources
+            .iter_mut()
+            .find(|r| r.value["id"].as_str().is_some_and(|x| x.to_lowercase() == disk))
+        {
+            d.value["managedBy"] = vm;
+        }
+    }
 }
 
 /// Child resources declared on their own are folded into their parent, as Azure (and so

@@ -361,7 +361,12 @@ fn assemble(resources: Vec<TfResource>, scope: &str) -> Vec<(Declared, Arc<Sourc
             associations.push((r.tf_type.clone(), values));
             continue;
         }
-        let Some(id) = azurerm::arm_id(&r.tf_type, &values, scope) else { continue };
+        let Some(mut id) = azurerm::arm_id(&r.tf_type, &values, scope) else { continue };
+        // Two declarations with one Azure name would collide at apply; until then they are
+        // two resources, and both are judged.
+        if mapped.iter().any(|(d, _)| d.value["id"].as_str().is_some_and(|x| x.eq_ignore_ascii_case(&id))) {
+            id = format!("{id}~{}", r.address);
+        }
         let Some(m) = azurerm::map(&r.tf_type, &values, &id) else { continue };
         let mut spans = Vec::new();
         for (arm, tf) in &m.links {
