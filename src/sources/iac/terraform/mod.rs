@@ -350,13 +350,23 @@ pub fn read_module(
 fn assemble(resources: Vec<TfResource>, scope: &str) -> Vec<(Declared, Arc<SourceFile>)> {
     let ids: HashMap<String, String> = resources
         .iter()
-        .filter_map(|r| Some((r.address.clone(), azurerm::arm_id(&r.tf_type, &r.values, scope)?)))
+        .filter_map(|r| {
+            let mut v = r.values.clone();
+            if v.get("name").is_some_and(|n| unknown_reason(n).is_some()) {
+                v["name"] = json!(r.address);
+            }
+            Some((r.address.clone(), azurerm::arm_id(&r.tf_type, &v, scope)?))
+        })
         .collect();
     let mut mapped: Vec<(Declared, Arc<SourceFile>)> = Vec::new();
     let mut associations = Vec::new();
     for r in &resources {
         let mut values = r.values.clone();
         resolve_refs(&mut values, &ids);
+        // A name only known at apply (`var.name` without a value) is shown as the address.
+        if values.get("name").is_some_and(|n| unknown_reason(n).is_some()) {
+            values["name"] = json!(r.address);
+        }
         if r.tf_type.ends_with("_association") || r.tf_type == "azurerm_virtual_machine_data_disk_attachment" {
             associations.push((r.tf_type.clone(), values));
             continue;
