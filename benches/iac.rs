@@ -74,7 +74,10 @@ fn main() {
         (0..runs)
             .map(|_| {
                 let mut c = Command::new(env!("CARGO_BIN_EXE_kensa"));
-                c.arg("iac").arg(&arm).arg(&tf).args(["--format", "json", "--fail-on", "none"]);
+                c.arg("iac")
+                    .arg(&arm)
+                    .arg(&tf)
+                    .args(["--format", "json", "--fail-on", "none"]);
                 let (d, ok) = time(c);
                 assert!(ok, "kensa iac failed");
                 d
@@ -99,10 +102,17 @@ fn main() {
     // two frameworks kensa reads, for a fair lower bound.
     for (label, frameworks) in [
         ("checkov (default frameworks)", None),
-        ("checkov --framework arm terraform", Some(["arm", "terraform"])),
+        (
+            "checkov --framework arm terraform",
+            Some(["arm", "terraform"]),
+        ),
     ] {
         let mut c = Command::new(&ck);
-        c.arg("-d").arg(&arm).arg("-d").arg(&tf).args(["--quiet", "-o", "json"]);
+        c.arg("-d")
+            .arg(&arm)
+            .arg("-d")
+            .arg(&tf)
+            .args(["--quiet", "-o", "json"]);
         if let Some(f) = frameworks {
             c.arg("--framework").args(f);
         }
@@ -116,7 +126,11 @@ fn main() {
             "{label}: {:.1} s; kensa/checkov = {:.2}% ({})",
             d.as_secs_f64(),
             ratio * 100.0,
-            if ratio < 0.01 { "target < 1% met" } else { "target < 1% NOT met" }
+            if ratio < 0.01 {
+                "target < 1% met"
+            } else {
+                "target < 1% NOT met"
+            }
         );
     }
 }

@@ -3,9 +3,8 @@
 use std::io::{IsTerminal, Write};
 
 use crate::cli::{
-    IacArgs, RunArgs,
-    Cli, CollectArgs, ColorChoice, Command, DiffArgs, InventoryArgs, OutputArgs, PolicyCommand,
-    ScanArgs, SourceArgs,
+    Cli, CollectArgs, ColorChoice, Command, DiffArgs, IacArgs, InventoryArgs, OutputArgs,
+    PolicyCommand, RunArgs, ScanArgs, SourceArgs,
 };
 use crate::error::{Error, Result};
 use crate::evaluate::{policy_test, Pack};

@@ -8,7 +8,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use crate::config;
 use crate::error::{Error, Result};
 use crate::evaluate::{Evaluator, Pack};
-use crate::findings::report::{Coverage, Gate, Mode, Report, Rollout, Summary, Tool, Undecided, SCHEMA};
+use crate::findings::report::{
+    Coverage, Gate, Mode, Report, Rollout, Summary, Tool, Undecided, SCHEMA,
+};
 use crate::findings::waivers::{self, Waivers};
 use crate::findings::{self, baseline};
 use crate::inventory::Inventory;

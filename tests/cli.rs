@@ -365,7 +365,7 @@ fn explain_and_list() {
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("unknown rule id"), "{}", stderr(&o));
     let list = stdout(&kensa(&["policy", "list"]));
-    assert_eq!(list.lines().count(), 12, "{list}");
+    assert_eq!(list.lines().count(), 15, "{list}");
 }
 
 #[test]

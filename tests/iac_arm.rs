@@ -12,7 +12,12 @@ fn iac_json(args: &[&str]) -> serde_json::Value {
     let mut all = vec!["iac", "--format", "json", "--fail-on", "none"];
     all.extend_from_slice(args);
     let o = kensa(&all);
-    assert!(matches!(code(&o), 0 | 3), "exit {}: {}", code(&o), stderr(&o));
+    assert!(
+        matches!(code(&o), 0 | 3),
+        "exit {}: {}",
+        code(&o),
+        stderr(&o)
+    );
     serde_json::from_slice(&o.stdout).expect("the JSON report parses")
 }
 
@@ -27,12 +32,19 @@ fn verdicts(report: &serde_json::Value) -> BTreeMap<(String, u64), &'static str>
     let mut out = BTreeMap::new();
     for f in report["findings"].as_array().expect("findings") {
         if f["rule_id"] == "network.nsg-open-management-port" && f["status"] == "open" {
-            let t = template_of(f["location"]["file"].as_str().expect("IaC findings have a file"));
+            let t = template_of(
+                f["location"]["file"]
+                    .as_str()
+                    .expect("IaC findings have a file"),
+            );
             let port = f["evidence"]["port"].as_u64().expect("port");
             out.insert((t, port), "YES");
         }
     }
-    for u in report["coverage"]["undecided"].as_array().expect("undecided") {
+    for u in report["coverage"]["undecided"]
+        .as_array()
+        .expect("undecided")
+    {
         if u["rule_id"] == "network.nsg-open-management-port" {
             let t = template_of(u["location"]["file"].as_str().unwrap_or_default());
             for port in [22, 3389] {
@@ -113,7 +125,9 @@ fn score(
             let actual = got.get(&(t.clone(), port)).copied().unwrap_or("NO");
             scored += 1;
             if actual != expected {
-                wrong.push(format!("{t} port {port} ({col}): label {expected}, kensa {actual}"));
+                wrong.push(format!(
+                    "{t} port {port} ({col}): label {expected}, kensa {actual}"
+                ));
             }
         }
     }
@@ -197,10 +211,17 @@ fn unresolvable_parameters_are_unknown_not_pass_or_fail() {
         return;
     };
     let report = iac_json(&[dir.to_str().expect("utf-8"), "--no-parameter-files"]);
-    let undecided = report["coverage"]["undecided"].as_array().expect("undecided");
+    let undecided = report["coverage"]["undecided"]
+        .as_array()
+        .expect("undecided");
     assert!(
-        undecided.iter().any(|u| u["rule_id"] == "image.pinned-version"
-            && u["reason"].as_str().unwrap_or_default().contains("galleryName")),
+        undecided
+            .iter()
+            .any(|u| u["rule_id"] == "image.pinned-version"
+                && u["reason"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("galleryName")),
         "{undecided:?}"
     );
     assert!(flagged(&report, "image.pinned-version").is_empty());
@@ -242,12 +263,17 @@ fn ade_disable_encrypts_nothing_and_linked_templates_are_listed() {
                     .contains("encrypt-running-vmss-linux")
         })
         .expect("the OS disk is not covered");
-    assert!(vmss["message"].as_str().unwrap_or_default().contains("OS disk"));
+    assert!(vmss["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("OS disk"));
     // ...and it is not judged for an image it does not declare.
     assert!(!flagged(&report, "image.approved-source")
         .iter()
         .any(|id| id.contains("encrypt-running-vmss-linux")));
-    let unevaluated = report["coverage"]["unevaluated"].as_array().expect("listed");
+    let unevaluated = report["coverage"]["unevaluated"]
+        .as_array()
+        .expect("listed");
     assert!(unevaluated.iter().any(|u| u["reason"]
         .as_str()
         .unwrap_or_default()
@@ -266,15 +292,29 @@ fn iac_sarif_validates_and_carries_regions_and_line_hashes() {
     // Run from the repository root with a relative path, as a workflow does.
     let o = kensa_in(
         env!("CARGO_MANIFEST_DIR"),
-        &["iac", "../shared/external/arm-templates", "--format", "sarif", "--fail-on", "none"],
+        &[
+            "iac",
+            "../shared/external/arm-templates",
+            "--format",
+            "sarif",
+            "--fail-on",
+            "none",
+        ],
     );
     assert!(matches!(code(&o), 0 | 3), "{}", stderr(&o));
     let sarif: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
     let schema: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(schema).expect("readable")).expect("JSON");
     let validator = jsonschema::validator_for(&schema).expect("the OASIS schema compiles");
-    let errors: Vec<String> = validator.iter_errors(&sarif).map(|e| e.to_string()).collect();
-    assert!(errors.is_empty(), "SARIF schema violations:\n{}", errors.join("\n"));
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "SARIF schema violations:\n{}",
+        errors.join("\n")
+    );
     let run = &sarif["runs"][0];
     assert_eq!(run["automationDetails"]["id"], "kensa/iac/");
     let results = run["results"].as_array().expect("results");
@@ -282,7 +322,10 @@ fn iac_sarif_validates_and_carries_regions_and_line_hashes() {
     for r in results {
         let loc = &r["locations"][0]["physicalLocation"];
         let uri = loc["artifactLocation"]["uri"].as_str().expect("uri");
-        assert!(uri.starts_with("../shared/external/arm-templates/") && uri.ends_with(".json"), "{uri}");
+        assert!(
+            uri.starts_with("../shared/external/arm-templates/") && uri.ends_with(".json"),
+            "{uri}"
+        );
         let region = &loc["region"];
         let start = region["startLine"].as_u64().expect("startLine");
         assert!(start > 1, "a finding must not point at line 1: {r}");
@@ -292,6 +335,8 @@ fn iac_sarif_validates_and_carries_regions_and_line_hashes() {
             .as_str()
             .expect("line hash");
         let (hex, n) = hash.split_once(':').expect("hex:n");
-        assert!(hex.len() <= 16 && u64::from_str_radix(hex, 16).is_ok() && n.parse::<u32>().is_ok());
+        assert!(
+            hex.len() <= 16 && u64::from_str_radix(hex, 16).is_ok() && n.parse::<u32>().is_ok()
+        );
     }
 }

@@ -37,8 +37,14 @@ fn template_language_copy_loops_conditions_and_nested_deployments() {
         .collect();
     assert!(names.contains(&"web-test-nsg"), "{names:?}");
     // copy loop of 2 VMs, each on a pinned gallery image with encryption at host.
-    assert_eq!(rules_on(&report, "web-test-vm-0"), ["image.approved-source"]);
-    assert_eq!(rules_on(&report, "web-test-vm-1"), ["image.approved-source"]);
+    assert_eq!(
+        rules_on(&report, "web-test-vm-0"),
+        ["image.approved-source"]
+    );
+    assert_eq!(
+        rules_on(&report, "web-test-vm-1"),
+        ["image.approved-source"]
+    );
     // the inner-scope nested deployment's VM gets its name from the outer scope.
     assert_eq!(
         rules_on(&report, "web-test-jump"),
@@ -58,7 +64,10 @@ fn template_language_copy_loops_conditions_and_nested_deployments() {
         .collect();
     assert_eq!(ssh.len(), 1);
     assert_eq!(ssh[0]["evidence"]["port"], 22);
-    assert_eq!(ssh[0]["location"]["line"], 41, "the destinationPortRange line");
+    assert_eq!(
+        ssh[0]["location"]["line"], 41,
+        "the destinationPortRange line"
+    );
     assert_eq!(report["coverage"]["resources"], 6);
 }
 
@@ -72,12 +81,20 @@ fn a_required_parameter_without_value_is_unknown() {
         .expect("findings")
         .iter()
         .any(|f| f["rule_id"] == "network.nsg-open-management-port"));
-    let undecided = report["coverage"]["undecided"].as_array().expect("undecided");
+    let undecided = report["coverage"]["undecided"]
+        .as_array()
+        .expect("undecided");
     let u = undecided
         .iter()
         .find(|u| u["rule_id"] == "network.nsg-open-management-port")
         .expect("an undecided NSG check");
-    assert!(u["reason"].as_str().unwrap_or_default().contains("adminSource"), "{u}");
+    assert!(
+        u["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("adminSource"),
+        "{u}"
+    );
     assert_eq!(u["location"]["line"], 39, "the sourceAddressPrefix line");
     // ...and the defaults name the prod environment.
     assert!(!rules_on(&report, "web-prod-vm-0").is_empty());
@@ -89,7 +106,11 @@ fn bad_files_are_skipped_with_a_diagnostic_and_the_rest_is_scanned() {
     assert_eq!(rc, 3, "incomplete: {err}");
     for (file, line, what) in [
         ("truncated.json", 5, "expected a quoted member name"),
-        ("unknown-function.json", 6, "unknown function nosuchfunction()"),
+        (
+            "unknown-function.json",
+            6,
+            "unknown function nosuchfunction()",
+        ),
         ("copy-count.json", 8, "copy count \"two\" is not an integer"),
         ("recursion.json", 5, "refers to itself"),
     ] {
@@ -143,7 +164,12 @@ fn hostile_inputs_do_not_crash() {
         ),
     )
     .expect("written");
-    let o = kensa(&["iac", dir.path().to_str().expect("utf-8"), "--format", "json"]);
+    let o = kensa(&[
+        "iac",
+        dir.path().to_str().expect("utf-8"),
+        "--format",
+        "json",
+    ]);
     let err = stderr(&o);
     assert_eq!(code(&o), 2, "{err}");
     assert!(err.contains("nested deeper than"), "{err}");

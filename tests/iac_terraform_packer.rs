@@ -9,7 +9,12 @@ fn iac(args: &[&str]) -> serde_json::Value {
     let mut all = vec!["iac", "--format", "json", "--fail-on", "none"];
     all.extend_from_slice(args);
     let o = kensa(&all);
-    assert!(matches!(code(&o), 0 | 3), "exit {}: {}", code(&o), stderr(&o));
+    assert!(
+        matches!(code(&o), 0 | 3),
+        "exit {}: {}",
+        code(&o),
+        stderr(&o)
+    );
     serde_json::from_slice(&o.stdout).expect("the JSON report parses")
 }
 
@@ -57,7 +62,12 @@ fn terraform_directory_with_variables_tfvars_locals_and_associations() {
             // admin_source comes from terraform.tfvars: 0.0.0.0/0.
             s("network.nsg-open-management-port", "web-nsg", "main.tf", 52),
             // NIC → subnet → subnet NSG (association) → Standard public IP.
-            s("network.vm-exposed-management-port", "web-vm", "main.tf", 86),
+            s(
+                "network.vm-exposed-management-port",
+                "web-vm",
+                "main.tf",
+                86
+            ),
         ]
     );
     let disk = report["findings"]
@@ -66,7 +76,10 @@ fn terraform_directory_with_variables_tfvars_locals_and_associations() {
         .iter()
         .find(|f| f["rule_id"] == "disk.encryption")
         .expect("the data disk");
-    assert!(disk["message"].as_str().unwrap_or_default().contains("attached to VM 'web-vm'"));
+    assert!(disk["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("attached to VM 'web-vm'"));
 }
 
 #[test]
@@ -76,7 +89,12 @@ fn terraform_plan_resolves_references_known_after_apply() {
         found(&report),
         [
             s("image.approved-source", "app-vm", "tfplan.json", 123),
-            s("network.nsg-open-management-port", "app-nsg", "tfplan.json", 25),
+            s(
+                "network.nsg-open-management-port",
+                "app-nsg",
+                "tfplan.json",
+                25
+            ),
         ]
     );
     // The VM's NIC and the NIC's NSG are ids known after apply, joined through the
@@ -104,11 +122,26 @@ fn packer_hcl_directories_and_legacy_json() {
     assert_eq!(
         found(&report),
         [
-            s("packer.base-image-pinned", "builders[0]", "windows.json", 13),
+            s(
+                "packer.base-image-pinned",
+                "builders[0]",
+                "windows.json",
+                13
+            ),
             s("packer.base-image-pinned", "scratch", "ubuntu.pkr.hcl", 45),
             // gallery name from `{{user `gallery`}}`: not the approved one.
-            s("packer.publishes-to-gallery", "builders[0]", "windows.json", 18),
-            s("packer.publishes-to-gallery", "scratch", "ubuntu.pkr.hcl", 39),
+            s(
+                "packer.publishes-to-gallery",
+                "builders[0]",
+                "windows.json",
+                18
+            ),
+            s(
+                "packer.publishes-to-gallery",
+                "scratch",
+                "ubuntu.pkr.hcl",
+                39
+            ),
             s("packer.traceable-build", "scratch", "ubuntu.pkr.hcl", 39),
         ]
     );
@@ -122,14 +155,23 @@ fn real_terraform_and_packer_files_are_read_without_gaps() {
     let report = iac(&[tf.to_str().expect("utf-8"), packer.to_str().expect("utf-8")]);
     assert_eq!(report["coverage"]["source_gaps"], serde_json::json!([]));
     let by_type = &report["coverage"]["resources_by_type"];
-    assert!(by_type["microsoft.compute/virtualmachines"].as_u64() >= Some(20), "{by_type}");
-    assert!(by_type["kensa.packer/azurearmbuilds"].as_u64() >= Some(20), "{by_type}");
+    assert!(
+        by_type["microsoft.compute/virtualmachines"].as_u64() >= Some(20),
+        "{by_type}"
+    );
+    assert!(
+        by_type["kensa.packer/azurearmbuilds"].as_u64() >= Some(20),
+        "{by_type}"
+    );
     // Regula's plans: the invalid NSGs fail, the valid ones do not (per NSG).
     let flagged = flagged(&report, "network.nsg-open-management-port");
     for name in ["invalidnsg1", "invalidnsg2"] {
         assert!(flagged.iter().any(|n| n == name), "{name}: {flagged:?}");
     }
-    assert!(!flagged.iter().any(|n| n.starts_with("validnsg")), "{flagged:?}");
+    assert!(
+        !flagged.iter().any(|n| n.starts_with("validnsg")),
+        "{flagged:?}"
+    );
     // Modules are not fetched: listed as not evaluated.
     assert!(report["coverage"]["unevaluated"]
         .as_array()
@@ -141,13 +183,27 @@ fn real_terraform_and_packer_files_are_read_without_gaps() {
 #[test]
 fn bad_hcl_names_file_and_line() {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("main.tf"), "resource \"azurerm_public_ip\" \"x\" {\n  name = \n}\n")
-        .expect("written");
-    std::fs::write(dir.path().join("build.pkr.hcl"), format!("x = {}", "[".repeat(500)))
-        .expect("written");
-    let o = kensa(&["iac", dir.path().to_str().expect("utf-8"), "--format", "json"]);
+    std::fs::write(
+        dir.path().join("main.tf"),
+        "resource \"azurerm_public_ip\" \"x\" {\n  name = \n}\n",
+    )
+    .expect("written");
+    std::fs::write(
+        dir.path().join("build.pkr.hcl"),
+        format!("x = {}", "[".repeat(500)),
+    )
+    .expect("written");
+    let o = kensa(&[
+        "iac",
+        dir.path().to_str().expect("utf-8"),
+        "--format",
+        "json",
+    ]);
     let err = stderr(&o);
     assert_eq!(code(&o), 2, "{err}");
     assert!(err.contains("main.tf:"), "{err}");
-    assert!(err.contains("build.pkr.hcl:1:") && err.contains("nested deeper"), "{err}");
+    assert!(
+        err.contains("build.pkr.hcl:1:") && err.contains("nested deeper"),
+        "{err}"
+    );
 }

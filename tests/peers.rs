@@ -112,7 +112,9 @@ fn checkov_arm_nsg_fixtures() {
         .as_array()
         .expect("findings")
         .iter()
-        .filter(|f| f["rule_id"] == "network.nsg-open-management-port" && f["evidence"]["port"] == 22)
+        .filter(|f| {
+            f["rule_id"] == "network.nsg-open-management-port" && f["evidence"]["port"] == 22
+        })
         .map(|f| {
             (
                 f["location"]["file"]
@@ -130,9 +132,12 @@ fn checkov_arm_nsg_fixtures() {
     // FAILED.json's two same-named NSGs are one resource: one finding (Checkov: 2).
     assert_eq!(
         files,
-        ["NSGRulePortAccessRestricted-FAILED.json", "NSGRulePortAccessRestricted-RULE-1Pass-1Fail.json"]
-            .into_iter()
-            .collect()
+        [
+            "NSGRulePortAccessRestricted-FAILED.json",
+            "NSGRulePortAccessRestricted-RULE-1Pass-1Fail.json"
+        ]
+        .into_iter()
+        .collect()
     );
     assert_eq!(by_file.len(), 2, "{by_file:?}");
 }
@@ -156,15 +161,26 @@ fn regula_fixtures() {
         .as_array()
         .expect("findings")
         .iter()
-        .filter(|f| f["rule_id"] == "network.nsg-open-management-port" && f["evidence"]["port"] == 22)
+        .filter(|f| {
+            f["rule_id"] == "network.nsg-open-management-port" && f["evidence"]["port"] == 22
+        })
         .collect();
     assert_eq!(f.len(), 1);
     assert_eq!(f[0]["resource_name"], "RegulaSG1");
     assert_eq!(f[0]["evidence"]["rule"], "Rule1");
     let tf = base.join("tf/azurerm/network/inputs");
     assert_eq!(
-        failing(&iac(&tf.join("invalid_inbound_port_22.tf")), "network.nsg-open-management-port", Some(22)),
+        failing(
+            &iac(&tf.join("invalid_inbound_port_22.tf")),
+            "network.nsg-open-management-port",
+            Some(22)
+        ),
         set(&["bad-group-01", "bad-group-02"])
     );
-    assert!(failing(&iac(&tf.join("valid_inbound_port_22.tf")), "network.nsg-open-management-port", None).is_empty());
+    assert!(failing(
+        &iac(&tf.join("valid_inbound_port_22.tf")),
+        "network.nsg-open-management-port",
+        None
+    )
+    .is_empty());
 }

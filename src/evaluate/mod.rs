@@ -212,10 +212,8 @@ impl<'p> Evaluator<'p> {
                     (_, Some(serde_json::Value::String(m))) => m.clone(),
                     _ => v.to_string(),
                 };
-                let location = crate::findings::Location::of(
-                    resource,
-                    &crate::findings::pointer(v.get("at")),
-                );
+                let location =
+                    crate::findings::Location::of(resource, &crate::findings::pointer(v.get("at")));
                 out.undecided.push(Undecided {
                     rule: r,
                     resource: i,

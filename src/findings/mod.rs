@@ -127,7 +127,9 @@ pub fn pointer(at: Option<&serde_json::Value>) -> String {
         Some(serde_json::Value::Array(parts)) => parts
             .iter()
             .map(|p| match p {
-                serde_json::Value::String(s) => format!("/{}", s.replace('~', "~0").replace('/', "~1")),
+                serde_json::Value::String(s) => {
+                    format!("/{}", s.replace('~', "~0").replace('/', "~1"))
+                }
                 other => format!("/{other}"),
             })
             .collect(),

@@ -83,7 +83,11 @@ impl Inventory {
                     e.finish();
                 }
                 rel.out.push(']');
-                let extensions = self.extensions.get(vm).map(Vec::as_slice).unwrap_or_default();
+                let extensions = self
+                    .extensions
+                    .get(vm)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
                 rel.raw_array(
                     "extensions",
                     extensions.iter().map(|e| self.resources[*e].raw.json()),

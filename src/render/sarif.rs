@@ -177,7 +177,11 @@ fn undecided(u: &Undecided, rule_index: Option<usize>) -> Option<SarifResult> {
     let mut fingerprints = BTreeMap::new();
     fingerprints.insert(
         "kensa/v1".to_string(),
-        crate::findings::fingerprint(&u.rule_id, &u.resource_id, &format!("undecided\n{}", u.reason)),
+        crate::findings::fingerprint(
+            &u.rule_id,
+            &u.resource_id,
+            &format!("undecided\n{}", u.reason),
+        ),
     );
     if let Some(h) = &at.line_hash {
         fingerprints.insert("primaryLocationLineHash".to_string(), h.clone());

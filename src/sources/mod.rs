@@ -99,8 +99,16 @@ impl SourceFile {
 
     /// The text of 1-based `line`, without its line break.
     pub fn line(&self, line: usize) -> &str {
-        let start = self.line_starts.get(line.wrapping_sub(1)).copied().unwrap_or(0);
-        let end = self.line_starts.get(line).copied().unwrap_or(self.text.len());
+        let start = self
+            .line_starts
+            .get(line.wrapping_sub(1))
+            .copied()
+            .unwrap_or(0);
+        let end = self
+            .line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(self.text.len());
         self.text
             .get(start..end)
             .unwrap_or_default()

@@ -113,13 +113,11 @@ impl Scope<'_> {
                 for (k, v) in o.iter() {
                     let key = match k {
                         hcl_edit::expr::ObjectKey::Ident(i) => i.to_string(),
-                        hcl_edit::expr::ObjectKey::Expression(x) => {
-                            match self.eval_depth(x, d) {
-                                Value::String(s) => s,
-                                other if unknown_reason(&other).is_some() => continue,
-                                other => other.to_string(),
-                            }
-                        }
+                        hcl_edit::expr::ObjectKey::Expression(x) => match self.eval_depth(x, d) {
+                            Value::String(s) => s,
+                            other if unknown_reason(&other).is_some() => continue,
+                            other => other.to_string(),
+                        },
                     };
                     out.insert(key, self.eval_depth(v.expr(), d));
                 }
@@ -282,7 +280,11 @@ impl Scope<'_> {
 
 /// The labels of a block as strings.
 pub fn labels(block: &Block) -> Vec<String> {
-    block.labels.iter().map(|l| l.as_str().to_string()).collect()
+    block
+        .labels
+        .iter()
+        .map(|l| l.as_str().to_string())
+        .collect()
 }
 
 fn binary(op: BinaryOperator, l: &Value, r: &Value) -> Value {
@@ -297,7 +299,9 @@ fn binary(op: BinaryOperator, l: &Value, r: &Value) -> Value {
         Eq => Value::Bool(l == r),
         NotEq => Value::Bool(l != r),
         And | Or => match (l, r) {
-            (Value::Bool(a), Value::Bool(b)) => Value::Bool(if op == And { *a && *b } else { *a || *b }),
+            (Value::Bool(a), Value::Bool(b)) => {
+                Value::Bool(if op == And { *a && *b } else { *a || *b })
+            }
             _ => unknown("a logical operator on non-bools"),
         },
         _ => match (l.as_f64(), r.as_f64()) {
@@ -334,7 +338,13 @@ fn function(name: &str, args: &[Value]) -> Value {
         ("tostring", [v]) => Value::String(text(v)),
         ("tonumber", [v]) => text(v)
             .parse::<f64>()
-            .map(|f| if f.fract() == 0.0 { json!(f as i64) } else { json!(f) })
+            .map(|f| {
+                if f.fract() == 0.0 {
+                    json!(f as i64)
+                } else {
+                    json!(f)
+                }
+            })
             .unwrap_or_else(|_| unknown("tonumber() of a non-number")),
         ("tolist" | "toset", [Value::Array(a)]) => Value::Array(a.clone()),
         ("tomap", [Value::Object(o)]) => Value::Object(o.clone()),
@@ -385,7 +395,10 @@ fn function(name: &str, args: &[Value]) -> Value {
             Value::String(out)
         }
         ("jsonencode", [v]) => Value::String(v.to_string()),
-        ("env", [v]) => unknown(format!("env(\"{}\") is only known when the tool runs", text(v))),
+        ("env", [v]) => unknown(format!(
+            "env(\"{}\") is only known when the tool runs",
+            text(v)
+        )),
         ("timestamp", []) => unknown("timestamp() is only known when the tool runs"),
         _ => unknown(format!("{name}() is not evaluated")),
     }
@@ -412,12 +425,17 @@ b { k = 2 }
         .expect("parses");
         let vars = HashMap::from([("env".to_string(), json!("prod"))]);
         let locals = HashMap::from([("Name".to_string(), json!("WEB"))]);
-        let resolve = |p: &[String]| (p.first().map(String::as_str) == Some("azurerm_network_security_group")).then(|| json!({"id": "/nsg/web"}));
+        let resolve = |p: &[String]| {
+            (p.first().map(String::as_str) == Some("azurerm_network_security_group"))
+                .then(|| json!({"id": "/nsg/web"}))
+        };
         let scope = Scope {
             vars: &vars,
             locals: &locals,
             reference: &|p: &[String]| {
-                resolve(p).map(|v| v["id"].clone()).filter(|_| p.last().map(String::as_str) == Some("id"))
+                resolve(p)
+                    .map(|v| v["id"].clone())
+                    .filter(|_| p.last().map(String::as_str) == Some("id"))
             },
         };
         let mut spans = Vec::new();

@@ -168,10 +168,7 @@ impl Parser<'_> {
             Some(_) => return Err(self.error("expected a value")),
         };
         Ok(Node {
-            span: Span {
-                start,
-                end: self.i,
-            },
+            span: Span { start, end: self.i },
             kind,
         })
     }

@@ -49,6 +49,13 @@ pub struct FileOutcome {
     pub notes: Vec<(jsonc::Span, String)>,
 }
 
+/// What a directory-wide configuration (Terraform module, Packer HCL) gave, per file; or the
+/// file that stopped it.
+pub type ModuleOutcome = Result<Vec<(Arc<SourceFile>, FileOutcome)>, (Arc<SourceFile>, FileError)>;
+
+/// The files of one directory: configuration files and variable files.
+type DirFiles = BTreeMap<PathBuf, (Vec<Arc<SourceFile>>, Vec<Arc<SourceFile>>)>;
+
 /// A file that could not be scanned, at a byte offset.
 #[derive(Debug)]
 pub struct FileError {
@@ -70,7 +77,10 @@ pub fn load(opts: &Options, loaded: &mut Loaded) -> Result<()> {
     let mut files = Vec::new();
     for p in &opts.paths {
         if !p.exists() {
-            return Err(Error::Usage(format!("{}: no such file or directory", p.display())));
+            return Err(Error::Usage(format!(
+                "{}: no such file or directory",
+                p.display()
+            )));
         }
         walk(p, &exclude, &mut files, p.is_file());
     }
@@ -81,10 +91,8 @@ pub fn load(opts: &Options, loaded: &mut Loaded) -> Result<()> {
     let mut scanned = 0;
     let mut failed = 0;
     // HCL configurations span a directory: their files are gathered per directory.
-    let mut packer_dirs: BTreeMap<PathBuf, (Vec<Arc<SourceFile>>, Vec<Arc<SourceFile>>)> =
-        BTreeMap::new();
-    let mut tf_dirs: BTreeMap<PathBuf, (Vec<Arc<SourceFile>>, Vec<Arc<SourceFile>>)> =
-        BTreeMap::new();
+    let mut packer_dirs = DirFiles::new();
+    let mut tf_dirs = DirFiles::new();
     for (path, explicit) in &files {
         let Some(kind) = kind_of(path) else { continue };
         let shown = display(path);
@@ -123,8 +131,7 @@ pub fn load(opts: &Options, loaded: &mut Loaded) -> Result<()> {
             Kind::TerraformVars => tf_dirs.entry(dir).or_default().1.push(file),
         }
     }
-    let mut modules: Vec<Result<Vec<(Arc<SourceFile>, FileOutcome)>, (Arc<SourceFile>, FileError)>> =
-        Vec::new();
+    let mut modules: Vec<ModuleOutcome> = Vec::new();
     for (files, vars) in packer_dirs.values().filter(|(f, _)| !f.is_empty()) {
         modules.push(packer::read_hcl_dir(files, vars));
     }
@@ -184,7 +191,12 @@ fn add(loaded: &mut Loaded, file: &Arc<SourceFile>, out: FileOutcome) {
     for d in out.resources {
         let file = d.file.as_ref().unwrap_or(file);
         let Value::Object(o) = &d.value else { continue };
-        let text = |k: &str| o.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+        let text = |k: &str| {
+            o.get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
         let (id, kind, name) = (text("id"), text("type"), text("name"));
         let (line, column) = file.position(d.span.start);
         loaded.resources.push(Resource {
@@ -271,9 +283,7 @@ fn read_json(
 }
 
 /// `<stem>.parameters.json` beside the template, when there is one.
-fn beside_parameters(
-    template: &Path,
-) -> std::result::Result<HashMap<String, Value>, FileError> {
+fn beside_parameters(template: &Path) -> std::result::Result<HashMap<String, Value>, FileError> {
     let Some(stem) = template.file_stem() else {
         return Ok(HashMap::new());
     };
@@ -310,7 +320,13 @@ pub fn resource_group(shown: &str) -> String {
         .collect::<Vec<_>>()
         .join("_")
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "-_.()".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.()".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -328,12 +344,10 @@ pub fn display(p: &Path) -> String {
 fn globs(patterns: &[String]) -> Result<GlobSet> {
     let mut b = GlobSetBuilder::new();
     for p in patterns {
-        b.add(
-            Glob::new(p)
-                .map_err(|e| Error::Usage(format!("--exclude {p:?}: {e}")))?,
-        );
+        b.add(Glob::new(p).map_err(|e| Error::Usage(format!("--exclude {p:?}: {e}")))?);
     }
-    b.build().map_err(|e| Error::Usage(format!("--exclude: {e}")))
+    b.build()
+        .map_err(|e| Error::Usage(format!("--exclude: {e}")))
 }
 
 /// Files under `p` in a stable order; `explicit` when named on the command line.

@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 
 use super::arm::functions::unknown;
 use super::jsonc::{Kind, Node, Span};
-use super::{hcl, Declared, FileError, FileOutcome};
+use super::{hcl, Declared, FileError, FileOutcome, ModuleOutcome};
 use crate::sources::SourceFile;
 
 pub const TYPE: &str = "Kensa.Packer/azureArmBuilds";
@@ -27,7 +27,13 @@ pub fn is_json_template(root: &Node) -> bool {
         .is_some_and(|b| matches!(b.kind, Kind::Array(_)))
 }
 
-fn resource(file: &str, name: &str, properties: Value, spans: Vec<(String, Span)>, span: Span) -> Declared {
+fn resource(
+    file: &str,
+    name: &str,
+    properties: Value,
+    spans: Vec<(String, Span)>,
+    span: Span,
+) -> Declared {
     Declared {
         value: json!({
             "id": format!("packer:{file}#source.azure-arm.{name}"),
@@ -49,7 +55,13 @@ pub fn read_json(root: &Node, file: &str) -> Result<FileOutcome, FileError> {
         vars.insert(k.clone(), v.to_value());
     }
     let mut out = FileOutcome::default();
-    for (i, b) in root.get("builders").map(Node::items).unwrap_or_default().iter().enumerate() {
+    for (i, b) in root
+        .get("builders")
+        .map(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
         if b.get("type").and_then(Node::as_str) != Some("azure-arm") {
             continue;
         }
@@ -59,12 +71,18 @@ pub fn read_json(root: &Node, file: &str) -> Result<FileOutcome, FileError> {
             .map_or_else(|| format!("builders[{i}]"), str::to_string);
         let mut spans = vec![(String::new(), b.span)];
         let props = json_value(b, &vars, "/properties", &mut spans);
-        out.resources.push(resource(file, &name, props, spans, b.span));
+        out.resources
+            .push(resource(file, &name, props, spans, b.span));
     }
     Ok(out)
 }
 
-fn json_value(n: &Node, vars: &HashMap<String, Value>, path: &str, spans: &mut Vec<(String, Span)>) -> Value {
+fn json_value(
+    n: &Node,
+    vars: &HashMap<String, Value>,
+    path: &str,
+    spans: &mut Vec<(String, Span)>,
+) -> Value {
     spans.push((path.to_string(), n.span));
     match &n.kind {
         Kind::String(s) => user_template(s, vars),
@@ -76,7 +94,12 @@ fn json_value(n: &Node, vars: &HashMap<String, Value>, path: &str, spans: &mut V
         ),
         Kind::Object(m) => Value::Object(
             m.iter()
-                .map(|(k, v)| (k.clone(), json_value(v, vars, &format!("{path}/{k}"), spans)))
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        json_value(v, vars, &format!("{path}/{k}"), spans),
+                    )
+                })
                 .collect(),
         ),
         _ => n.to_value(),
@@ -97,8 +120,14 @@ fn user_template(s: &str, vars: &HashMap<String, Value>) -> Value {
             .map(|u| u.trim().trim_matches('`').trim_matches('"'));
         match user.and_then(|u| vars.get(u)) {
             Some(Value::String(v)) if !v.contains("{{") => out.push_str(v),
-            Some(v @ Value::String(_)) => return user_template(v.as_str().unwrap_or_default(), &HashMap::new()),
-            _ => return unknown(format!("Packer template expression {{{{{inner}}}}} is only known at build time")),
+            Some(v @ Value::String(_)) => {
+                return user_template(v.as_str().unwrap_or_default(), &HashMap::new())
+            }
+            _ => {
+                return unknown(format!(
+                    "Packer template expression {{{{{inner}}}}} is only known at build time"
+                ))
+            }
         }
         rest = &rest[start + end + 2..];
     }
@@ -107,21 +136,28 @@ fn user_template(s: &str, vars: &HashMap<String, Value>) -> Value {
 }
 
 /// A directory of `*.pkr.hcl` files (one configuration), with `*.auto.pkrvars.hcl` values.
-pub fn read_hcl_dir(
-    files: &[Arc<SourceFile>],
-    vars_files: &[Arc<SourceFile>],
-) -> Result<Vec<(Arc<SourceFile>, FileOutcome)>, (Arc<SourceFile>, FileError)> {
+pub fn read_hcl_dir(files: &[Arc<SourceFile>], vars_files: &[Arc<SourceFile>]) -> ModuleOutcome {
     let mut bodies = Vec::new();
     for f in files {
-        bodies.push((Arc::clone(f), hcl::parse(&f.text).map_err(|e| (Arc::clone(f), e))?));
+        bodies.push((
+            Arc::clone(f),
+            hcl::parse(&f.text).map_err(|e| (Arc::clone(f), e))?,
+        ));
     }
     let mut vars: HashMap<String, Value> = HashMap::new();
     let none = HashMap::new();
     let no_refs = |_: &[String]| None;
-    let bare = hcl::Scope { vars: &none, locals: &none, reference: &no_refs };
+    let bare = hcl::Scope {
+        vars: &none,
+        locals: &none,
+        reference: &no_refs,
+    };
     for (_, body) in &bodies {
         for b in body.get_blocks("variable") {
-            if let (Some(name), Some(d)) = (hcl::labels(b).first().cloned(), b.body.get_attribute("default")) {
+            if let (Some(name), Some(d)) = (
+                hcl::labels(b).first().cloned(),
+                b.body.get_attribute("default"),
+            ) {
                 vars.insert(name, bare.eval(&d.value));
             }
         }
@@ -135,7 +171,11 @@ pub fn read_hcl_dir(
     // Locals may use each other: a few rounds settle any order.
     let mut locals: HashMap<String, Value> = HashMap::new();
     for _ in 0..4 {
-        let scope = hcl::Scope { vars: &vars, locals: &locals, reference: &no_refs };
+        let scope = hcl::Scope {
+            vars: &vars,
+            locals: &locals,
+            reference: &no_refs,
+        };
         let mut next = HashMap::new();
         for (_, body) in &bodies {
             for b in body.get_blocks("locals") {
@@ -144,14 +184,21 @@ pub fn read_hcl_dir(
                 }
             }
             for b in body.get_blocks("local") {
-                if let (Some(name), Some(e)) = (hcl::labels(b).first().cloned(), b.body.get_attribute("expression")) {
+                if let (Some(name), Some(e)) = (
+                    hcl::labels(b).first().cloned(),
+                    b.body.get_attribute("expression"),
+                ) {
                     next.insert(name, scope.eval(&e.value));
                 }
             }
         }
         locals = next;
     }
-    let scope = hcl::Scope { vars: &vars, locals: &locals, reference: &no_refs };
+    let scope = hcl::Scope {
+        vars: &vars,
+        locals: &locals,
+        reference: &no_refs,
+    };
     let mut out = Vec::new();
     for (file, body) in &bodies {
         let mut outcome = FileOutcome::default();

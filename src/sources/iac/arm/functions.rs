@@ -220,7 +220,9 @@ fn call(name: &str, exprs: &[Expr], cx: &dyn Context) -> Result<Value, String> {
         _ => {}
     }
     if name.contains('.') {
-        return Ok(unknown(format!("user-defined function {name}() is not evaluated")));
+        return Ok(unknown(format!(
+            "user-defined function {name}() is not evaluated"
+        )));
     }
     if name.starts_with("list") || UNEVALUATED.contains(&name) {
         return Ok(unknown(format!("{name}() is only known at deployment")));
@@ -420,7 +422,7 @@ fn strict(name: &str, a: &[Value], cx: &dyn Context) -> Result<Value, String> {
         }
         "createarray" => Value::Array(a.to_vec()),
         "createobject" => {
-            if a.len() % 2 != 0 {
+            if !a.len().is_multiple_of(2) {
                 return Err("createObject() takes key/value pairs".into());
             }
             let mut o = Map::new();
@@ -495,7 +497,9 @@ fn strict(name: &str, a: &[Value], cx: &dyn Context) -> Result<Value, String> {
             "tenantId": SUBSCRIPTION_ID,
             "displayName": "subscription",
         }),
-        "deployment" => json!({"name": "kensa-iac", "properties": {}, "location": "deployment-location"}),
+        "deployment" => {
+            json!({"name": "kensa-iac", "properties": {}, "location": "deployment-location"})
+        }
         "environment" => json!({
             "name": "AzureCloud",
             "resourceManager": "https://management.azure.com/",
@@ -646,7 +650,11 @@ fn strict(name: &str, a: &[Value], cx: &dyn Context) -> Result<Value, String> {
             arity(name, a, 2, 3)?;
             let t = text(&a[0]);
             let width = usize::try_from(int(name, &a[1])?).unwrap_or(0);
-            let pad = a.get(2).map(text).and_then(|p| p.chars().next()).unwrap_or(' ');
+            let pad = a
+                .get(2)
+                .map(text)
+                .and_then(|p| p.chars().next())
+                .unwrap_or(' ');
             let n = width.saturating_sub(t.chars().count());
             Value::String(std::iter::repeat_n(pad, n).chain(t.chars()).collect())
         }
@@ -664,7 +672,7 @@ fn strict(name: &str, a: &[Value], cx: &dyn Context) -> Result<Value, String> {
         "items" => match one(name, a)? {
             Value::Object(o) => {
                 let mut keys: Vec<_> = o.iter().collect();
-                keys.sort_by(|x, y| x.0.to_lowercase().cmp(&y.0.to_lowercase()));
+                keys.sort_by_key(|x| x.0.to_lowercase());
                 Value::Array(
                     keys.into_iter()
                         .map(|(k, v)| json!({"key": k, "value": v}))
@@ -704,7 +712,9 @@ fn union(a: &[Value]) -> Result<Value, String> {
         Some(Value::Object(_)) => {
             let mut out = Map::new();
             for o in a {
-                let o = o.as_object().ok_or("union() mixes objects and other values")?;
+                let o = o
+                    .as_object()
+                    .ok_or("union() mixes objects and other values")?;
                 for (k, v) in o {
                     // Nested objects merge, as ARM does since 2022.
                     match (out.get_mut(k), v) {
@@ -724,7 +734,10 @@ fn union(a: &[Value]) -> Result<Value, String> {
         Some(Value::Array(_)) => {
             let mut out: Vec<Value> = Vec::new();
             for x in a {
-                for v in x.as_array().ok_or("union() mixes arrays and other values")? {
+                for v in x
+                    .as_array()
+                    .ok_or("union() mixes arrays and other values")?
+                {
                     if !out.contains(v) {
                         out.push(v.clone());
                     }
@@ -768,7 +781,10 @@ fn format_net(f: &str, args: &[Value]) -> Result<String, String> {
                     .ok_or_else(|| format!("format(): no argument {i}"))?;
                 let t = text(v);
                 // `D3` pads integers with zeros; other specifiers are left as they are.
-                match fmt.strip_prefix(['D', 'd']).and_then(|w| w.parse::<usize>().ok()) {
+                match fmt
+                    .strip_prefix(['D', 'd'])
+                    .and_then(|w| w.parse::<usize>().ok())
+                {
                     Some(w) => out.push_str(&format!("{t:0>w$}")),
                     None => out.push_str(&t),
                 }
@@ -809,8 +825,13 @@ fn provider_path(a: &[Value]) -> Result<String, String> {
 fn resource_id(a: &[Value], rg: &str) -> Result<String, String> {
     let at = a
         .iter()
-        .position(|v| v.as_str().is_some_and(|t| t.contains('/') && t.contains('.')))
-        .ok_or("resourceId() needs a resource type such as Microsoft.Network/networkSecurityGroups")?;
+        .position(|v| {
+            v.as_str()
+                .is_some_and(|t| t.contains('/') && t.contains('.'))
+        })
+        .ok_or(
+            "resourceId() needs a resource type such as Microsoft.Network/networkSecurityGroups",
+        )?;
     let (sub, group) = match &a[..at] {
         [] => (SUBSCRIPTION_ID.to_string(), rg.to_string()),
         [g] => (SUBSCRIPTION_ID.to_string(), text(g)),
@@ -891,8 +912,14 @@ mod tests {
             run("resourceId('Microsoft.Network/networkSecurityGroups/securityRules', 'n', 'r')"),
             json!("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/n/securityRules/r")
         );
-        assert_eq!(run("length(split('a,b;c', createArray(',', ';')))"), json!(3));
-        assert_eq!(run("union(createObject('a', 1), json('{\"b\": 2}'))"), json!({"a": 1, "b": 2}));
+        assert_eq!(
+            run("length(split('a,b;c', createArray(',', ';')))"),
+            json!(3)
+        );
+        assert_eq!(
+            run("union(createObject('a', 1), json('{\"b\": 2}'))"),
+            json!({"a": 1, "b": 2})
+        );
         assert_eq!(run("empty(json('null'))"), json!(true));
         assert_eq!(run("base64('hello')"), json!("aGVsbG8="));
         assert_eq!(run("uniqueString('x')"), run("uniqueString('x')"));

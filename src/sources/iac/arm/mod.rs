@@ -5,8 +5,8 @@ pub mod expr;
 pub mod functions;
 
 use std::cell::{Cell, RefCell};
-use std::rc::Rc;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use serde_json::{json, Map, Value};
 
@@ -47,14 +47,14 @@ pub fn is_template(root: &Node) -> bool {
     if schema.contains("deploymenttemplate.json") {
         return true;
     }
-    schema.is_empty()
-        && root.get("resources").is_some()
-        && root.get("contentVersion").is_some()
+    schema.is_empty() && root.get("resources").is_some() && root.get("contentVersion").is_some()
 }
 
 pub fn is_parameters_file(root: &Node) -> bool {
     let schema = root.get("$schema").and_then(Node::as_str).unwrap_or("");
-    schema.to_ascii_lowercase().contains("deploymentparameters.json")
+    schema
+        .to_ascii_lowercase()
+        .contains("deploymentparameters.json")
 }
 
 /// Evaluates `template` with `parameters` (a parameters file's `parameters` values, by
@@ -76,7 +76,8 @@ pub fn evaluate(
             continue;
         };
         refs.insert(id.to_lowercase(), r.value.clone());
-        refs.entry(name.to_lowercase()).or_insert_with(|| r.value.clone());
+        refs.entry(name.to_lowercase())
+            .or_insert_with(|| r.value.clone());
     }
     Ok(pass(template, parameters, rg, Rc::new(refs))?.0)
 }
@@ -176,8 +177,9 @@ impl<'t> Scope<'t> {
         match &node.kind {
             Kind::String(s) => match expr::expression_text(s) {
                 Some(text) => {
-                    let e = expr::parse(text)
-                        .map_err(|m| self.fail(node.span, format!("in expression [{text}]: {m}")))?;
+                    let e = expr::parse(text).map_err(|m| {
+                        self.fail(node.span, format!("in expression [{text}]: {m}"))
+                    })?;
                     functions::eval(&e, self)
                         .map_err(|m| self.fail(node.span, format!("in expression [{text}]: {m}")))
                 }
@@ -220,9 +222,12 @@ impl<'t> Scope<'t> {
             .get("name")
             .and_then(Node::as_str)
             .ok_or_else(|| self.fail(spec.span, "a property copy needs a `name`".into()))?;
-        let input = spec
-            .get("input")
-            .ok_or_else(|| self.fail(spec.span, format!("property copy '{name}' needs an `input`")))?;
+        let input = spec.get("input").ok_or_else(|| {
+            self.fail(
+                spec.span,
+                format!("property copy '{name}' needs an `input`"),
+            )
+        })?;
         let count = match self.count(spec)? {
             Some(n) => n,
             None => {
@@ -259,12 +264,7 @@ impl<'t> Scope<'t> {
             Value::String(t) => t.trim().parse().ok(),
             _ => None,
         }
-        .ok_or_else(|| {
-            self.fail(
-                node.span,
-                format!("copy count {v} is not an integer"),
-            )
-        })?;
+        .ok_or_else(|| self.fail(node.span, format!("copy count {v} is not an integer")))?;
         if !(0..=MAX_COPIES).contains(&n) {
             return Err(self.fail(
                 node.span,
@@ -353,10 +353,12 @@ impl Context for Scope<'_> {
             Some(n) => copies.iter().rev().find(|(l, _)| l.eq_ignore_ascii_case(n)),
             None => copies.last(),
         };
-        found.map(|(_, i)| i.clone()).ok_or_else(|| match loop_name {
-            Some(n) => format!("copyIndex('{n}') outside a copy loop of that name"),
-            None => "copyIndex() outside a copy loop".into(),
-        })
+        found
+            .map(|(_, i)| i.clone())
+            .ok_or_else(|| match loop_name {
+                Some(n) => format!("copyIndex('{n}') outside a copy loop of that name"),
+                None => "copyIndex() outside a copy loop".into(),
+            })
     }
 
     fn resource_group(&self) -> &str {
@@ -412,7 +414,10 @@ impl Walker {
             _ => return Ok(()),
         };
         for node in nodes {
-            if node.get("existing").is_some_and(|e| matches!(e.kind, Kind::Bool(true))) {
+            if node
+                .get("existing")
+                .is_some_and(|e| matches!(e.kind, Kind::Bool(true)))
+            {
                 continue;
             }
             let loop_spec = node.get("copy");
@@ -465,7 +470,8 @@ impl Walker {
                 });
                 return Ok(());
             }
-            if c == Value::Bool(false) || c.as_str().is_some_and(|s| s.eq_ignore_ascii_case("false"))
+            if c == Value::Bool(false)
+                || c.as_str().is_some_and(|s| s.eq_ignore_ascii_case("false"))
             {
                 return Ok(());
             }
@@ -566,12 +572,14 @@ impl Walker {
         let list = template.get("resources");
         let r = if inner {
             let mut given = HashMap::new();
-            for (k, v) in props.get("parameters").map(Node::members).unwrap_or_default() {
+            for (k, v) in props
+                .get("parameters")
+                .map(Node::members)
+                .unwrap_or_default()
+            {
                 let value = match (v.get("value"), v.get("reference")) {
                     (Some(val), _) => scope.eval(val, &mut None)?,
-                    (None, Some(_)) => {
-                        unknown(format!("parameter '{k}' is a Key Vault reference"))
-                    }
+                    (None, Some(_)) => unknown(format!("parameter '{k}' is a Key Vault reference")),
                     (None, None) => continue,
                 };
                 given.insert(k.to_lowercase(), value);
@@ -648,7 +656,10 @@ fn resource_id(rg: &str, kind: &str, name: &str) -> String {
         functions::SUBSCRIPTION_ID
     );
     for (i, t) in types.iter().enumerate() {
-        id.push_str(&format!("/{t}/{}", names.get(i).copied().unwrap_or("<unknown name>")));
+        id.push_str(&format!(
+            "/{t}/{}",
+            names.get(i).copied().unwrap_or("<unknown name>")
+        ));
     }
     id
 }
@@ -674,10 +685,11 @@ pub fn attach_disks(resources: &mut [Declared]) {
         }
     }
     for (disk, vm) in attached {
-        if let Some(d) = resources
-            .iter_mut()
-            .find(|r| r.value["id"].as_str().is_some_and(|x| x.to_lowercase() == disk))
-        {
+        if let Some(d) = resources.iter_mut().find(|r| {
+            r.value["id"]
+                .as_str()
+                .is_some_and(|x| x.to_lowercase() == disk)
+        }) {
             d.value["managedBy"] = vm;
         }
     }
@@ -692,7 +704,10 @@ pub fn merge_children(resources: &mut Vec<Declared>) {
             "microsoft.network/networksecuritygroups/securityrules",
             "/properties/securityRules",
         ),
-        ("microsoft.network/virtualnetworks/subnets", "/properties/subnets"),
+        (
+            "microsoft.network/virtualnetworks/subnets",
+            "/properties/subnets",
+        ),
         (
             "microsoft.compute/virtualmachinescalesets/extensions",
             "/properties/virtualMachineProfile/extensionProfile/extensions",
@@ -708,12 +723,16 @@ pub fn merge_children(resources: &mut Vec<Declared>) {
             i += 1;
             continue;
         };
-        let id = resources[i].value["id"].as_str().unwrap_or_default().to_lowercase();
+        let id = resources[i].value["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_lowercase();
         let parent_id = id.rsplitn(3, '/').nth(2).unwrap_or_default().to_string();
-        let Some(p) = resources
-            .iter()
-            .position(|r| r.value["id"].as_str().is_some_and(|x| x.eq_ignore_ascii_case(&parent_id)))
-        else {
+        let Some(p) = resources.iter().position(|r| {
+            r.value["id"]
+                .as_str()
+                .is_some_and(|x| x.eq_ignore_ascii_case(&parent_id))
+        }) else {
             i += 1;
             continue;
         };
@@ -736,9 +755,12 @@ pub fn merge_children(resources: &mut Vec<Declared>) {
         let n = list.len();
         list.push(entry);
         let prefix = format!("{at}/{n}");
-        parent
-            .spans
-            .extend(child.spans.into_iter().map(|(path, span)| (format!("{prefix}{path}"), span)));
+        parent.spans.extend(
+            child
+                .spans
+                .into_iter()
+                .map(|(path, span)| (format!("{prefix}{path}"), span)),
+        );
     }
 }
 
@@ -749,7 +771,10 @@ fn pointer_array<'v>(root: &'v mut Value, pointer: &str) -> Option<&'v mut Vec<V
         if !cur.is_object() {
             *cur = Value::Object(Map::new());
         }
-        cur = cur.as_object_mut()?.entry(seg.to_string()).or_insert(Value::Null);
+        cur = cur
+            .as_object_mut()?
+            .entry(seg.to_string())
+            .or_insert(Value::Null);
     }
     if !cur.is_array() {
         *cur = Value::Array(Vec::new());

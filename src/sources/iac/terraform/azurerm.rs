@@ -17,12 +17,14 @@ pub struct Mapped {
 /// The ARM type of a mapped azurerm type.
 pub fn arm_type(tf_type: &str) -> Option<&'static str> {
     Some(match tf_type {
-        "azurerm_linux_virtual_machine" | "azurerm_windows_virtual_machine" | "azurerm_virtual_machine" => {
-            "Microsoft.Compute/virtualMachines"
-        }
+        "azurerm_linux_virtual_machine"
+        | "azurerm_windows_virtual_machine"
+        | "azurerm_virtual_machine" => "Microsoft.Compute/virtualMachines",
         "azurerm_linux_virtual_machine_scale_set"
         | "azurerm_windows_virtual_machine_scale_set"
-        | "azurerm_orchestrated_virtual_machine_scale_set" => "Microsoft.Compute/virtualMachineScaleSets",
+        | "azurerm_orchestrated_virtual_machine_scale_set" => {
+            "Microsoft.Compute/virtualMachineScaleSets"
+        }
         "azurerm_managed_disk" => "Microsoft.Compute/disks",
         "azurerm_network_security_group" => "Microsoft.Network/networkSecurityGroups",
         "azurerm_network_security_rule" => "Microsoft.Network/networkSecurityGroups/securityRules",
@@ -42,7 +44,9 @@ pub fn arm_type(tf_type: &str) -> Option<&'static str> {
 pub fn arm_name(tf_type: &str, v: &Value) -> String {
     let s = |k: &str| text(v.get(k));
     match tf_type {
-        "azurerm_network_security_rule" => format!("{}/{}", s("network_security_group_name"), s("name")),
+        "azurerm_network_security_rule" => {
+            format!("{}/{}", s("network_security_group_name"), s("name"))
+        }
         "azurerm_subnet" => format!("{}/{}", s("virtual_network_name"), s("name")),
         "azurerm_shared_image_version" => {
             format!("{}/{}/{}", s("gallery_name"), s("image_name"), s("name"))
@@ -89,7 +93,10 @@ fn block<'v>(v: &'v Value, name: &str) -> Option<&'v Value> {
 }
 
 fn blocks<'v>(v: &'v Value, name: &str) -> &'v [Value] {
-    v.get(name).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default()
+    v.get(name)
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
 }
 
 /// A value, with absent / null read as null and empty strings kept.
@@ -117,7 +124,9 @@ impl Builder {
 
 pub fn map(tf_type: &str, v: &Value, id: &str) -> Option<Mapped> {
     let kind = arm_type(tf_type)?;
-    let mut b = Builder { links: vec![(String::new(), String::new())] };
+    let mut b = Builder {
+        links: vec![(String::new(), String::new())],
+    };
     let properties = match tf_type {
         "azurerm_network_security_group" => {
             let rules: Vec<Value> = blocks(v, "security_rule")
@@ -126,18 +135,29 @@ pub fn map(tf_type: &str, v: &Value, id: &str) -> Option<Mapped> {
                 .map(|(i, r)| {
                     let arm = format!("/properties/securityRules/{i}");
                     let tf = format!("/security_rule/{i}");
-                    security_rule(&mut b, r, &format!("{id}/securityRules/{}", text(r.get("name"))), &arm, &tf)
+                    security_rule(
+                        &mut b,
+                        r,
+                        &format!("{id}/securityRules/{}", text(r.get("name"))),
+                        &arm,
+                        &tf,
+                    )
                 })
                 .collect();
             json!({ "securityRules": rules })
         }
-        "azurerm_network_security_rule" => security_rule(&mut b, v, id, "", "")["properties"].clone(),
+        "azurerm_network_security_rule" => {
+            security_rule(&mut b, v, id, "", "")["properties"].clone()
+        }
         "azurerm_network_interface" => {
             let ipcs: Vec<Value> = blocks(v, "ip_configuration")
                 .iter()
                 .enumerate()
                 .map(|(i, c)| {
-                    b.link(&format!("/properties/ipConfigurations/{i}"), &format!("/ip_configuration/{i}"));
+                    b.link(
+                        &format!("/properties/ipConfigurations/{i}"),
+                        &format!("/ip_configuration/{i}"),
+                    );
                     json!({
                         "name": get(c, "name"),
                         "id": format!("{id}/ipConfigurations/{}", text(c.get("name"))),
@@ -161,9 +181,9 @@ pub fn map(tf_type: &str, v: &Value, id: &str) -> Option<Mapped> {
             } else {
                 json!({ "type": "EncryptionAtRestWithCustomerKey", "diskEncryptionSetId": des })
             };
-            let ade = block(v, "encryption_settings").map(|s| {
-                json!({ "enabled": s.get("enabled").cloned().unwrap_or(Value::Bool(true)) })
-            });
+            let ade = block(v, "encryption_settings").map(
+                |s| json!({ "enabled": s.get("enabled").cloned().unwrap_or(Value::Bool(true)) }),
+            );
             let mut p = json!({ "encryption": encryption, "diskSizeGB": get(v, "disk_size_gb") });
             if let Some(a) = ade {
                 p["encryptionSettingsCollection"] = a;
@@ -197,7 +217,10 @@ pub fn map(tf_type: &str, v: &Value, id: &str) -> Option<Mapped> {
     out.insert("resourceGroup".into(), get(v, "resource_group_name"));
     out.insert("properties".into(), properties);
     if tf_type == "azurerm_public_ip" {
-        out.insert("sku".into(), json!({ "name": v.get("sku").cloned().unwrap_or(json!("Standard")) }));
+        out.insert(
+            "sku".into(),
+            json!({ "name": v.get("sku").cloned().unwrap_or(json!("Standard")) }),
+        );
         b.link("/sku", "/sku");
     }
     if let Some(t) = v.get("tags").filter(|t| t.is_object()) {
@@ -243,7 +266,10 @@ fn security_rule(b: &mut Builder, r: &Value, id: &str, arm: &str, tf: &str) -> V
 
 fn image_reference(b: &mut Builder, v: &Value, arm: &str) -> Value {
     if let Some(r) = block(v, "source_image_reference") {
-        b.link(&format!("{arm}/version"), "/source_image_reference/0/version");
+        b.link(
+            &format!("{arm}/version"),
+            "/source_image_reference/0/version",
+        );
         b.link(arm, "/source_image_reference/0");
         return json!({
             "publisher": get(r, "publisher"),
@@ -281,10 +307,22 @@ fn patch_settings(v: &Value) -> Value {
 
 fn vm(b: &mut Builder, v: &Value, windows: bool) -> Value {
     let image = image_reference(b, v, "/properties/storageProfile/imageReference");
-    let disk = os_disk(b, block(v, "os_disk"), "/properties/storageProfile/osDisk", "/os_disk/0");
-    b.link("/properties/securityProfile/encryptionAtHost", "/encryption_at_host_enabled");
+    let disk = os_disk(
+        b,
+        block(v, "os_disk"),
+        "/properties/storageProfile/osDisk",
+        "/os_disk/0",
+    );
+    b.link(
+        "/properties/securityProfile/encryptionAtHost",
+        "/encryption_at_host_enabled",
+    );
     b.link("/properties/osProfile", "/patch_assessment_mode");
-    let config_key = if windows { "windowsConfiguration" } else { "linuxConfiguration" };
+    let config_key = if windows {
+        "windowsConfiguration"
+    } else {
+        "linuxConfiguration"
+    };
     let nics: Vec<Value> = match v.get("network_interface_ids") {
         Some(Value::Array(ids)) => ids.iter().map(|i| json!({ "id": i })).collect(),
         _ => Vec::new(),
@@ -301,8 +339,14 @@ fn vm(b: &mut Builder, v: &Value, windows: bool) -> Value {
 
 fn legacy_vm(b: &mut Builder, v: &Value) -> Value {
     let image = block(v, "storage_image_reference").map_or(json!({}), |r| {
-        b.link("/properties/storageProfile/imageReference", "/storage_image_reference/0");
-        b.link("/properties/storageProfile/imageReference/version", "/storage_image_reference/0/version");
+        b.link(
+            "/properties/storageProfile/imageReference",
+            "/storage_image_reference/0",
+        );
+        b.link(
+            "/properties/storageProfile/imageReference/version",
+            "/storage_image_reference/0/version",
+        );
         match r.get("id").filter(|x| !x.is_null() && *x != &json!("")) {
             Some(id) => json!({ "id": id }),
             None => json!({
@@ -315,7 +359,10 @@ fn legacy_vm(b: &mut Builder, v: &Value) -> Value {
     });
     let os = block(v, "storage_os_disk").map_or(json!({}), |d| {
         b.link("/properties/storageProfile/osDisk", "/storage_os_disk/0");
-        match d.get("vhd_uri").filter(|x| !x.is_null() && *x != &json!("")) {
+        match d
+            .get("vhd_uri")
+            .filter(|x| !x.is_null() && *x != &json!(""))
+        {
             Some(uri) => json!({ "vhd": { "uri": uri } }),
             None => json!({ "managedDisk": { "storageAccountType": get(d, "managed_disk_type") } }),
         }
@@ -330,7 +377,11 @@ fn legacy_vm(b: &mut Builder, v: &Value) -> Value {
         "networkProfile": { "networkInterfaces": nics },
     });
     if block(v, "os_profile").is_some() {
-        let key = if windows { "windowsConfiguration" } else { "linuxConfiguration" };
+        let key = if windows {
+            "windowsConfiguration"
+        } else {
+            "linuxConfiguration"
+        };
         p["osProfile"] = json!({ key: {} });
     }
     p
@@ -339,12 +390,20 @@ fn legacy_vm(b: &mut Builder, v: &Value) -> Value {
 fn scale_set(b: &mut Builder, v: &Value) -> Value {
     let root = "/properties/virtualMachineProfile";
     let image = image_reference(b, v, &format!("{root}/storageProfile/imageReference"));
-    let os = os_disk(b, block(v, "os_disk"), &format!("{root}/storageProfile/osDisk"), "/os_disk/0");
+    let os = os_disk(
+        b,
+        block(v, "os_disk"),
+        &format!("{root}/storageProfile/osDisk"),
+        "/os_disk/0",
+    );
     let data: Vec<Value> = blocks(v, "data_disk")
         .iter()
         .enumerate()
         .map(|(i, d)| {
-            b.link(&format!("{root}/storageProfile/dataDisks/{i}"), &format!("/data_disk/{i}"));
+            b.link(
+                &format!("{root}/storageProfile/dataDisks/{i}"),
+                &format!("/data_disk/{i}"),
+            );
             let mut managed = json!({ "storageAccountType": get(d, "storage_account_type") });
             if let Some(des) = d.get("disk_encryption_set_id").filter(|x| !x.is_null()) {
                 managed["diskEncryptionSet"] = json!({ "id": des });
@@ -374,8 +433,15 @@ fn scale_set(b: &mut Builder, v: &Value) -> Value {
             })
         })
         .collect();
-    let extensions: Vec<Value> = blocks(v, "extension").iter().map(extension).map(|e| json!({ "properties": e })).collect();
-    b.link(&format!("{root}/securityProfile/encryptionAtHost"), "/encryption_at_host_enabled");
+    let extensions: Vec<Value> = blocks(v, "extension")
+        .iter()
+        .map(extension)
+        .map(|e| json!({ "properties": e }))
+        .collect();
+    b.link(
+        &format!("{root}/securityProfile/encryptionAtHost"),
+        "/encryption_at_host_enabled",
+    );
     json!({
         "virtualMachineProfile": {
             "storageProfile": { "imageReference": image, "osDisk": os, "dataDisks": data },
@@ -389,7 +455,9 @@ fn scale_set(b: &mut Builder, v: &Value) -> Value {
 /// An extension's settings arrive as a JSON string (`jsonencode(...)`): decoded when known.
 fn extension(v: &Value) -> Value {
     let settings = match v.get("settings") {
-        Some(Value::String(s)) => serde_json::from_str(s).unwrap_or_else(|_| unknown("settings are not JSON")),
+        Some(Value::String(s)) => {
+            serde_json::from_str(s).unwrap_or_else(|_| unknown("settings are not JSON"))
+        }
         Some(Value::Object(o)) => Value::Object(o.clone()),
         Some(u) if unknown_reason(u).is_some() => u.clone(),
         _ => json!({}),

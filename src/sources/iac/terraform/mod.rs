@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use super::arm::functions::{unknown, unknown_reason};
 use super::jsonc::{Kind, Node, Span};
-use super::{arm, hcl, Declared, FileError, FileOutcome};
+use super::{arm, hcl, Declared, FileError, FileOutcome, ModuleOutcome};
 use crate::sources::SourceFile;
 
 /// Evaluation passes over a module before its references are taken as settled.
@@ -37,9 +37,16 @@ struct TfResource {
 /// A plan: planned values (root and child modules), unknown-after-apply attributes
 /// resolved through the configuration's references where they name a resource's id, and
 /// locations from the `.tf` files beside the plan when they declare the resource.
-pub fn read_plan(root: &Node, path: &Path, file: &Arc<SourceFile>) -> Result<FileOutcome, FileError> {
+pub fn read_plan(
+    root: &Node,
+    path: &Path,
+    file: &Arc<SourceFile>,
+) -> Result<FileOutcome, FileError> {
     let mut nodes = Vec::new();
-    if let Some(m) = root.get("planned_values").and_then(|p| p.get("root_module")) {
+    if let Some(m) = root
+        .get("planned_values")
+        .and_then(|p| p.get("root_module"))
+    {
         plan_modules(m, &mut nodes, 0);
     }
     let unknown_after: HashMap<String, &Node> = root
@@ -61,7 +68,12 @@ pub fn read_plan(root: &Node, path: &Path, file: &Arc<SourceFile>) -> Result<Fil
         .map(Node::items)
         .unwrap_or_default()
         .iter()
-        .filter_map(|r| Some((r.get("address")?.as_str()?.to_string(), r.get("expressions")?)))
+        .filter_map(|r| {
+            Some((
+                r.get("address")?.as_str()?.to_string(),
+                r.get("expressions")?,
+            ))
+        })
         .collect();
     // The configuration beside the plan, for file and line.
     let beside = tf_blocks_beside(path);
@@ -126,7 +138,9 @@ fn plan_modules<'n>(m: &'n Node, out: &mut Vec<&'n Node>, depth: usize) {
 fn node_spans(n: &Node, path: &str, out: &mut Vec<(String, Span)>) {
     out.push((path.to_string(), n.span));
     match &n.kind {
-        Kind::Object(m) => m.iter().for_each(|(k, v)| node_spans(v, &format!("{path}/{k}"), out)),
+        Kind::Object(m) => m
+            .iter()
+            .for_each(|(k, v)| node_spans(v, &format!("{path}/{k}"), out)),
         Kind::Array(a) => a
             .iter()
             .enumerate()
@@ -193,17 +207,28 @@ fn tf_blocks_beside(plan: &Path) -> HashMap<String, Located> {
     }
     let none = HashMap::new();
     let no_refs = |_: &[String]| None;
-    let scope = hcl::Scope { vars: &none, locals: &none, reference: &no_refs };
+    let scope = hcl::Scope {
+        vars: &none,
+        locals: &none,
+        reference: &no_refs,
+    };
     for p in paths {
-        let Ok(text) = std::fs::read_to_string(&p) else { continue };
+        let Ok(text) = std::fs::read_to_string(&p) else {
+            continue;
+        };
         let file = Arc::new(SourceFile::new(super::display(&p), text));
-        let Ok(body) = hcl::parse(&file.text) else { continue };
+        let Ok(body) = hcl::parse(&file.text) else {
+            continue;
+        };
         for b in body.get_blocks("resource") {
             let labels = hcl::labels(b);
             if let [t, n] = labels.as_slice() {
                 let mut spans = vec![(String::new(), hcl::span_of(b))];
                 scope.body(&b.body, "", &mut spans);
-                out.insert(format!("{t}.{n}"), (Arc::clone(&file), spans, hcl::span_of(b)));
+                out.insert(
+                    format!("{t}.{n}"),
+                    (Arc::clone(&file), spans, hcl::span_of(b)),
+                );
             }
         }
     }
@@ -215,19 +240,29 @@ pub fn read_module(
     dir: &Path,
     files: &[Arc<SourceFile>],
     var_files: &[Arc<SourceFile>],
-) -> Result<Vec<(Arc<SourceFile>, FileOutcome)>, (Arc<SourceFile>, FileError)> {
+) -> ModuleOutcome {
     let scope_id = super::resource_group(&super::display(dir));
     let mut bodies = Vec::new();
     for f in files {
-        bodies.push((Arc::clone(f), hcl::parse(&f.text).map_err(|e| (Arc::clone(f), e))?));
+        bodies.push((
+            Arc::clone(f),
+            hcl::parse(&f.text).map_err(|e| (Arc::clone(f), e))?,
+        ));
     }
     let none = HashMap::new();
     let no_refs = |_: &[String]| None;
-    let bare = hcl::Scope { vars: &none, locals: &none, reference: &no_refs };
+    let bare = hcl::Scope {
+        vars: &none,
+        locals: &none,
+        reference: &no_refs,
+    };
     let mut vars = HashMap::new();
     for (_, body) in &bodies {
         for b in body.get_blocks("variable") {
-            if let (Some(name), Some(d)) = (hcl::labels(b).first().cloned(), b.body.get_attribute("default")) {
+            if let (Some(name), Some(d)) = (
+                hcl::labels(b).first().cloned(),
+                b.body.get_attribute("default"),
+            ) {
                 vars.insert(name, bare.eval(&d.value));
             }
         }
@@ -277,9 +312,16 @@ pub fn read_module(
             if attr == "id" {
                 return ids.get(&addr).cloned();
             }
-            previous.get(&addr).and_then(|v| v.get(attr.as_str())).cloned()
+            previous
+                .get(&addr)
+                .and_then(|v| v.get(attr.as_str()))
+                .cloned()
         };
-        let scope = hcl::Scope { vars: &vars, locals: &locals, reference: &resolve };
+        let scope = hcl::Scope {
+            vars: &vars,
+            locals: &locals,
+            reference: &resolve,
+        };
         let mut next_locals = HashMap::new();
         for (_, body) in &bodies {
             for b in body.get_blocks("locals") {
@@ -331,8 +373,10 @@ pub fn read_module(
     }
     let declared = assemble(resources, &scope_id);
     // Resources go back to the file that declares them.
-    let mut by_file: Vec<(Arc<SourceFile>, FileOutcome)> =
-        files.iter().map(|f| (Arc::clone(f), FileOutcome::default())).collect();
+    let mut by_file: Vec<(Arc<SourceFile>, FileOutcome)> = files
+        .iter()
+        .map(|f| (Arc::clone(f), FileOutcome::default()))
+        .collect();
     for (d, file) in declared {
         if let Some((_, out)) = by_file.iter_mut().find(|(f, _)| Arc::ptr_eq(f, &file)) {
             out.resources.push(d);
@@ -364,20 +408,33 @@ fn assemble(resources: Vec<TfResource>, scope: &str) -> Vec<(Declared, Arc<Sourc
         let mut values = r.values.clone();
         resolve_refs(&mut values, &ids);
         // A name only known at apply (`var.name` without a value) is shown as the address.
-        if values.get("name").is_some_and(|n| unknown_reason(n).is_some()) {
+        if values
+            .get("name")
+            .is_some_and(|n| unknown_reason(n).is_some())
+        {
             values["name"] = json!(r.address);
         }
-        if r.tf_type.ends_with("_association") || r.tf_type == "azurerm_virtual_machine_data_disk_attachment" {
+        if r.tf_type.ends_with("_association")
+            || r.tf_type == "azurerm_virtual_machine_data_disk_attachment"
+        {
             associations.push((r.tf_type.clone(), values));
             continue;
         }
-        let Some(mut id) = azurerm::arm_id(&r.tf_type, &values, scope) else { continue };
+        let Some(mut id) = azurerm::arm_id(&r.tf_type, &values, scope) else {
+            continue;
+        };
         // Two declarations with one Azure name would collide at apply; until then they are
         // two resources, and both are judged.
-        if mapped.iter().any(|(d, _)| d.value["id"].as_str().is_some_and(|x| x.eq_ignore_ascii_case(&id))) {
+        if mapped.iter().any(|(d, _)| {
+            d.value["id"]
+                .as_str()
+                .is_some_and(|x| x.eq_ignore_ascii_case(&id))
+        }) {
             id = format!("{id}~{}", r.address);
         }
-        let Some(m) = azurerm::map(&r.tf_type, &values, &id) else { continue };
+        let Some(m) = azurerm::map(&r.tf_type, &values, &id) else {
+            continue;
+        };
         let mut spans = Vec::new();
         for (arm, tf) in &m.links {
             if let Some(s) = lookup(&r.spans, tf) {
@@ -400,9 +457,11 @@ fn assemble(resources: Vec<TfResource>, scope: &str) -> Vec<(Declared, Arc<Sourc
         let text = |k: &str| a.get(k).and_then(Value::as_str).map(str::to_lowercase);
         let find = |mapped: &mut Vec<(Declared, Arc<SourceFile>)>, id: Option<String>| {
             let id = id?;
-            mapped
-                .iter()
-                .position(|(d, _)| d.value["id"].as_str().is_some_and(|x| x.to_lowercase() == id))
+            mapped.iter().position(|(d, _)| {
+                d.value["id"]
+                    .as_str()
+                    .is_some_and(|x| x.to_lowercase() == id)
+            })
         };
         match kind.as_str() {
             "azurerm_network_interface_security_group_association" => {
@@ -421,7 +480,10 @@ fn assemble(resources: Vec<TfResource>, scope: &str) -> Vec<(Declared, Arc<Sourc
                 let disk = a.get("managed_disk_id").cloned().unwrap_or(Value::Null);
                 if let Some(i) = find(&mut mapped, text("virtual_machine_id")) {
                     let vm_id = mapped[i].0.value["id"].clone();
-                    if let Some(list) = mapped[i].0.value["properties"]["storageProfile"]["dataDisks"].as_array_mut() {
+                    if let Some(list) = mapped[i].0.value["properties"]["storageProfile"]
+                        ["dataDisks"]
+                        .as_array_mut()
+                    {
                         list.push(json!({ "lun": a.get("lun"), "managedDisk": { "id": disk } }));
                     }
                     if let Some(d) = find(&mut mapped, text("managed_disk_id")) {
@@ -434,7 +496,10 @@ fn assemble(resources: Vec<TfResource>, scope: &str) -> Vec<(Declared, Arc<Sourc
     }
     // Fold subnets and standalone security rules into their parents (files kept aside).
     let files: Vec<Arc<SourceFile>> = mapped.iter().map(|(_, f)| Arc::clone(f)).collect();
-    let ids_before: Vec<String> = mapped.iter().map(|(d, _)| d.value["id"].as_str().unwrap_or_default().to_string()).collect();
+    let ids_before: Vec<String> = mapped
+        .iter()
+        .map(|(d, _)| d.value["id"].as_str().unwrap_or_default().to_string())
+        .collect();
     let mut declared: Vec<Declared> = mapped.into_iter().map(|(d, _)| d).collect();
     arm::merge_children(&mut declared);
     declared
