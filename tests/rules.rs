@@ -47,7 +47,13 @@ fn compliant_machines_have_no_findings() {
 #[test]
 fn every_rule_fires_somewhere_in_the_demo() {
     let r = demo_json();
-    for (rule, n) in r["summary"]["by_rule"].as_object().unwrap() {
+    // Packer builds are IaC only: tests/iac_terraform_packer.rs makes those rules fire.
+    for (rule, n) in r["summary"]["by_rule"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(rule, _)| !rule.starts_with("packer."))
+    {
         assert!(
             n.as_u64().unwrap() > 0,
             "{rule} never fires on the demo estate"
