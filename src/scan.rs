@@ -163,9 +163,21 @@ pub fn run(opts: &Options) -> Result<Scan> {
     let today = DateTime::parse_from_rfc3339(&now)
         .map_err(|e| Error::Usage(e.to_string()))?
         .date_naive();
-    let (waived, warnings) = match &waiver_file {
-        Some(w) => w.apply(&mut findings, today, opts.warn_expiring_days),
-        None => Default::default(),
+    // `kensa:ignore` comments in the IaC files scanned join the waiver file's entries.
+    let mut files: Vec<std::sync::Arc<crate::sources::SourceFile>> = Vec::new();
+    for r in &inventory.resources {
+        if let Some(l) = &r.located {
+            if !files.iter().any(|f| std::sync::Arc::ptr_eq(f, &l.file)) {
+                files.push(std::sync::Arc::clone(&l.file));
+            }
+        }
+    }
+    let inline = Waivers::inline(&files, opts.allow_permanent_waivers)?;
+    let all = waiver_file.unwrap_or_default().and(inline);
+    let (waived, warnings) = if all.is_empty() {
+        Default::default()
+    } else {
+        all.apply(&mut findings, today, opts.warn_expiring_days)
     };
     let changes = match (&old, &opts.baseline) {
         (Some(old), Some(path)) => Some(baseline::diff(

@@ -218,3 +218,91 @@ fn waiver_file_beside_the_config_is_found() {
     );
     assert_eq!(r["summary"]["waived"], 1);
 }
+
+/// `kensa iac` on the inline-waiver fixtures: (rule, port, status, waiver line) and stderr.
+fn inline_scan(extra: &[&str]) -> (serde_json::Value, String, i32) {
+    let dir = fixture("iac/waived");
+    let mut args = vec![
+        "iac",
+        dir.as_str(),
+        "--now",
+        "2026-11-22T00:00:00Z",
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+    ];
+    args.extend_from_slice(extra);
+    let o = kensa(&args);
+    (
+        serde_json::from_slice(&o.stdout).unwrap_or_default(),
+        stderr(&o),
+        code(&o),
+    )
+}
+
+#[test]
+fn inline_waivers_in_iac_follow_the_same_rules() {
+    let (r, err, rc) = inline_scan(&[]);
+    assert_eq!(rc, 0, "{err}");
+    let status = |rule: &str, port: Option<u64>| -> String {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule_id"] == rule && f["evidence"]["port"].as_u64() == port)
+            .map(|f| f["status"].as_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+    // A comment on the line above the offending value waives it…
+    assert_eq!(status("network.nsg-open-management-port", Some(22)), "waived");
+    // …an expired one does not, and is reported at its line…
+    assert_eq!(status("network.nsg-open-management-port", Some(3389)), "open");
+    assert!(err.contains("bastion.json:26: waiver") && err.contains("expired on 2026-10-01"), "{err}");
+    // …a comment inside a resource covers a finding about the resource as a whole…
+    assert_eq!(status("disk.encryption", None), "waived");
+    // …one that matches nothing is unused, and one ending soon is listed.
+    assert!(err.contains("bastion.json:34: waiver for `network.*`") && err.contains("matched no finding"), "{err}");
+    let at = |list: &str| -> Vec<String> {
+        r["waivers"][list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["at"].as_str().unwrap().rsplit('/').next().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(at("expiring"), ["main.tf:7"]);
+    assert_eq!(at("unused"), ["bastion.json:34"]);
+    let waived = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["status"] == "waived" && f["rule_id"] == "network.nsg-open-management-port")
+        .unwrap();
+    assert_eq!(waived["waiver"]["owner"], "platform@contoso.com");
+    assert_eq!(waived["waiver"]["ticket"], "PLAT-1234");
+    // SARIF marks them as in-source suppressions.
+    let o = kensa(&["iac", &fixture("iac/waived"), "--now", "2026-11-22T00:00:00Z", "--format", "sarif", "--fail-on", "none"]);
+    let sarif: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let kinds: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["suppressions"][0]["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["inSource", "inSource"]);
+}
+
+#[test]
+fn an_inline_waiver_without_owner_is_an_error_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        "resource \"azurerm_managed_disk\" \"d\" {\n  name = \"d\" # kensa:ignore disk.encryption reason=\"scratch\" expires=2027-01-01\n  resource_group_name = \"rg\"\n}\n",
+    )
+    .unwrap();
+    let o = kensa(&["iac", dir.path().to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(err.contains("main.tf:2:") && err.contains("`owner` is required"), "{err}");
+}

@@ -89,6 +89,10 @@ pub struct Location {
     /// GitHub's `primaryLocationLineHash` of the line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line_hash: Option<String>,
+    /// When the finding is about the resource as a whole (no single offending value): the
+    /// lines of its declaration, where an inline waiver may sit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declaration: Option<(usize, usize)>,
 }
 
 impl Location {
@@ -110,6 +114,13 @@ impl Location {
                 (line, text.chars().count() + 1)
             }
         };
+        let declaration = if located.has(at) {
+            None
+        } else {
+            located
+                .extent()
+                .map(|e| (file.position(e.start).0, file.position(e.end).0))
+        };
         Some(Location {
             file: file.path.clone(),
             line,
@@ -117,6 +128,7 @@ impl Location {
             end_line,
             end_column,
             line_hash: file.line_hash(line).map(str::to_string),
+            declaration,
         })
     }
 }

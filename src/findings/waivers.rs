@@ -51,6 +51,9 @@ pub struct Waiver {
     pub ticket: Option<String>,
     /// Where it is written: `file:line`.
     pub at: String,
+    /// A `kensa:ignore` comment in the IaC source (SARIF: an in-source suppression).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub inline: bool,
 }
 
 struct Compiled {
@@ -58,13 +61,24 @@ struct Compiled {
     rule: GlobMatcher,
     resource: GlobMatcher,
     expires: Option<NaiveDate>,
+    /// Where it is written: index into `Waivers::sources`, byte span.
+    source: usize,
     span: std::ops::Range<usize>,
+    /// An inline waiver: the IaC file and 1-based line it sits on. It covers findings on
+    /// that line and the next (a comment above the offending line, like `noqa`).
+    place: Option<(String, usize)>,
 }
 
-/// A waiver file, parsed and checked.
-pub struct Waivers {
-    file: String,
+struct Source {
+    name: String,
     text: String,
+    language: &'static str,
+}
+
+/// Waivers from the waiver file and from `kensa:ignore` comments in IaC, parsed and checked.
+#[derive(Default)]
+pub struct Waivers {
+    sources: Vec<Source>,
     entries: Vec<Compiled>,
 }
 
@@ -93,6 +107,26 @@ pub struct Warning {
     label: String,
 }
 
+impl Compiled {
+    /// Whether the waiver's resource pattern or place covers the finding: a resource id
+    /// glob, an IaC path glob (the finding's file), or an inline comment's line.
+    fn covers(&self, f: &Finding) -> bool {
+        match (&self.place, &f.location) {
+            (Some((file, line)), Some(l)) => {
+                l.file == *file
+                    && (l.line == *line
+                        || l.line == line + 1
+                        || l.declaration.is_some_and(|(a, b)| a.saturating_sub(1) <= *line && *line <= b))
+            }
+            (Some(_), None) => false,
+            (None, l) => {
+                self.resource.is_match(&f.resource_id)
+                    || l.as_ref().is_some_and(|l| self.resource.is_match(&l.file))
+            }
+        }
+    }
+}
+
 fn glob(pattern: &str) -> std::result::Result<GlobMatcher, globset::Error> {
     // `*` stays within one path segment, `**` crosses them; ids compare case-insensitively.
     Ok(GlobBuilder::new(pattern)
@@ -102,7 +136,187 @@ fn glob(pattern: &str) -> std::result::Result<GlobMatcher, globset::Error> {
         .compile_matcher())
 }
 
+/// Checks the fields every waiver needs, wherever it is written.
+struct Fields {
+    reason: Option<String>,
+    owner: Option<String>,
+    expires: Option<String>,
+}
+
+fn checked(
+    f: Fields,
+    allow_permanent: bool,
+    fail: &dyn Fn(&str) -> Error,
+) -> Result<(String, String, Option<NaiveDate>)> {
+    let reason = f
+        .reason
+        .filter(|r| !r.trim().is_empty())
+        .ok_or_else(|| fail("`reason` is required"))?;
+    let owner = f
+        .owner
+        .filter(|o| !o.trim().is_empty())
+        .ok_or_else(|| fail("`owner` is required"))?;
+    let expires = match f.expires {
+        None if allow_permanent => None,
+        None => {
+            return Err(fail(
+                "`expires` is required (a date; permanent waivers need --allow-permanent-waivers)",
+            ))
+        }
+        Some(text) => Some(
+            NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+                .map_err(|_| fail(&format!("`expires` {text:?} is not a date (YYYY-MM-DD)")))?,
+        ),
+    };
+    Ok((reason, owner, expires))
+}
+
+/// `kensa:ignore RULE key=value key="quoted value" …` after a comment marker.
+fn inline_fields(rest: &str) -> (String, Vec<(String, String)>) {
+    let mut chars = rest.trim().chars().peekable();
+    let mut rule = String::new();
+    while let Some(c) = chars.next_if(|c| !c.is_whitespace()) {
+        rule.push(c);
+    }
+    let mut pairs = Vec::new();
+    loop {
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        let mut key = String::new();
+        while let Some(c) = chars.next_if(|c| *c != '=' && !c.is_whitespace()) {
+            key.push(c);
+        }
+        if key.is_empty() || chars.next_if_eq(&'=').is_none() {
+            break;
+        }
+        let mut value = String::new();
+        if chars.next_if_eq(&'"').is_some() {
+            for c in chars.by_ref() {
+                if c == '"' {
+                    break;
+                }
+                value.push(c);
+            }
+        } else {
+            while let Some(c) = chars.next_if(|c| !c.is_whitespace()) {
+                value.push(c);
+            }
+        }
+        pairs.push((key, value));
+    }
+    (rule, pairs)
+}
+
 impl Waivers {
+    /// `kensa:ignore` comments in IaC files (`//`, `#` or `/* */` comments; JSON with
+    /// comments, HCL, Packer).
+    pub fn inline(
+        files: &[std::sync::Arc<crate::sources::SourceFile>],
+        allow_permanent: bool,
+    ) -> Result<Waivers> {
+        const MARK: &str = "kensa:ignore";
+        let mut out = Waivers::default();
+        for file in files {
+            let source = out.sources.len();
+            let mut any = false;
+            let mut offset = 0;
+            for (i, line) in file.text.split_inclusive('\n').enumerate() {
+                let start = offset;
+                offset += line.len();
+                let Some(at) = line.find(MARK) else { continue };
+                let before = line[..at].trim_end();
+                if !(before.ends_with("//") || before.ends_with('#') || before.ends_with("/*")) {
+                    continue;
+                }
+                any = true;
+                let rest = line[at + MARK.len()..].trim_end().trim_end_matches("*/");
+                let (rule_pattern, pairs) = inline_fields(rest);
+                let get = |k: &str| {
+                    pairs
+                        .iter()
+                        .find(|(key, _)| key == k)
+                        .map(|(_, v)| v.clone())
+                };
+                let span = start + at..start + line.trim_end().len();
+                let fail = |what: &str| {
+                    Error::input_at(
+                        &file.path,
+                        &file.text,
+                        start + at,
+                        format!("inline waiver `{MARK} {rule_pattern}`: {what}"),
+                        "this waiver",
+                    )
+                    .with_help(format!(
+                        "write `{MARK} RULE reason=\"…\" owner=team@example.com expires=YYYY-MM-DD`"
+                    ))
+                };
+                if rule_pattern.is_empty() {
+                    return Err(fail("a rule id (or glob) is required"));
+                }
+                if let Some((k, _)) = pairs
+                    .iter()
+                    .find(|(k, _)| !matches!(k.as_str(), "reason" | "owner" | "expires" | "ticket"))
+                {
+                    return Err(fail(&format!(
+                        "unknown field `{k}` (reason, owner, expires, ticket)"
+                    )));
+                }
+                let (reason, owner, expires) = checked(
+                    Fields {
+                        reason: get("reason"),
+                        owner: get("owner"),
+                        expires: get("expires"),
+                    },
+                    allow_permanent,
+                    &fail,
+                )?;
+                let rule = glob(&rule_pattern)
+                    .map_err(|err| fail(&format!("bad rule pattern: {err}")))?;
+                let line_no = i + 1;
+                out.entries.push(Compiled {
+                    waiver: Waiver {
+                        rule: rule_pattern.clone(),
+                        resource: format!("{}:{line_no}", file.path),
+                        reason,
+                        owner,
+                        expires: expires.map(|d| d.format("%Y-%m-%d").to_string()),
+                        ticket: get("ticket"),
+                        at: format!("{}:{line_no}", file.path),
+                        inline: true,
+                    },
+                    rule,
+                    resource: glob("**").map_err(|err| fail(&err.to_string()))?,
+                    expires,
+                    source,
+                    span,
+                    place: Some((file.path.clone(), line_no)),
+                });
+            }
+            if any {
+                out.sources.push(Source {
+                    name: file.path.clone(),
+                    text: file.text.clone(),
+                    language: "text",
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Both sets of waivers; the file's entries first (the first match wins).
+    pub fn and(mut self, other: Waivers) -> Waivers {
+        let base = self.sources.len();
+        self.sources.extend(other.sources);
+        self.entries.extend(other.entries.into_iter().map(|mut c| {
+            c.source += base;
+            c
+        }));
+        self
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty() && self.sources.is_empty()
+    }
+
     pub fn parse(file: &str, text: String, allow_permanent: bool) -> Result<Waivers> {
         let parsed: File = toml::from_str(&text).map_err(|e| {
             let at = e.span().map_or(0, |s| s.start);
@@ -121,27 +335,18 @@ impl Waivers {
                     "this waiver",
                 )
             };
-            let reason = e
-                .reason
-                .clone()
-                .filter(|r| !r.trim().is_empty())
-                .ok_or_else(|| fail("`reason` is required"))?;
-            let owner = e
-                .owner
-                .clone()
-                .filter(|o| !o.trim().is_empty())
-                .ok_or_else(|| fail("`owner` is required"))?;
-            let expires = match &e.expires {
-                None if allow_permanent => None,
-                None => return Err(fail("`expires` is required (a date; permanent waivers need --allow-permanent-waivers)")),
-                Some(d) => {
-                    let text = match d {
+            let (reason, owner, expires) = checked(
+                Fields {
+                    reason: e.reason.clone(),
+                    owner: e.owner.clone(),
+                    expires: e.expires.as_ref().map(|d| match d {
                         Date::Toml(t) => t.to_string(),
                         Date::Text(s) => s.clone(),
-                    };
-                    Some(NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| fail(&format!("`expires` {text:?} is not a date (YYYY-MM-DD)")))?)
-                }
-            };
+                    }),
+                },
+                allow_permanent,
+                &fail,
+            )?;
             let rule = glob(&e.rule).map_err(|err| fail(&format!("bad rule pattern: {err}")))?;
             let resource =
                 glob(&e.resource).map_err(|err| fail(&format!("bad resource pattern: {err}")))?;
@@ -154,18 +359,24 @@ impl Waivers {
                 expires: expires.map(|d| d.format("%Y-%m-%d").to_string()),
                 ticket: e.ticket,
                 at: format!("{file}:{line}"),
+                inline: false,
             };
             entries.push(Compiled {
                 waiver,
                 rule,
                 resource,
                 expires,
+                source: 0,
                 span,
+                place: None,
             });
         }
         Ok(Waivers {
-            file: file.to_string(),
-            text,
+            sources: vec![Source {
+                name: file.to_string(),
+                text,
+                language: "toml",
+            }],
             entries,
         })
     }
@@ -191,7 +402,7 @@ impl Waivers {
         let in_force = |c: &Compiled| c.expires.is_none_or(|d| d >= today);
         for f in findings.iter_mut().filter(|f| f.status == Status::Open) {
             let hit = self.entries.iter().position(|c| {
-                in_force(c) && c.rule.is_match(&f.rule_id) && c.resource.is_match(&f.resource_id)
+                in_force(c) && c.rule.is_match(&f.rule_id) && c.covers(f)
             });
             if let Some(i) = hit {
                 used[i] = true;
@@ -200,7 +411,7 @@ impl Waivers {
             }
         }
         let mut outcome = Outcome {
-            file: Some(self.file.clone()),
+            file: self.sources.first().map(|s| s.name.clone()),
             ..Outcome::default()
         };
         let mut warnings = Vec::new();
@@ -233,10 +444,11 @@ impl Waivers {
     }
 
     fn warning(&self, c: &Compiled, message: String, label: &str) -> Warning {
-        let (line, _) = line_column(&self.text, c.span.start);
+        let src = &self.sources[c.source];
+        let (line, _) = line_column(&src.text, c.span.start);
         Warning {
-            message: format!("{}:{line}: {message}", self.file),
-            src: NamedSource::new(&self.file, self.text.clone()).with_language("toml"),
+            message: format!("{}:{line}: {message}", src.name),
+            src: NamedSource::new(&src.name, src.text.clone()).with_language(src.language),
             span: SourceSpan::new(
                 c.span.start.into(),
                 c.span.end.saturating_sub(c.span.start).min(200),

@@ -251,7 +251,7 @@ fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
     result.suppressions = f.waiver.as_ref().map(|w| {
         let until = w.expires.as_deref().unwrap_or("permanent");
         vec![Suppression::builder()
-            .kind(json!("external"))
+            .kind(json!(if w.inline { "inSource" } else { "external" }))
             .status(json!("accepted"))
             .justification(format!(
                 "{} (owner {}, until {until}, {})",

@@ -133,6 +133,18 @@ pub struct Located {
 }
 
 impl Located {
+    /// Whether a span was recorded for exactly `pointer` (not just an ancestor).
+    pub fn has(&self, pointer: &str) -> bool {
+        !pointer.is_empty() && self.spans.iter().any(|(k, _)| k.eq_ignore_ascii_case(pointer))
+    }
+
+    /// The bytes the whole declaration spans.
+    pub fn extent(&self) -> Option<iac::jsonc::Span> {
+        let start = self.spans.iter().map(|(_, s)| s.start).min()?;
+        let end = self.spans.iter().map(|(_, s)| s.end).max()?;
+        Some(iac::jsonc::Span { start, end })
+    }
+
     /// The span of the value at `pointer`, or of its nearest recorded ancestor.
     pub fn span(&self, pointer: &str) -> Option<iac::jsonc::Span> {
         let mut p = pointer;
