@@ -34,10 +34,52 @@ fn the_action_and_the_workflows_are_valid_yaml() {
     for f in [
         "action.yml",
         "examples/github/nightly-scan.yml",
+        "examples/github/pr-iac-check.yml",
         "examples/azure-devops/azure-pipelines.yml",
     ] {
         load(f);
     }
+}
+
+#[test]
+fn the_pull_request_check_gates_on_new_iac_findings() {
+    let action = load("action.yml");
+    let inputs = keys(&action["inputs"]);
+    let outputs = keys(&action["outputs"]);
+    let pr = load("examples/github/pr-iac-check.yml");
+    assert!(!pr["on"]["pull_request"]["paths"].is_badvalue());
+    let steps = pr["jobs"]["iac"]["steps"].as_vec().unwrap();
+    let uses_action: Vec<&Yaml> = steps
+        .iter()
+        .filter(|s| s["uses"].as_str().is_some_and(|u| u.contains("/kensa@")))
+        .collect();
+    assert_eq!(uses_action.len(), 2, "a base-branch run and the pull request's run");
+    for step in &uses_action {
+        assert_eq!(step["with"]["mode"].as_str(), Some("iac"));
+        for k in keys(&step["with"]) {
+            assert!(inputs.contains(&k), "pr-iac-check.yml passes `{k}`, which action.yml does not declare");
+        }
+    }
+    let gate = uses_action[1];
+    assert_eq!(gate["with"]["fail-on-new"].as_str(), Some("true"));
+    assert!(gate["with"]["baseline"].as_str().unwrap().contains("steps.base.outputs.json"));
+    let body = text("examples/github/pr-iac-check.yml");
+    for used in body.split(".outputs.").skip(1) {
+        let name: String = used
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '-')
+            .collect();
+        assert!(outputs.contains(&name), "pr-iac-check.yml reads output `{name}`");
+    }
+    let upload = steps
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("github/codeql-action/upload-sarif"))
+        })
+        .unwrap();
+    assert_eq!(upload["with"]["category"].as_str(), Some("kensa/iac"));
 }
 
 #[test]
@@ -102,7 +144,9 @@ fn scripts_pass_only_flags_kensa_has() {
             .unwrap();
         String::from_utf8_lossy(&o.stdout).into_owned()
     };
-    let (scan, collect) = (help("scan"), help("collect"));
+    let (scan, collect, iac) = (help("scan"), help("collect"), help("iac"));
+    // Argument lists shared by the scan and iac modes may use either command's flags.
+    let shared = format!("{scan}{iac}");
     for f in ["action.yml", "examples/azure-devops/azure-pipelines.yml"] {
         // Lines that run kensa (the built binary is called as "$kensa") or build its arguments.
         let kensa_line = |l: &&str| {
@@ -118,8 +162,12 @@ fn scripts_pass_only_flags_kensa_has() {
         {
             let on = if line.contains(" collect ") {
                 &collect
-            } else {
+            } else if line.contains(" scan ") || line.contains("(scan ") {
                 &scan
+            } else if line.contains(" iac ") || line.contains("(iac)") {
+                &iac
+            } else {
+                &shared
             };
             for word in line
                 .split(|c: char| c.is_whitespace() || c == '(' || c == '"' || c == '=')

@@ -23,6 +23,13 @@ metadata := {
 	]),
 	"remediation": "Enable encryption at host on the VM, or attach a disk encryption set (customer-managed key) to the disk.",
 	"help": "Platform keys protect against a stolen drive, not against someone who can read the storage account. Encryption at host also covers temp disks and caches; a customer key lets you revoke access.",
+	"snippets": {
+		"arm": `"securityProfile": {
+  "encryptionAtHost": true
+}`,
+		"terraform": `encryption_at_host_enabled = true
+# or, per disk: disk_encryption_set_id = azurerm_disk_encryption_set.cmk.id`,
+	},
 }
 
 platform_only := {"", "encryptionatrestwithplatformkey"}

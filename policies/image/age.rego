@@ -20,6 +20,13 @@ metadata := {
 	]),
 	"remediation": "Roll the machine (or scale set) forward to the newest golden image version.",
 	"help": "Images age: each day adds unpatched packages and drift from the current baseline. End-of-life versions are no longer replicated or supported.",
+	"snippets": {
+		"arm": `"imageReference": {
+  "id": "[resourceId(parameters('galleryRg'), 'Microsoft.Compute/galleries/images/versions', 'golden', 'ubuntu-2204', parameters('imageVersion'))]"
+}
+// and deploy with imageVersion = the newest golden build`,
+		"terraform": `source_image_id = data.azurerm_shared_image_version.golden.id # bump to the newest golden build`,
+	},
 }
 
 version := input.related.image_version

@@ -19,6 +19,12 @@ metadata := {
 	]),
 	"remediation": "Rebuild or reimage the machine from a version of the golden image in an approved gallery (see `image.approved_galleries`).",
 	"help": "Golden images carry the hardening, agents and patches the platform team signed off. A machine built from anything else skips all of that.",
+	"snippets": {
+		"arm": `"imageReference": {
+  "id": "[resourceId(parameters('galleryRg'), 'Microsoft.Compute/galleries/images/versions', 'golden', 'ubuntu-2204', parameters('imageVersion'))]"
+}`,
+		"terraform": `source_image_id = data.azurerm_shared_image_version.golden.id # the approved gallery's image version`,
+	},
 }
 
 deny contains finding if {

@@ -19,6 +19,13 @@ metadata := {
 	]),
 	"remediation": "Roll the machine onto the newest version: update the scale set model and upgrade its instances, or replace the VM (blue/green).",
 	"help": "A new golden image only helps the machines that run it; this is the list of machines the rollout has not reached yet.",
+	"snippets": {
+		"arm": `"imageReference": {
+  "id": "[resourceId(parameters('galleryRg'), 'Microsoft.Compute/galleries/images/versions', 'golden', 'ubuntu-2204', parameters('imageVersion'))]"
+}
+// and deploy with imageVersion = the newest version of the definition`,
+		"terraform": `source_image_id = data.azurerm_shared_image_version.golden.id # the newest version of the definition`,
+	},
 }
 
 running := input.related.image_version

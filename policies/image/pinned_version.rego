@@ -19,6 +19,13 @@ metadata := {
 	]),
 	"remediation": "Reference `…/galleries/G/images/I/versions/X.Y.Z` (or a marketplace `version` such as `1.2.3`) instead of the definition or `latest`.",
 	"help": "With `latest`, two instances of one scale set can run different images, and nobody can say which build a machine came from.",
+	"snippets": {
+		"arm": `"imageReference": {
+  "id": "[resourceId(parameters('galleryRg'), 'Microsoft.Compute/galleries/images/versions', 'golden', 'ubuntu-2204', '2026.11.3')]"
+}`,
+		"terraform": `source_image_id = "/subscriptions/<sub>/resourceGroups/rg-images/providers/Microsoft.Compute/galleries/golden/images/ubuntu-2204/versions/2026.11.3"
+# a marketplace reference pins its version instead: version = "22.04.202611010"`,
+	},
 }
 
 deny contains finding if {

@@ -17,6 +17,32 @@ metadata := {
 	]),
 	"remediation": "Enable Just-In-Time VM access for the VM's management port in Defender for Cloud.",
 	"help": "JIT keeps the port closed by a Deny rule and opens it for one requester's address for a bounded time, with an audit trail.",
+	"snippets": {
+		"arm": `{
+  "type": "Microsoft.Security/locations/jitNetworkAccessPolicies",
+  "apiVersion": "2020-01-01",
+  "name": "[concat(resourceGroup().location, '/jit-', parameters('vmName'))]",
+  "kind": "Basic",
+  "properties": {
+    "virtualMachines": [{
+      "id": "[resourceId('Microsoft.Compute/virtualMachines', parameters('vmName'))]",
+      "ports": [{ "number": 22, "protocol": "TCP", "allowedSourceAddressPrefix": "*", "maxRequestAccessDuration": "PT3H" }]
+    }]
+  }
+}`,
+		"terraform": `resource "azapi_resource" "jit" {
+  type      = "Microsoft.Security/locations/jitNetworkAccessPolicies@2020-01-01"
+  name      = "jit-${azurerm_linux_virtual_machine.vm.name}"
+  parent_id = "${azurerm_resource_group.rg.id}/providers/Microsoft.Security/locations/${azurerm_resource_group.rg.location}"
+  body = {
+    kind = "Basic"
+    properties = { virtualMachines = [{
+      id    = azurerm_linux_virtual_machine.vm.id
+      ports = [{ number = 22, protocol = "TCP", allowedSourceAddressPrefix = "*", maxRequestAccessDuration = "PT3H" }]
+    }] }
+  }
+}`,
+	},
 }
 
 os_type := t if {

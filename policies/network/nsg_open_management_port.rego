@@ -21,6 +21,27 @@ metadata := {
 	]),
 	"remediation": "Delete the rule or restrict its source to known admin ranges, and let admins in through Just-In-Time access or Azure Bastion.",
 	"help": "SSH, RDP and WinRM facing the internet are brute-forced within minutes of exposure. JIT opens them for one source address, for hours, on request.",
+	"snippets": {
+		"arm": `{
+  "name": "ssh-from-admins",
+  "properties": {
+    "priority": 200, "direction": "Inbound", "access": "Allow", "protocol": "Tcp",
+    "sourceAddressPrefix": "[parameters('adminCidr')]",
+    "sourcePortRange": "*", "destinationAddressPrefix": "*", "destinationPortRange": "22"
+  }
+}`,
+		"terraform": `security_rule {
+  name                       = "ssh-from-admins"
+  priority                   = 200
+  direction                  = "Inbound"
+  access                     = "Allow"
+  protocol                   = "Tcp"
+  source_address_prefix      = var.admin_cidr # a known range, never * / Internet / 0.0.0.0/0
+  source_port_range          = "*"
+  destination_address_prefix = "*"
+  destination_port_range     = "22"
+}`,
+	},
 }
 
 # The NSG as the evaluator reads it. A security rule declared on its own whose NSG is not

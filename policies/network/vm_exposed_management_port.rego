@@ -22,6 +22,29 @@ metadata := {
 	]),
 	"remediation": "Close the port in the NSGs on the path (or remove the public IP) and use Just-In-Time access or Azure Bastion for administration.",
 	"help": "This is the exposure that matters: a rule in some NSG is only a problem when it sits on the path from a public IP to a VM.",
+	"snippets": {
+		"arm": `"securityRules": [
+  {
+    "name": "deny-management-from-internet",
+    "properties": {
+      "priority": 100, "direction": "Inbound", "access": "Deny", "protocol": "*",
+      "sourceAddressPrefix": "Internet", "sourcePortRange": "*",
+      "destinationAddressPrefix": "*", "destinationPortRanges": ["22", "3389", "5985", "5986"]
+    }
+  }
+]`,
+		"terraform": `security_rule {
+  name                       = "deny-management-from-internet"
+  priority                   = 100
+  direction                  = "Inbound"
+  access                     = "Deny"
+  protocol                   = "*"
+  source_address_prefix      = "Internet"
+  source_port_range          = "*"
+  destination_address_prefix = "*"
+  destination_port_ranges    = ["22", "3389", "5985", "5986"]
+}`,
+	},
 }
 
 deny contains finding if {

@@ -19,6 +19,12 @@ metadata := {
 	]),
 	"remediation": "Set `image_version` to an exact version (e.g. `22.04.202611010`) and bump it deliberately; for a gallery base, set `shared_image_gallery.image_version`.",
 	"help": "With `latest`, rebuilding last month's commit silently picks up this month's base image: the build is not reproducible and a regression cannot be bisected.",
+	"snippets": {
+		"packer": `image_publisher = "Canonical"
+image_offer     = "0001-com-ubuntu-server-jammy"
+image_sku       = "22_04-lts-gen2"
+image_version   = "22.04.202611010" # exact; bump it deliberately`,
+	},
 }
 
 p := packer.props

@@ -20,6 +20,14 @@ metadata := {
 	]),
 	"remediation": "Add a `shared_image_gallery_destination` block naming the approved gallery (resource_group, gallery_name, image_name, image_version).",
 	"help": "Machines may only run images from the approved gallery; an image built anywhere else cannot be rolled out, and a build that publishes nowhere cannot be rolled back to.",
+	"snippets": {
+		"packer": `shared_image_gallery_destination {
+  resource_group = "rg-images"
+  gallery_name   = "golden"
+  image_name     = "ubuntu-2204"
+  image_version  = var.image_version
+}`,
+	},
 }
 
 p := packer.props

@@ -18,6 +18,11 @@ metadata := {
 	]),
 	"remediation": "Add `git_commit = var.git_commit` (fed from the CI's commit SHA) to `azure_tags`.",
 	"help": "Rolling back means knowing which build a machine runs: without the commit on the image, a bad image cannot be traced to the change that made it.",
+	"snippets": {
+		"packer": `azure_tags = {
+  git_commit = var.git_commit # from the CI: GITHUB_SHA / BUILD_SOURCEVERSION
+}`,
+	},
 }
 
 p := packer.props

@@ -17,6 +17,15 @@ metadata := {
 	]),
 	"remediation": "Set the assessment mode to AutomaticByPlatform.",
 	"help": "Periodic assessment is what keeps patch.assessment-stale and patch.age fed with data.",
+	"snippets": {
+		"arm": `"osProfile": {
+  "linuxConfiguration": {
+    "patchSettings": { "patchMode": "AutomaticByPlatform", "assessmentMode": "AutomaticByPlatform" }
+  }
+}`,
+		"terraform": `patch_mode            = "AutomaticByPlatform"
+patch_assessment_mode = "AutomaticByPlatform"`,
+	},
 }
 
 os_config := c if {

@@ -40,6 +40,10 @@ pub struct Meta {
     pub help: String,
     /// Lower-cased resource types the rule reads; `*` for every type.
     pub resource_types: Vec<String>,
+    /// The corrected code for IaC findings, by source language (`arm`, `terraform`,
+    /// `packer`): what the offending declaration should say instead.
+    #[serde(default)]
+    pub snippets: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone)]

@@ -71,8 +71,29 @@ pub enum Change {
 pub struct Remediation {
     /// What to do, from the rule's metadata.
     pub text: String,
-    /// A concrete command for this resource, where one exists.
+    /// A concrete command for this resource, where one exists (live resources).
     pub command: Option<String>,
+    /// IaC: the corrected declaration in the source's own language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<Snippet>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snippet {
+    /// `arm`, `terraform` or `packer`.
+    pub language: String,
+    pub code: String,
+}
+
+impl Snippet {
+    /// The fence language of a Markdown code block.
+    pub fn fence(&self) -> &'static str {
+        if self.language == "arm" {
+            "json"
+        } else {
+            "hcl"
+        }
+    }
 }
 
 /// Where in a source file the finding points (IaC); null for live and snapshot findings.
@@ -255,9 +276,22 @@ pub fn shape(rule: &Rule, resource: &Resource, value: &serde_json::Value) -> Res
         resource_name: resource.name.clone(),
         message,
         evidence,
-        remediation: Remediation {
-            text: rule.meta.remediation.clone(),
-            command,
+        // An IaC finding is fixed in the source, not with `az` on a resource that does not
+        // exist yet: the rule's corrected snippet in the file's language replaces the command.
+        remediation: match &resource.located {
+            Some(l) => Remediation {
+                text: rule.meta.remediation.clone(),
+                command: None,
+                snippet: rule.meta.snippets.get(l.language).map(|code| Snippet {
+                    language: l.language.to_string(),
+                    code: code.clone(),
+                }),
+            },
+            None => Remediation {
+                text: rule.meta.remediation.clone(),
+                command,
+                snippet: None,
+            },
         },
         location: Location::of(resource, &pointer(value.get("at"))),
         waiver: None,

@@ -178,6 +178,16 @@ pub fn render(report: &Report, color: bool) -> String {
                 }
                 None => wrapped(&mut out, &f.message, "    "),
             }
+            if let Some(snippet) = &f.remediation.snippet {
+                let _ = writeln!(
+                    out,
+                    "    {}",
+                    paint(&format!("fix ({}):", snippet.language), Style::new().dimmed(), color)
+                );
+                for line in snippet.code.lines() {
+                    let _ = writeln!(out, "      {line}");
+                }
+            }
             if let Some(cmd) = &f.remediation.command {
                 // Commands stay on one line, whatever their length, so they can be copied.
                 let _ = writeln!(

@@ -81,6 +81,22 @@ pub fn render(report: &Report) -> String {
                 cell(&f.message)
             );
         }
+        // IaC: the corrected declaration, once per source language in the group.
+        let mut shown: Vec<&str> = Vec::new();
+        for snippet in group.iter().filter_map(|f| f.remediation.snippet.as_ref()) {
+            if shown.contains(&snippet.language.as_str()) {
+                continue;
+            }
+            shown.push(&snippet.language);
+            let _ = writeln!(
+                md,
+                "\n<details><summary>Corrected {} ({})</summary>\n\n```{}\n{}\n```\n\n</details>",
+                snippet.language,
+                first.rule_id,
+                snippet.fence(),
+                snippet.code
+            );
+        }
         let cmds: Vec<&str> = group
             .iter()
             .filter_map(|f| f.remediation.command.as_deref())

@@ -58,8 +58,16 @@ fn cap(text: &str, max: usize) -> String {
 fn descriptor(rule: &Rule) -> ReportingDescriptor {
     let m = &rule.meta;
     let area = m.id.split('.').next().unwrap_or("kensa").to_string();
+    let snippets: String = m
+        .snippets
+        .iter()
+        .map(|(lang, code)| {
+            let fence = if lang == "arm" { "json" } else { "hcl" };
+            format!("\n\n**Corrected ({lang}).**\n\n```{fence}\n{code}\n```")
+        })
+        .collect();
     let markdown = format!(
-        "**{}**\n\n{}\n\n**Why it matters.** {}\n\n**Remediation.** {}\n\nSeverity: {} · Applies to: {}\n\nRun `kensa explain {}` for details.",
+        "**{}**\n\n{}\n\n**Why it matters.** {}\n\n**Remediation.** {}{snippets}\n\nSeverity: {} · Applies to: {}\n\nRun `kensa explain {}` for details.",
         m.title,
         m.description,
         m.help,
@@ -214,6 +222,14 @@ fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
     );
     if let Some(cmd) = &f.remediation.command {
         markdown.push_str(&format!("\n\n```sh\n{cmd}\n```"));
+    }
+    if let Some(snippet) = &f.remediation.snippet {
+        markdown.push_str(&format!(
+            "\n\nCorrected ({}):\n\n```{}\n{}\n```",
+            snippet.language,
+            snippet.fence(),
+            snippet.code
+        ));
     }
     let physical = physical(f.location.as_ref(), &f.resource_id);
     let logical = LogicalLocation::builder()

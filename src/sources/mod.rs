@@ -129,6 +129,8 @@ impl SourceFile {
 #[derive(Debug)]
 pub struct Located {
     pub file: Arc<SourceFile>,
+    /// `arm`, `terraform` or `packer`.
+    pub language: &'static str,
     pub spans: Vec<(String, iac::jsonc::Span)>,
 }
 

@@ -44,6 +44,8 @@ pub struct Declared {
 /// What reading one file gave.
 #[derive(Default)]
 pub struct FileOutcome {
+    /// `arm`, `terraform` or `packer`.
+    pub language: &'static str,
     pub resources: Vec<Declared>,
     /// Parts not followed, at a span of the file.
     pub notes: Vec<(jsonc::Span, String)>,
@@ -212,6 +214,7 @@ fn add(loaded: &mut Loaded, file: &Arc<SourceFile>, out: FileOutcome) {
             },
             located: Some(Arc::new(Located {
                 file: Arc::clone(file),
+                language: out.language,
                 spans: d.spans,
             })),
         });
@@ -263,6 +266,7 @@ fn read_json(
         let out = arm::evaluate(&root, &params, &resource_group(&file.path))
             .map_err(|e| FileError::at(e.span.start, e.message))?;
         return Ok(Some(FileOutcome {
+            language: "arm",
             resources: out.resources,
             notes: out.notes.into_iter().map(|n| (n.span, n.message)).collect(),
         }));

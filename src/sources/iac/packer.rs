@@ -54,7 +54,10 @@ pub fn read_json(root: &Node, file: &str) -> Result<FileOutcome, FileError> {
     for (k, v) in root.get("variables").map(Node::members).unwrap_or_default() {
         vars.insert(k.clone(), v.to_value());
     }
-    let mut out = FileOutcome::default();
+    let mut out = FileOutcome {
+        language: "packer",
+        ..FileOutcome::default()
+    };
     for (i, b) in root
         .get("builders")
         .map(Node::items)
@@ -201,7 +204,10 @@ pub fn read_hcl_dir(files: &[Arc<SourceFile>], vars_files: &[Arc<SourceFile>]) -
     };
     let mut out = Vec::new();
     for (file, body) in &bodies {
-        let mut outcome = FileOutcome::default();
+        let mut outcome = FileOutcome {
+            language: "packer",
+            ..FileOutcome::default()
+        };
         for b in body.get_blocks("source") {
             let labels = hcl::labels(b);
             if labels.first().map(String::as_str) != Some("azure-arm") {

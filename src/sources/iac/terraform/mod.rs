@@ -121,6 +121,7 @@ pub fn read_plan(
         })
         .collect();
     Ok(FileOutcome {
+        language: "terraform",
         resources,
         notes: Vec::new(),
     })
@@ -375,7 +376,13 @@ pub fn read_module(
     // Resources go back to the file that declares them.
     let mut by_file: Vec<(Arc<SourceFile>, FileOutcome)> = files
         .iter()
-        .map(|f| (Arc::clone(f), FileOutcome::default()))
+        .map(|f| {
+            let out = FileOutcome {
+                language: "terraform",
+                ..FileOutcome::default()
+            };
+            (Arc::clone(f), out)
+        })
         .collect();
     for (d, file) in declared {
         if let Some((_, out)) = by_file.iter_mut().find(|(f, _)| Arc::ptr_eq(f, &file)) {
