@@ -203,3 +203,30 @@ fn walking_skips_excluded_and_tool_directories_and_non_iac_json() {
     assert_eq!(rc, 2, "{err}");
     assert!(err.contains("not an ARM template"), "{err}");
 }
+
+#[test]
+fn fingerprints_do_not_depend_on_where_the_checkout_lives() {
+    // The pull-request check scans the base branch in a worktree and the pull request at
+    // the root: the same finding must have the same fingerprint in both.
+    let template = std::fs::read_to_string(fixture("iac/arm/web-tier.json")).expect("readable");
+    let a = tempfile::tempdir().expect("tempdir");
+    let b = tempfile::tempdir().expect("tempdir");
+    for root in [a.path(), &b.path().join("base")] {
+        std::fs::create_dir_all(root.join("infra")).expect("dir");
+        std::fs::write(root.join("infra/web.json"), &template).expect("written");
+    }
+    let scan = |dir: &std::path::Path, extra: &[&str]| -> serde_json::Value {
+        let mut args = vec!["iac", "infra", "--format", "json", "--fail-on", "none", "--no-parameter-files"];
+        args.extend_from_slice(extra);
+        let o = kensa_in(dir.to_str().expect("utf-8"), &args);
+        assert!(matches!(code(&o), 0 | 1), "{}", stderr(&o));
+        serde_json::from_slice(&o.stdout).expect("JSON")
+    };
+    let base = scan(&b.path().join("base"), &[]);
+    let base_file = a.path().join("base.json");
+    std::fs::write(&base_file, base.to_string()).expect("written");
+    let pr = scan(a.path(), &["--baseline", base_file.to_str().expect("utf-8")]);
+    let changes = &pr["changes"];
+    assert_eq!(changes["new"], 0, "{changes}");
+    assert!(changes["persisting"].as_u64() > Some(0));
+}
