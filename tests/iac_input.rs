@@ -230,3 +230,29 @@ fn fingerprints_do_not_depend_on_where_the_checkout_lives() {
     assert_eq!(changes["new"], 0, "{changes}");
     assert!(changes["persisting"].as_u64() > Some(0));
 }
+
+#[test]
+fn an_explicit_parameters_file_wins_over_the_one_beside() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let params = dir.path().join("admins.parameters.json");
+    std::fs::write(
+        &params,
+        r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {"adminSource": {"value": "10.20.0.0/16"}, "vmCount": {"value": 3}}}"#,
+    )
+    .expect("written");
+    let (rc, report, err) = iac(&[
+        &fixture("iac/arm/web-tier.json"),
+        "--parameters",
+        params.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(rc, 0, "{err}");
+    assert!(rules_on(&report, "web-prod-nsg").is_empty(), "admins come from a private range");
+    assert!(!rules_on(&report, "web-prod-vm-2").is_empty(), "vmCount = 3");
+    assert_eq!(report["coverage"]["undecided"], serde_json::json!([]));
+    // A parameters file that is not one is an error naming it.
+    let (rc, _, err) = iac(&[&fixture("iac/arm/web-tier.json"), "--parameters", &fixture("iac/arm/web-tier.json")]);
+    assert_eq!(rc, 2);
+    assert!(err.contains("not an ARM parameters file"), "{err}");
+}

@@ -97,6 +97,23 @@ pub fn render(report: &Report, color: bool) -> String {
             ),
             "  ",
         );
+        // IaC: where the answer depends on a value only known at deployment.
+        for u in c.undecided.iter().filter(|u| u.location.is_some()).take(20) {
+            if let Some(l) = &u.location {
+                wrapped(
+                    &mut out,
+                    &format!("? {} at {}:{}: {}", u.rule_id, l.file, l.line, u.reason),
+                    "    ",
+                );
+            }
+        }
+    }
+    for n in c.unevaluated.iter().take(20) {
+        wrapped(
+            &mut out,
+            &format!("· not evaluated {}: {}", n.source, n.reason),
+            "  ",
+        );
     }
     let w = &report.waivers;
     if !w.expired.is_empty() || !w.unused.is_empty() || !w.expiring.is_empty() {

@@ -306,7 +306,7 @@ fn read_parameters(path: &Path) -> Result<HashMap<String, Value>> {
     })?;
     let root = jsonc::parse(&text)
         .map_err(|e| Error::input_at(&shown, &text, e.offset, e.message, "here"))?;
-    if root.get("parameters").is_none() {
+    if root.get("parameters").is_none() || arm::is_template(&root) {
         return Err(Error::input(
             &shown,
             "not an ARM parameters file (no `parameters` object)",

@@ -781,3 +781,77 @@ fn pointer_array<'v>(root: &'v mut Value, pointer: &str) -> Option<&'v mut Vec<V
     }
     cur.as_array_mut()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(template: &str) -> Output {
+        let root = super::super::jsonc::parse(template).expect("parses");
+        evaluate(&root, &HashMap::new(), "rg").expect("evaluates")
+    }
+
+    const SCHEMA: &str = r#""$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "contentVersion": "1.0.0.0""#;
+
+    #[test]
+    fn outer_scope_nested_deployments_see_the_parent_parameters() {
+        let out = run(&format!(
+            r#"{{ {SCHEMA},
+  "parameters": {{ "port": {{ "type": "string", "defaultValue": "22" }} }},
+  "resources": [{{
+    "type": "Microsoft.Resources/deployments", "name": "inner", "apiVersion": "2022-09-01",
+    "properties": {{ "mode": "Incremental", "template": {{ {SCHEMA},
+      "resources": [{{ "type": "Microsoft.Network/networkSecurityGroups", "name": "nsg",
+        "properties": {{ "securityRules": [{{ "name": "r", "properties": {{ "destinationPortRange": "[parameters('port')]" }} }}] }} }}]
+    }} }}
+  }}]
+}}"#
+        ));
+        assert_eq!(out.resources.len(), 1);
+        assert_eq!(
+            out.resources[0].value["properties"]["securityRules"][0]["properties"]["destinationPortRange"],
+            "22"
+        );
+    }
+
+    #[test]
+    fn variable_copy_loops_and_child_rules_fold_into_their_nsg() {
+        let out = run(&format!(
+            r#"{{ {SCHEMA},
+  "variables": {{ "copy": [{{ "name": "ports", "count": 2, "input": "[string(add(22, copyIndex('ports')))]" }}] }},
+  "resources": [
+    {{ "type": "Microsoft.Network/networkSecurityGroups", "name": "nsg", "properties": {{}} }},
+    {{ "type": "Microsoft.Network/networkSecurityGroups/securityRules", "name": "[concat('nsg/r', copyIndex())]",
+      "copy": {{ "name": "rules", "count": 2 }},
+      "properties": {{ "destinationPortRange": "[variables('ports')[copyIndex()]]" }} }}
+  ]
+}}"#
+        ));
+        assert_eq!(out.resources.len(), 1, "the rules are folded into the NSG");
+        let rules = &out.resources[0].value["properties"]["securityRules"];
+        assert_eq!(rules[0]["name"], "r0");
+        assert_eq!(rules[1]["properties"]["destinationPortRange"], "23");
+        assert!(out.resources[0]
+            .spans
+            .iter()
+            .any(|(p, _)| p == "/properties/securityRules/1/properties/destinationPortRange"));
+    }
+
+    #[test]
+    fn unknown_conditions_and_linked_templates_are_noted() {
+        let out = run(&format!(
+            r#"{{ {SCHEMA},
+  "parameters": {{ "deploy": {{ "type": "bool" }} }},
+  "resources": [
+    {{ "type": "Microsoft.Network/publicIPAddresses", "name": "pip", "condition": "[parameters('deploy')]" }},
+    {{ "type": "Microsoft.Resources/deployments", "name": "linked",
+      "properties": {{ "templateLink": {{ "uri": "https://example.com/t.json" }} }} }}
+  ]
+}}"#
+        ));
+        assert!(out.resources.is_empty());
+        let notes: Vec<&str> = out.notes.iter().map(|n| n.message.as_str()).collect();
+        assert!(notes[0].contains("condition is not known"), "{notes:?}");
+        assert!(notes[1].contains("linked template"), "{notes:?}");
+    }
+}
