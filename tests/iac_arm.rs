@@ -7,20 +7,6 @@ use std::collections::BTreeMap;
 
 use common::*;
 
-/// `kensa iac --format json --fail-on none ARGS…` (exit 0 or 3): the parsed report.
-fn iac_json(args: &[&str]) -> serde_json::Value {
-    let mut all = vec!["iac", "--format", "json", "--fail-on", "none"];
-    all.extend_from_slice(args);
-    let o = kensa(&all);
-    assert!(
-        matches!(code(&o), 0 | 3),
-        "exit {}: {}",
-        code(&o),
-        stderr(&o)
-    );
-    serde_json::from_slice(&o.stdout).expect("the JSON report parses")
-}
-
 /// The template folder a location or resource belongs to.
 fn template_of(file: &str) -> String {
     let parts: Vec<&str> = file.split('/').collect();

@@ -216,7 +216,15 @@ fn fingerprints_do_not_depend_on_where_the_checkout_lives() {
         std::fs::write(root.join("infra/web.json"), &template).expect("written");
     }
     let scan = |dir: &std::path::Path, extra: &[&str]| -> serde_json::Value {
-        let mut args = vec!["iac", "infra", "--format", "json", "--fail-on", "none", "--no-parameter-files"];
+        let mut args = vec![
+            "iac",
+            "infra",
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+            "--no-parameter-files",
+        ];
         args.extend_from_slice(extra);
         let o = kensa_in(dir.to_str().expect("utf-8"), &args);
         assert!(matches!(code(&o), 0 | 1), "{}", stderr(&o));
@@ -225,7 +233,10 @@ fn fingerprints_do_not_depend_on_where_the_checkout_lives() {
     let base = scan(&b.path().join("base"), &[]);
     let base_file = a.path().join("base.json");
     std::fs::write(&base_file, base.to_string()).expect("written");
-    let pr = scan(a.path(), &["--baseline", base_file.to_str().expect("utf-8")]);
+    let pr = scan(
+        a.path(),
+        &["--baseline", base_file.to_str().expect("utf-8")],
+    );
     let changes = &pr["changes"];
     assert_eq!(changes["new"], 0, "{changes}");
     assert!(changes["persisting"].as_u64() > Some(0));
@@ -248,11 +259,21 @@ fn an_explicit_parameters_file_wins_over_the_one_beside() {
         params.to_str().expect("utf-8"),
     ]);
     assert_eq!(rc, 0, "{err}");
-    assert!(rules_on(&report, "web-prod-nsg").is_empty(), "admins come from a private range");
-    assert!(!rules_on(&report, "web-prod-vm-2").is_empty(), "vmCount = 3");
+    assert!(
+        rules_on(&report, "web-prod-nsg").is_empty(),
+        "admins come from a private range"
+    );
+    assert!(
+        !rules_on(&report, "web-prod-vm-2").is_empty(),
+        "vmCount = 3"
+    );
     assert_eq!(report["coverage"]["undecided"], serde_json::json!([]));
     // A parameters file that is not one is an error naming it.
-    let (rc, _, err) = iac(&[&fixture("iac/arm/web-tier.json"), "--parameters", &fixture("iac/arm/web-tier.json")]);
+    let (rc, _, err) = iac(&[
+        &fixture("iac/arm/web-tier.json"),
+        "--parameters",
+        &fixture("iac/arm/web-tier.json"),
+    ]);
     assert_eq!(rc, 2);
     assert!(err.contains("not an ARM parameters file"), "{err}");
 }

@@ -5,19 +5,6 @@ mod common;
 
 use common::*;
 
-fn iac(args: &[&str]) -> serde_json::Value {
-    let mut all = vec!["iac", "--format", "json", "--fail-on", "none"];
-    all.extend_from_slice(args);
-    let o = kensa(&all);
-    assert!(
-        matches!(code(&o), 0 | 3),
-        "exit {}: {}",
-        code(&o),
-        stderr(&o)
-    );
-    serde_json::from_slice(&o.stdout).expect("the JSON report parses")
-}
-
 /// (rule, resource name, file name, line) of every finding, sorted.
 fn found(report: &serde_json::Value) -> Vec<(String, String, String, u64)> {
     let mut v: Vec<_> = report["findings"]
@@ -49,7 +36,7 @@ fn s(rule: &str, name: &str, file: &str, line: u64) -> (String, String, String, 
 
 #[test]
 fn terraform_directory_with_variables_tfvars_locals_and_associations() {
-    let report = iac(&[&fixture("iac/terraform/web")]);
+    let report = iac_json(&[&fixture("iac/terraform/web")]);
     assert_eq!(
         found(&report),
         [
@@ -84,7 +71,7 @@ fn terraform_directory_with_variables_tfvars_locals_and_associations() {
 
 #[test]
 fn terraform_plan_resolves_references_known_after_apply() {
-    let report = iac(&[&fixture("iac/terraform/plan/tfplan.json")]);
+    let report = iac_json(&[&fixture("iac/terraform/plan/tfplan.json")]);
     assert_eq!(
         found(&report),
         [
@@ -112,7 +99,7 @@ fn terraform_plan_resolves_references_known_after_apply() {
 
 #[test]
 fn packer_hcl_directories_and_legacy_json() {
-    let report = iac(&[
+    let report = iac_json(&[
         &fixture("iac/packer"),
         "--config",
         &fixture("demo/kensa.toml"),
@@ -152,7 +139,7 @@ fn real_terraform_and_packer_files_are_read_without_gaps() {
     let (Some(tf), Some(packer)) = (shared("terraform"), shared("packer")) else {
         return;
     };
-    let report = iac(&[tf.to_str().expect("utf-8"), packer.to_str().expect("utf-8")]);
+    let report = iac_json(&[tf.to_str().expect("utf-8"), packer.to_str().expect("utf-8")]);
     assert_eq!(report["coverage"]["source_gaps"], serde_json::json!([]));
     let by_type = &report["coverage"]["resources_by_type"];
     assert!(

@@ -8,17 +8,7 @@ use std::collections::BTreeSet;
 use common::*;
 
 fn iac(path: &std::path::Path) -> serde_json::Value {
-    let o = kensa(&[
-        "iac",
-        path.to_str().expect("utf-8"),
-        "--format",
-        "json",
-        "--fail-on",
-        "none",
-        "--no-parameter-files",
-    ]);
-    assert!(matches!(code(&o), 0 | 3), "{}", stderr(&o));
-    serde_json::from_slice(&o.stdout).expect("JSON")
+    iac_json(&[path.to_str().expect("utf-8"), "--no-parameter-files"])
 }
 
 /// Terraform addresses (or ARM names) with a finding of `rule` (on `port`, when given).

@@ -255,20 +255,41 @@ fn inline_waivers_in_iac_follow_the_same_rules() {
             .unwrap_or_default()
     };
     // A comment on the line above the offending value waives it…
-    assert_eq!(status("network.nsg-open-management-port", Some(22)), "waived");
+    assert_eq!(
+        status("network.nsg-open-management-port", Some(22)),
+        "waived"
+    );
     // …an expired one does not, and is reported at its line…
-    assert_eq!(status("network.nsg-open-management-port", Some(3389)), "open");
-    assert!(err.contains("bastion.json:26: waiver") && err.contains("expired on 2026-10-01"), "{err}");
+    assert_eq!(
+        status("network.nsg-open-management-port", Some(3389)),
+        "open"
+    );
+    assert!(
+        err.contains("bastion.json:26: waiver") && err.contains("expired on 2026-10-01"),
+        "{err}"
+    );
     // …a comment inside a resource covers a finding about the resource as a whole…
     assert_eq!(status("disk.encryption", None), "waived");
     // …one that matches nothing is unused, and one ending soon is listed.
-    assert!(err.contains("bastion.json:34: waiver for `network.*`") && err.contains("matched no finding"), "{err}");
+    assert!(
+        err.contains("bastion.json:34: waiver for `network.*`")
+            && err.contains("matched no finding"),
+        "{err}"
+    );
     let at = |list: &str| -> Vec<String> {
         r["waivers"][list]
             .as_array()
             .unwrap()
             .iter()
-            .map(|w| w["at"].as_str().unwrap().rsplit('/').next().unwrap().to_string())
+            .map(|w| {
+                w["at"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_string()
+            })
             .collect()
     };
     assert_eq!(at("expiring"), ["main.tf:7"]);
@@ -282,7 +303,16 @@ fn inline_waivers_in_iac_follow_the_same_rules() {
     assert_eq!(waived["waiver"]["owner"], "platform@contoso.com");
     assert_eq!(waived["waiver"]["ticket"], "PLAT-1234");
     // SARIF marks them as in-source suppressions.
-    let o = kensa(&["iac", &fixture("iac/waived"), "--now", "2026-11-22T00:00:00Z", "--format", "sarif", "--fail-on", "none"]);
+    let o = kensa(&[
+        "iac",
+        &fixture("iac/waived"),
+        "--now",
+        "2026-11-22T00:00:00Z",
+        "--format",
+        "sarif",
+        "--fail-on",
+        "none",
+    ]);
     let sarif: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let kinds: Vec<&str> = sarif["runs"][0]["results"]
         .as_array()
@@ -304,5 +334,8 @@ fn an_inline_waiver_without_owner_is_an_error_at_its_line() {
     let o = kensa(&["iac", dir.path().to_str().unwrap()]);
     assert_eq!(code(&o), 2);
     let err = stderr(&o);
-    assert!(err.contains("main.tf:2:") && err.contains("`owner` is required"), "{err}");
+    assert!(
+        err.contains("main.tf:2:") && err.contains("`owner` is required"),
+        "{err}"
+    );
 }

@@ -53,23 +53,36 @@ fn the_pull_request_check_gates_on_new_iac_findings() {
         .iter()
         .filter(|s| s["uses"].as_str().is_some_and(|u| u.contains("/kensa@")))
         .collect();
-    assert_eq!(uses_action.len(), 2, "a base-branch run and the pull request's run");
+    assert_eq!(
+        uses_action.len(),
+        2,
+        "a base-branch run and the pull request's run"
+    );
     for step in &uses_action {
         assert_eq!(step["with"]["mode"].as_str(), Some("iac"));
         for k in keys(&step["with"]) {
-            assert!(inputs.contains(&k), "pr-iac-check.yml passes `{k}`, which action.yml does not declare");
+            assert!(
+                inputs.contains(&k),
+                "pr-iac-check.yml passes `{k}`, which action.yml does not declare"
+            );
         }
     }
     let gate = uses_action[1];
     assert_eq!(gate["with"]["fail-on-new"].as_str(), Some("true"));
-    assert!(gate["with"]["baseline"].as_str().unwrap().contains("steps.base.outputs.json"));
+    assert!(gate["with"]["baseline"]
+        .as_str()
+        .unwrap()
+        .contains("steps.base.outputs.json"));
     let body = text("examples/github/pr-iac-check.yml");
     for used in body.split(".outputs.").skip(1) {
         let name: String = used
             .chars()
             .take_while(|c| c.is_alphanumeric() || *c == '-')
             .collect();
-        assert!(outputs.contains(&name), "pr-iac-check.yml reads output `{name}`");
+        assert!(
+            outputs.contains(&name),
+            "pr-iac-check.yml reads output `{name}`"
+        );
     }
     let upload = steps
         .iter()

@@ -116,7 +116,8 @@ impl Compiled {
                 l.file == *file
                     && (l.line == *line
                         || l.line == line + 1
-                        || l.declaration.is_some_and(|(a, b)| a.saturating_sub(1) <= *line && *line <= b))
+                        || l.declaration
+                            .is_some_and(|(a, b)| a.saturating_sub(1) <= *line && *line <= b))
             }
             (Some(_), None) => false,
             (None, l) => {
@@ -156,18 +157,17 @@ fn checked(
         .owner
         .filter(|o| !o.trim().is_empty())
         .ok_or_else(|| fail("`owner` is required"))?;
-    let expires = match f.expires {
-        None if allow_permanent => None,
-        None => {
-            return Err(fail(
+    let expires =
+        match f.expires {
+            None if allow_permanent => None,
+            None => return Err(fail(
                 "`expires` is required (a date; permanent waivers need --allow-permanent-waivers)",
-            ))
-        }
-        Some(text) => Some(
-            NaiveDate::parse_from_str(&text, "%Y-%m-%d")
-                .map_err(|_| fail(&format!("`expires` {text:?} is not a date (YYYY-MM-DD)")))?,
-        ),
-    };
+            )),
+            Some(text) => Some(
+                NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+                    .map_err(|_| fail(&format!("`expires` {text:?} is not a date (YYYY-MM-DD)")))?,
+            ),
+        };
     Ok((reason, owner, expires))
 }
 
@@ -269,8 +269,8 @@ impl Waivers {
                     allow_permanent,
                     &fail,
                 )?;
-                let rule = glob(&rule_pattern)
-                    .map_err(|err| fail(&format!("bad rule pattern: {err}")))?;
+                let rule =
+                    glob(&rule_pattern).map_err(|err| fail(&format!("bad rule pattern: {err}")))?;
                 let line_no = i + 1;
                 out.entries.push(Compiled {
                     waiver: Waiver {
@@ -401,9 +401,10 @@ impl Waivers {
         let mut used = vec![false; self.entries.len()];
         let in_force = |c: &Compiled| c.expires.is_none_or(|d| d >= today);
         for f in findings.iter_mut().filter(|f| f.status == Status::Open) {
-            let hit = self.entries.iter().position(|c| {
-                in_force(c) && c.rule.is_match(&f.rule_id) && c.covers(f)
-            });
+            let hit = self
+                .entries
+                .iter()
+                .position(|c| in_force(c) && c.rule.is_match(&f.rule_id) && c.covers(f));
             if let Some(i) = hit {
                 used[i] = true;
                 f.status = Status::Waived;

@@ -199,7 +199,11 @@ pub fn render(report: &Report, color: bool) -> String {
                 let _ = writeln!(
                     out,
                     "    {}",
-                    paint(&format!("fix ({}):", snippet.language), Style::new().dimmed(), color)
+                    paint(
+                        &format!("fix ({}):", snippet.language),
+                        Style::new().dimmed(),
+                        color
+                    )
                 );
                 for line in snippet.code.lines() {
                     let _ = writeln!(out, "      {line}");

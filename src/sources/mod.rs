@@ -137,7 +137,11 @@ pub struct Located {
 impl Located {
     /// Whether a span was recorded for exactly `pointer` (not just an ancestor).
     pub fn has(&self, pointer: &str) -> bool {
-        !pointer.is_empty() && self.spans.iter().any(|(k, _)| k.eq_ignore_ascii_case(pointer))
+        !pointer.is_empty()
+            && self
+                .spans
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case(pointer))
     }
 
     /// The bytes the whole declaration spans.

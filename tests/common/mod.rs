@@ -106,3 +106,18 @@ pub fn comparable_findings(report: &serde_json::Value) -> Vec<serde_json::Value>
     }
     findings
 }
+
+/// `kensa iac --format json --fail-on none ARGS…`, which must exit 0 or 3 (incomplete):
+/// the parsed report.
+pub fn iac_json(args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["iac", "--format", "json", "--fail-on", "none"];
+    all.extend_from_slice(args);
+    let o = kensa(&all);
+    assert!(
+        matches!(code(&o), 0 | 3),
+        "exit {}: {}",
+        code(&o),
+        stderr(&o)
+    );
+    serde_json::from_slice(&o.stdout).expect("the JSON report parses")
+}

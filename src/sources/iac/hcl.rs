@@ -278,6 +278,54 @@ impl Scope<'_> {
     }
 }
 
+/// The files of one HCL configuration (a Terraform module, a Packer directory), parsed.
+pub type Bodies = Vec<(std::sync::Arc<crate::sources::SourceFile>, Body)>;
+
+/// Parses every file of a configuration; the first that fails stops it.
+pub fn parse_all(
+    files: &[std::sync::Arc<crate::sources::SourceFile>],
+) -> Result<Bodies, (std::sync::Arc<crate::sources::SourceFile>, FileError)> {
+    files
+        .iter()
+        .map(|f| {
+            parse(&f.text)
+                .map(|b| (std::sync::Arc::clone(f), b))
+                .map_err(|e| (std::sync::Arc::clone(f), e))
+        })
+        .collect()
+}
+
+/// Input variables: `variable` blocks' defaults, overridden by the values files
+/// (`*.tfvars`, `*.auto.pkrvars.hcl`) in order.
+pub fn variables(
+    bodies: &Bodies,
+    value_files: &[std::sync::Arc<crate::sources::SourceFile>],
+) -> Result<HashMap<String, Value>, (std::sync::Arc<crate::sources::SourceFile>, FileError)> {
+    let none = HashMap::new();
+    let no_refs = |_: &[String]| None;
+    let bare = Scope {
+        vars: &none,
+        locals: &none,
+        reference: &no_refs,
+    };
+    let mut vars = HashMap::new();
+    for (_, body) in bodies {
+        for b in body.get_blocks("variable") {
+            if let (Some(name), Some(d)) =
+                (labels(b).first().cloned(), b.body.get_attribute("default"))
+            {
+                vars.insert(name, bare.eval(&d.value));
+            }
+        }
+    }
+    for (_, body) in parse_all(value_files)? {
+        for a in body.attributes() {
+            vars.insert(a.key.as_str().to_string(), bare.eval(&a.value));
+        }
+    }
+    Ok(vars)
+}
+
 /// The labels of a block as strings.
 pub fn labels(block: &Block) -> Vec<String> {
     block

@@ -140,37 +140,9 @@ fn user_template(s: &str, vars: &HashMap<String, Value>) -> Value {
 
 /// A directory of `*.pkr.hcl` files (one configuration), with `*.auto.pkrvars.hcl` values.
 pub fn read_hcl_dir(files: &[Arc<SourceFile>], vars_files: &[Arc<SourceFile>]) -> ModuleOutcome {
-    let mut bodies = Vec::new();
-    for f in files {
-        bodies.push((
-            Arc::clone(f),
-            hcl::parse(&f.text).map_err(|e| (Arc::clone(f), e))?,
-        ));
-    }
-    let mut vars: HashMap<String, Value> = HashMap::new();
-    let none = HashMap::new();
+    let bodies = hcl::parse_all(files)?;
+    let vars = hcl::variables(&bodies, vars_files)?;
     let no_refs = |_: &[String]| None;
-    let bare = hcl::Scope {
-        vars: &none,
-        locals: &none,
-        reference: &no_refs,
-    };
-    for (_, body) in &bodies {
-        for b in body.get_blocks("variable") {
-            if let (Some(name), Some(d)) = (
-                hcl::labels(b).first().cloned(),
-                b.body.get_attribute("default"),
-            ) {
-                vars.insert(name, bare.eval(&d.value));
-            }
-        }
-    }
-    for f in vars_files {
-        let body = hcl::parse(&f.text).map_err(|e| (Arc::clone(f), e))?;
-        for a in body.attributes() {
-            vars.insert(a.key.as_str().to_string(), bare.eval(&a.value));
-        }
-    }
     // Locals may use each other: a few rounds settle any order.
     let mut locals: HashMap<String, Value> = HashMap::new();
     for _ in 0..4 {

@@ -809,7 +809,8 @@ mod tests {
         ));
         assert_eq!(out.resources.len(), 1);
         assert_eq!(
-            out.resources[0].value["properties"]["securityRules"][0]["properties"]["destinationPortRange"],
+            out.resources[0].value["properties"]["securityRules"][0]["properties"]
+                ["destinationPortRange"],
             "22"
         );
     }

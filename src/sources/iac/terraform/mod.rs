@@ -243,37 +243,8 @@ pub fn read_module(
     var_files: &[Arc<SourceFile>],
 ) -> ModuleOutcome {
     let scope_id = super::resource_group(&super::display(dir));
-    let mut bodies = Vec::new();
-    for f in files {
-        bodies.push((
-            Arc::clone(f),
-            hcl::parse(&f.text).map_err(|e| (Arc::clone(f), e))?,
-        ));
-    }
-    let none = HashMap::new();
-    let no_refs = |_: &[String]| None;
-    let bare = hcl::Scope {
-        vars: &none,
-        locals: &none,
-        reference: &no_refs,
-    };
-    let mut vars = HashMap::new();
-    for (_, body) in &bodies {
-        for b in body.get_blocks("variable") {
-            if let (Some(name), Some(d)) = (
-                hcl::labels(b).first().cloned(),
-                b.body.get_attribute("default"),
-            ) {
-                vars.insert(name, bare.eval(&d.value));
-            }
-        }
-    }
-    for f in var_files {
-        let body = hcl::parse(&f.text).map_err(|e| (Arc::clone(f), e))?;
-        for a in body.attributes() {
-            vars.insert(a.key.as_str().to_string(), bare.eval(&a.value));
-        }
-    }
+    let bodies = hcl::parse_all(files)?;
+    let vars = hcl::variables(&bodies, var_files)?;
     let mut notes: Vec<(Arc<SourceFile>, Span, String)> = Vec::new();
     for (file, body) in &bodies {
         for m in body.get_blocks("module") {
