@@ -41,48 +41,34 @@ fn the_action_and_the_workflows_are_valid_yaml() {
     }
 }
 
-#[test]
-fn the_pull_request_check_gates_on_new_iac_findings() {
+/// Checks that `workflow` passes the action only inputs it declares, reads only outputs it
+/// declares, and uploads SARIF under `category`; returns the workflow's kensa steps.
+fn check_against_action(workflow: &str, job: &str, category: &str) -> Vec<Yaml> {
     let action = load("action.yml");
     let inputs = keys(&action["inputs"]);
     let outputs = keys(&action["outputs"]);
-    let pr = load("examples/github/pr-iac-check.yml");
-    assert!(!pr["on"]["pull_request"]["paths"].is_badvalue());
-    let steps = pr["jobs"]["iac"]["steps"].as_vec().unwrap();
-    let uses_action: Vec<&Yaml> = steps
+    let wf = load(workflow);
+    let steps = wf["jobs"][job]["steps"].as_vec().unwrap().clone();
+    let kensa: Vec<Yaml> = steps
         .iter()
         .filter(|s| s["uses"].as_str().is_some_and(|u| u.contains("/kensa@")))
+        .cloned()
         .collect();
-    assert_eq!(
-        uses_action.len(),
-        2,
-        "a base-branch run and the pull request's run"
-    );
-    for step in &uses_action {
-        assert_eq!(step["with"]["mode"].as_str(), Some("iac"));
+    assert!(!kensa.is_empty(), "{workflow} runs the kensa action");
+    for step in &kensa {
         for k in keys(&step["with"]) {
             assert!(
                 inputs.contains(&k),
-                "pr-iac-check.yml passes `{k}`, which action.yml does not declare"
+                "{workflow} passes `{k}`, which action.yml does not declare"
             );
         }
     }
-    let gate = uses_action[1];
-    assert_eq!(gate["with"]["fail-on-new"].as_str(), Some("true"));
-    assert!(gate["with"]["baseline"]
-        .as_str()
-        .unwrap()
-        .contains("steps.base.outputs.json"));
-    let body = text("examples/github/pr-iac-check.yml");
-    for used in body.split(".outputs.").skip(1) {
+    for used in text(workflow).split(".outputs.").skip(1) {
         let name: String = used
             .chars()
             .take_while(|c| c.is_alphanumeric() || *c == '-')
             .collect();
-        assert!(
-            outputs.contains(&name),
-            "pr-iac-check.yml reads output `{name}`"
-        );
+        assert!(outputs.contains(&name), "{workflow} reads output `{name}`");
     }
     let upload = steps
         .iter()
@@ -92,7 +78,29 @@ fn the_pull_request_check_gates_on_new_iac_findings() {
                 .is_some_and(|u| u.starts_with("github/codeql-action/upload-sarif"))
         })
         .unwrap();
-    assert_eq!(upload["with"]["category"].as_str(), Some("kensa/iac"));
+    assert_eq!(upload["with"]["category"].as_str(), Some(category));
+    kensa
+}
+
+#[test]
+fn the_pull_request_check_gates_on_new_iac_findings() {
+    let pr = load("examples/github/pr-iac-check.yml");
+    assert!(!pr["on"]["pull_request"]["paths"].is_badvalue());
+    let runs = check_against_action("examples/github/pr-iac-check.yml", "iac", "kensa/iac");
+    assert_eq!(
+        runs.len(),
+        2,
+        "a base-branch run and the pull request's run"
+    );
+    for step in &runs {
+        assert_eq!(step["with"]["mode"].as_str(), Some("iac"));
+    }
+    let gate = &runs[1];
+    assert_eq!(gate["with"]["fail-on-new"].as_str(), Some("true"));
+    assert!(gate["with"]["baseline"]
+        .as_str()
+        .unwrap()
+        .contains("steps.base.outputs.json"));
 }
 
 #[test]
@@ -102,37 +110,7 @@ fn workflows_use_only_what_the_action_declares() {
     let outputs = keys(&action["outputs"]);
     assert!(inputs.contains("mode") && outputs.contains("sarif"));
     let nightly = load("examples/github/nightly-scan.yml");
-    let steps = nightly["jobs"]["scan"]["steps"].as_vec().unwrap();
-    let kensa = steps
-        .iter()
-        .find(|s| s["id"].as_str() == Some("kensa"))
-        .expect("a step with id kensa");
-    for k in keys(&kensa["with"]) {
-        assert!(
-            inputs.contains(&k),
-            "nightly-scan.yml passes `{k}`, which action.yml does not declare"
-        );
-    }
-    let body = text("examples/github/nightly-scan.yml");
-    for used in body.split("steps.kensa.outputs.").skip(1) {
-        let name: String = used
-            .chars()
-            .take_while(|c| c.is_alphanumeric() || *c == '-')
-            .collect();
-        assert!(
-            outputs.contains(&name),
-            "nightly-scan.yml reads output `{name}`"
-        );
-    }
-    let upload = steps
-        .iter()
-        .find(|s| {
-            s["uses"]
-                .as_str()
-                .is_some_and(|u| u.starts_with("github/codeql-action/upload-sarif"))
-        })
-        .unwrap();
-    assert_eq!(upload["with"]["category"].as_str(), Some("kensa/live"));
+    check_against_action("examples/github/nightly-scan.yml", "scan", "kensa/live");
     assert_eq!(
         nightly["permissions"]["id-token"].as_str(),
         Some("write"),
