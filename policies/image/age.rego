@@ -32,7 +32,7 @@ metadata := {
 version := input.related.image_version
 
 deny contains finding if {
-	image.applies(input.resource)
+	image.judged
 	eol := object.get(version, ["properties", "publishingProfile", "endOfLifeDate"], null)
 	is_string(eol)
 	util.age_days(eol) >= 0
@@ -45,7 +45,7 @@ deny contains finding if {
 }
 
 deny contains finding if {
-	image.applies(input.resource)
+	image.judged
 	eol := object.get(input.related, ["image_definition", "properties", "endOfLifeDate"], null)
 	is_string(eol)
 	util.age_days(eol) >= 0
@@ -58,7 +58,7 @@ deny contains finding if {
 }
 
 deny contains finding if {
-	image.applies(input.resource)
+	image.judged
 	published := version.properties.publishingProfile.publishedDate
 	age := util.age_days(published)
 	age > data.kensa.params.image.max_age_days
@@ -72,8 +72,8 @@ deny contains finding if {
 
 # The rule cannot judge a gallery-based machine whose running version is unknown.
 unknown contains reason if {
-	image.applies(input.resource)
-	src := image.source(image.reference(input.resource))
+	image.judged
+	src := image.input_source
 	src.kind in {"gallery", "shared", "community"}
 	not input.related.image_version
 	reason := sprintf("running image version of %s not determinable (reference %s; no exactVersion, OS disk or version row in the inventory)", [input.resource.name, src.id])

@@ -28,8 +28,8 @@ metadata := {
 }
 
 deny contains finding if {
-	image.applies(input.resource)
-	src := image.source(image.reference(input.resource))
+	image.judged
+	src := image.input_source
 	not approved(src)
 	finding := {
 		"msg": sprintf("%s '%s' runs %s, which is not from an approved Compute Gallery", [kind(input.resource), input.resource.name, image.label(src)]),
@@ -53,6 +53,6 @@ fix(r) := sprintf("az vmss update -g %s -n %s --set virtualMachineProfile.storag
 } else := sprintf("az vm create -g %s -n %s --image <approved gallery image version id>  # recreate from the golden image", [util.resource_group(r), r.name])
 
 # IaC: the reference depends on a value only known at deployment.
-unknown contains image.unknown_reason(input.resource) if {
+unknown contains image.input_unknown if {
 	image.ref_path(input.resource)
 }

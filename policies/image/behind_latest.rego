@@ -58,8 +58,8 @@ any_newer(v) if {
 behind := [v.name | some v in candidates; newer(v.name, running.name)]
 
 deny contains finding if {
-	image.applies(input.resource)
-	src := image.source(image.reference(input.resource))
+	image.judged
+	src := image.input_source
 	src.kind == "gallery"
 	image.approved_gallery(src.gallery)
 	semver.is_valid(running.name)

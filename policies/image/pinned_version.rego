@@ -29,8 +29,8 @@ metadata := {
 }
 
 deny contains finding if {
-	image.applies(input.resource)
-	src := image.source(image.reference(input.resource))
+	image.judged
+	src := image.input_source
 	src.kind in {"gallery", "shared", "community", "marketplace"}
 	lower(src.version) in {"", "latest"}
 	finding := {
@@ -50,6 +50,6 @@ fix(r) := sprintf("az vmss update -g %s -n %s --set virtualMachineProfile.storag
 } else := "Pin the version in the VM's deployment template; a VM's image reference cannot change after creation, so the next rebuild must use a pinned version."
 
 # IaC: the reference depends on a value only known at deployment.
-unknown contains image.unknown_reason(input.resource) if {
+unknown contains image.input_unknown if {
 	image.ref_path(input.resource)
 }

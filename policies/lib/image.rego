@@ -21,6 +21,14 @@ applies(r) if {
 	not unknown_reason(r)
 }
 
+# The same, for the resource under evaluation: rules are computed once per evaluation,
+# functions on every call, and every image rule asks.
+judged if applies(input.resource)
+
+input_source := source(reference(input.resource))
+
+input_unknown := unknown_reason(input.resource)
+
 # JSON path of the image reference.
 ref_path(r) := ["properties", "storageProfile", "imageReference"] if util.is_type(r, "microsoft.compute/virtualmachines")
 

@@ -87,7 +87,16 @@ orphan_note := " (the NSG is not in the scanned files: only a Deny before it wou
 else := ""
 
 # IaC: a rule whose decisive fields are only known at deployment may open the port.
+# Whether any decisive value of this NSG is only known at deployment (asked once).
+uncertain if util.unknown(object.get(view, ["properties", "securityRules"], []))
+
+uncertain if {
+	some [r, _] in nsg.located_rules(view)
+	count(nsg.unknown_fields(r.properties)) > 0
+}
+
 unknown contains {"msg": msg, "at": located(hit.at)} if {
+	uncertain
 	some port in data.kensa.params.network.management_ports
 	not nsg.exposure(view.name, rules, port)
 	hit := nsg.maybe_opens(view, port)
