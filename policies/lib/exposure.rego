@@ -38,8 +38,10 @@ resolved(nic, ipc) if {
 # Why a path cannot be judged (the first reason, in this order); undefined when it can.
 unresolved_reason(nic, ipc) := sprintf("NSG of NIC %s: %s", [nic.id, why]) if {
 	# IaC: a link only known at deployment.
+	util.may_be_unknown
 	why := util.unknown(object.get(nic, ["resource", "properties", "networkSecurityGroup", "id"], null))
 } else := sprintf("%s of NIC %s: %s", [hit[0], nic.id, hit[1]]) if {
+	util.may_be_unknown
 	hits := [[field, why] |
 		some c in object.get(nic, ["resource", "properties", "ipConfigurations"], [])
 		c.name == ipc.name
@@ -67,6 +69,7 @@ unresolved_reason(nic, ipc) := sprintf("NSG of NIC %s: %s", [nic.id, why]) if {
 candidate(_, ipc) if ipc.public_ip_id != null
 
 candidate(nic, ipc) if {
+	util.may_be_unknown
 	some c in object.get(nic, ["resource", "properties", "ipConfigurations"], [])
 	c.name == ipc.name
 	util.unknown(object.get(c, ["properties", "publicIPAddress", "id"], null))
@@ -136,6 +139,7 @@ unknowns contains reason if {
 }
 
 unknowns contains sprintf("network interface %d: %s", [i, why]) if {
+	util.may_be_unknown
 	some i, ref in object.get(input.resource, ["properties", "networkProfile", "networkInterfaces"], [])
 	why := util.unknown(object.get(ref, "id", null))
 }

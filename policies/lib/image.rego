@@ -14,20 +14,18 @@ reference(r) := ref if {
 }
 
 # The image rules judge a VM or scale set whose storage profile is there (IaC may declare a
-# partial scale set that only adds an extension) and whose image reference is known.
-applies(r) if {
-	ref_path(r)
-	object.get(r, array.slice(ref_path(r), 0, count(ref_path(r)) - 1), null) != null
-	not unknown_reason(r)
-}
-
-# The same, for the resource under evaluation: rules are computed once per evaluation,
+# partial scale set that only adds an extension) and whose image reference is known. These
+# are rules over input.resource, not functions: rules are computed once per evaluation,
 # functions on every call, and every image rule asks.
-judged if applies(input.resource)
+judged if {
+	path := ref_path(input.resource)
+	object.get(input.resource, array.slice(path, 0, count(path) - 1), null) != null
+	not input_unknown
+}
 
 input_source := source(reference(input.resource))
 
-input_unknown := unknown_reason(input.resource)
+input_unknown := unknown_reason(input.resource) if util.may_be_unknown
 
 # JSON path of the image reference.
 ref_path(r) := ["properties", "storageProfile", "imageReference"] if util.is_type(r, "microsoft.compute/virtualmachines")

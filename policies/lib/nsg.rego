@@ -83,7 +83,8 @@ port_field(props) := "destinationPortRanges" if {
 
 record(r, source, at) := {
 	"name": r.name,
-	"at": array.concat(at, [port_field(r.properties)]),
+	"base": at,
+	"props": r.properties,
 	"priority": to_number(r.properties.priority),
 	"rank": rank(r.properties.access),
 	"allow": lower(r.properties.access) == "allow",
@@ -123,7 +124,7 @@ exposure(nsg_name, rules, port) := facts(nsg_name, rec, port, "Tcp") if {
 }
 
 facts(nsg_name, rec, port, proto) := {
-	"at": rec.at,
+	"at": array.concat(rec.base, [port_field(rec.props)]),
 	"nsg": nsg_name,
 	"rule": rec.name,
 	"priority": rec.priority,

@@ -34,3 +34,8 @@ truthy(v) if lower(sprintf("%v", [v])) == "true"
 
 # An IaC value only known at deployment ({"kensa:unknown": reason}): its reason, else undefined.
 unknown(v) := v["kensa:unknown"] if is_object(v)
+
+# Whether the input (resource or related) may hold unknown values. kensa sets
+# `input.known_values` when it holds none, so rules skip their unknown checks; without the flag (tests, other callers)
+# they check.
+may_be_unknown if not input.known_values

@@ -88,9 +88,13 @@ else := ""
 
 # IaC: a rule whose decisive fields are only known at deployment may open the port.
 # Whether any decisive value of this NSG is only known at deployment (asked once).
-uncertain if util.unknown(object.get(view, ["properties", "securityRules"], []))
+uncertain if {
+	util.may_be_unknown
+	util.unknown(object.get(view, ["properties", "securityRules"], []))
+}
 
 uncertain if {
+	util.may_be_unknown
 	some [r, _] in nsg.located_rules(view)
 	count(nsg.unknown_fields(r.properties)) > 0
 }

@@ -13,6 +13,12 @@ impl Inventory {
         doc.raw("resource", self.resources[i].raw.json());
         doc.key("related");
         self.write_related(i, doc.out);
+        // `true` when no value of the input is an IaC unknown (`{"kensa:unknown": …}`):
+        // rules skip their unknown-value checks then (every live row, most IaC ones).
+        let known = !doc
+            .out
+            .contains(crate::sources::iac::arm::functions::UNKNOWN_KEY);
+        doc.raw("known_values", if known { "true" } else { "false" });
         doc.finish();
         out
     }
