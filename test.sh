@@ -3,6 +3,9 @@
 # test), then lints. This is what CI runs (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")"
+# Nothing here reads standard input; a browser launched by the HTML test must not share it
+# with the compiler probes cargo runs next.
+exec </dev/null
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 # The HTML report is checked in a real headless browser: Debian's chromium, when we may install it.
 if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
