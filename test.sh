@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: Rust unit and integration tests (which also run every Rego policy
-# test), then lints. This is what CI runs (.ci/run).
+# The whole test suite: lints, then Rust unit and integration tests (which also run every
+# Rego policy test). This is what CI runs (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")"
 # Nothing here reads standard input; a browser launched by the HTML test must not share it
@@ -12,6 +12,8 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 \
     || echo "test.sh: could not install chromium; the headless HTML test will be skipped" >&2
 fi
-cargo test --locked
+# Lints first: cargo caches its compiler probes in target/, and they must not run while the
+# browser the HTML test starts is still shutting down (a probe once read its stray output).
 cargo clippy --locked --all-targets -- -D warnings
 cargo fmt --check
+cargo test --locked
