@@ -3,8 +3,7 @@
 # Rego policy test). This is what CI runs (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")"
-# Nothing here reads standard input; a browser launched by the HTML test must not share it
-# with the compiler probes cargo runs next.
+# Nothing here reads standard input.
 exec </dev/null
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 # The HTML report is checked in a real headless browser: Debian's chromium, when we may install it.
@@ -12,8 +11,7 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 \
     || echo "test.sh: could not install chromium; the headless HTML test will be skipped" >&2
 fi
-# Lints first: cargo caches its compiler probes in target/, and they must not run while the
-# browser the HTML test starts is still shutting down (a probe once read its stray output).
+# Lints first: they fail fastest.
 cargo clippy --locked --all-targets -- -D warnings
 cargo fmt --check
 cargo test --locked

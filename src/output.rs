@@ -1,5 +1,7 @@
 //! Reports are written atomically: a temporary file beside the target, then a rename, so a
-//! failed or interrupted run never leaves a half-written report behind.
+//! failed or interrupted run never leaves a half-written report behind. A target that exists
+//! and is not a regular file (`/dev/null`, a pipe, `/dev/stdout`) is written to directly:
+//! renaming over it would replace the device with a file.
 
 use std::io::Write;
 use std::path::Path;
@@ -12,6 +14,13 @@ pub fn write_atomic(path: &Path, contents: &str) -> Result<()> {
         path: name.clone(),
         source,
     };
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(fail)?;
+        return f.write_all(contents.as_bytes()).map_err(fail);
+    }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -39,6 +48,23 @@ mod tests {
         write_atomic(&target, "new").unwrap();
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_special_file_is_written_to_not_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+        };
+        write_atomic(&fifo, "report").unwrap();
+        assert_eq!(reader.join().unwrap(), "report");
+        assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
     }
 
     #[test]
