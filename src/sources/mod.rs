@@ -153,16 +153,25 @@ impl Located {
 
     /// The span of the value at `pointer`, or of its nearest recorded ancestor.
     pub fn span(&self, pointer: &str) -> Option<iac::jsonc::Span> {
-        let mut p = pointer;
-        loop {
-            if let Some((_, s)) = self.spans.iter().find(|(k, _)| k.eq_ignore_ascii_case(p)) {
-                return Some(*s);
-            }
-            if p.is_empty() {
-                return None;
-            }
-            p = p.rsplit_once('/').map_or("", |(head, _)| head);
+        nearest_span(&self.spans, pointer)
+    }
+}
+
+/// The span recorded for JSON pointer `pointer` (keys compared case-insensitively), or for
+/// its nearest recorded ancestor.
+pub fn nearest_span(
+    spans: &[(String, iac::jsonc::Span)],
+    pointer: &str,
+) -> Option<iac::jsonc::Span> {
+    let mut p = pointer;
+    loop {
+        if let Some((_, s)) = spans.iter().find(|(k, _)| k.eq_ignore_ascii_case(p)) {
+            return Some(*s);
         }
+        if p.is_empty() {
+            return None;
+        }
+        p = p.rsplit_once('/').map_or("", |(head, _)| head);
     }
 }
 

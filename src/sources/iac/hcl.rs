@@ -326,6 +326,28 @@ pub fn variables(
     Ok(vars)
 }
 
+/// One round of local values: `locals { … }` attributes and Packer's `local "name"` blocks,
+/// evaluated in `scope` (whose `locals` are the previous round's).
+pub fn locals(bodies: &Bodies, scope: &Scope<'_>) -> HashMap<String, Value> {
+    let mut out = HashMap::new();
+    for (_, body) in bodies {
+        for b in body.get_blocks("locals") {
+            for a in b.body.attributes() {
+                out.insert(a.key.as_str().to_string(), scope.eval(&a.value));
+            }
+        }
+        for b in body.get_blocks("local") {
+            if let (Some(name), Some(e)) = (
+                labels(b).first().cloned(),
+                b.body.get_attribute("expression"),
+            ) {
+                out.insert(name, scope.eval(&e.value));
+            }
+        }
+    }
+    out
+}
+
 /// The labels of a block as strings.
 pub fn labels(block: &Block) -> Vec<String> {
     block

@@ -151,23 +151,7 @@ pub fn read_hcl_dir(files: &[Arc<SourceFile>], vars_files: &[Arc<SourceFile>]) -
             locals: &locals,
             reference: &no_refs,
         };
-        let mut next = HashMap::new();
-        for (_, body) in &bodies {
-            for b in body.get_blocks("locals") {
-                for a in b.body.attributes() {
-                    next.insert(a.key.as_str().to_string(), scope.eval(&a.value));
-                }
-            }
-            for b in body.get_blocks("local") {
-                if let (Some(name), Some(e)) = (
-                    hcl::labels(b).first().cloned(),
-                    b.body.get_attribute("expression"),
-                ) {
-                    next.insert(name, scope.eval(&e.value));
-                }
-            }
-        }
-        locals = next;
+        locals = hcl::locals(&bodies, &scope);
     }
     let scope = hcl::Scope {
         vars: &vars,

@@ -294,14 +294,7 @@ pub fn read_module(
             locals: &locals,
             reference: &resolve,
         };
-        let mut next_locals = HashMap::new();
-        for (_, body) in &bodies {
-            for b in body.get_blocks("locals") {
-                for a in b.body.attributes() {
-                    next_locals.insert(a.key.as_str().to_string(), scope.eval(&a.value));
-                }
-            }
-        }
+        let next_locals = hcl::locals(&bodies, &scope);
         let mut current = HashMap::new();
         resources.clear();
         for (file, body) in &bodies {
@@ -369,15 +362,23 @@ pub fn read_module(
 }
 
 /// Maps, joins associations, folds children: the resources as Azure would show them.
-fn assemble(resources: Vec<TfResource>, scope: &str) -> Vec<(Declared, Arc<SourceFile>)> {
+fn assemble(mut resources: Vec<TfResource>, scope: &str) -> Vec<(Declared, Arc<SourceFile>)> {
+    // A name only known at apply (`var.name` without a value) is shown as the address.
+    for r in &mut resources {
+        if r.values
+            .get("name")
+            .is_some_and(|n| unknown_reason(n).is_some())
+        {
+            r.values["name"] = json!(r.address);
+        }
+    }
     let ids: HashMap<String, String> = resources
         .iter()
         .filter_map(|r| {
-            let mut v = r.values.clone();
-            if v.get("name").is_some_and(|n| unknown_reason(n).is_some()) {
-                v["name"] = json!(r.address);
-            }
-            Some((r.address.clone(), azurerm::arm_id(&r.tf_type, &v, scope)?))
+            Some((
+                r.address.clone(),
+                azurerm::arm_id(&r.tf_type, &r.values, scope)?,
+            ))
         })
         .collect();
     let mut mapped: Vec<(Declared, Arc<SourceFile>)> = Vec::new();
@@ -385,13 +386,6 @@ fn assemble(resources: Vec<TfResource>, scope: &str) -> Vec<(Declared, Arc<Sourc
     for r in &resources {
         let mut values = r.values.clone();
         resolve_refs(&mut values, &ids);
-        // A name only known at apply (`var.name` without a value) is shown as the address.
-        if values
-            .get("name")
-            .is_some_and(|n| unknown_reason(n).is_some())
-        {
-            values["name"] = json!(r.address);
-        }
         if r.tf_type.ends_with("_association")
             || r.tf_type == "azurerm_virtual_machine_data_disk_attachment"
         {
@@ -415,7 +409,7 @@ fn assemble(resources: Vec<TfResource>, scope: &str) -> Vec<(Declared, Arc<Sourc
         };
         let mut spans = Vec::new();
         for (arm, tf) in &m.links {
-            if let Some(s) = lookup(&r.spans, tf) {
+            if let Some(s) = crate::sources::nearest_span(&r.spans, tf) {
                 spans.push((arm.clone(), s));
             }
         }
@@ -505,18 +499,5 @@ fn resolve_refs(v: &mut Value, ids: &HashMap<String, String>) {
         }
         Value::Array(a) => a.iter_mut().for_each(|x| resolve_refs(x, ids)),
         _ => {}
-    }
-}
-
-fn lookup(spans: &[(String, Span)], path: &str) -> Option<Span> {
-    let mut p = path;
-    loop {
-        if let Some((_, s)) = spans.iter().find(|(k, _)| k == p) {
-            return Some(*s);
-        }
-        if p.is_empty() {
-            return None;
-        }
-        p = p.rsplit_once('/').map_or("", |(h, _)| h);
     }
 }
