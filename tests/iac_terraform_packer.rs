@@ -12,17 +12,12 @@ fn found(report: &serde_json::Value) -> Vec<(String, String, String, u64)> {
         .expect("findings")
         .iter()
         .map(|f| {
+            let (file, line) = file_and_line(f);
             (
                 f["rule_id"].as_str().unwrap_or_default().to_string(),
                 f["resource_name"].as_str().unwrap_or_default().to_string(),
-                f["location"]["file"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .rsplit('/')
-                    .next()
-                    .unwrap_or_default()
-                    .to_string(),
-                f["location"]["line"].as_u64().unwrap_or(0),
+                file,
+                line,
             )
         })
         .collect();

@@ -105,18 +105,7 @@ fn checkov_arm_nsg_fixtures() {
         .filter(|f| {
             f["rule_id"] == "network.nsg-open-management-port" && f["evidence"]["port"] == 22
         })
-        .map(|f| {
-            (
-                f["location"]["file"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .rsplit('/')
-                    .next()
-                    .unwrap_or_default()
-                    .to_string(),
-                f["location"]["line"].as_u64().unwrap_or(0),
-            )
-        })
+        .map(file_and_line)
         .collect();
     let files: BTreeSet<&str> = by_file.iter().map(|(f, _)| f.as_str()).collect();
     // FAILED.json's two same-named NSGs are one resource: one finding (Checkov: 2).

@@ -121,3 +121,12 @@ pub fn iac_json(args: &[&str]) -> serde_json::Value {
     );
     serde_json::from_slice(&o.stdout).expect("the JSON report parses")
 }
+
+/// (file name, line) of an IaC finding's location.
+pub fn file_and_line(finding: &serde_json::Value) -> (String, u64) {
+    let file = finding["location"]["file"].as_str().unwrap_or_default();
+    (
+        file.rsplit('/').next().unwrap_or_default().to_string(),
+        finding["location"]["line"].as_u64().unwrap_or(0),
+    )
+}
