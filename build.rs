@@ -1,29 +1,16 @@
 //! Embeds every file under `policies/` into the binary, so the built-in pack can never drift
 //! from the files that `cargo test` and `kensa policy test` check.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            walk(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rego") {
-            out.push(path);
-        }
-    }
-}
+#[path = "src/evaluate/discover.rs"]
+mod discover;
 
 fn main() {
     let root =
         PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     println!("cargo:rerun-if-changed=policies");
-    let mut files = Vec::new();
-    walk(&root.join("policies"), &mut files);
-    files.sort();
+    let files = discover::rego_files(&root.join("policies")).expect("policies/ is readable");
     let mut code = String::from("&[\n");
     for f in &files {
         println!("cargo:rerun-if-changed={}", f.display());

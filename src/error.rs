@@ -4,10 +4,12 @@
 use miette::{Diagnostic, SourceSpan};
 use thiserror::Error;
 
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+use crate::text::{floor_char_boundary, line_column};
+
+pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, Error, Diagnostic)]
-pub enum Error {
+pub(crate) enum Error {
     #[error("cannot read {path}: {source}")]
     #[diagnostic(code(kensa::io))]
     Read {
@@ -32,18 +34,32 @@ pub enum Error {
     #[diagnostic(code(kensa::policy))]
     Policy { file: String, message: String },
 
+    /// A command-line value that cannot be used.
+    #[error("{flag} {value:?}: {problem}")]
+    #[diagnostic(code(kensa::argument))]
+    Argument {
+        flag: &'static str,
+        value: String,
+        problem: String,
+    },
+
     #[error("{0}")]
     #[diagnostic(code(kensa::usage))]
     Usage(String),
+
+    /// Every input was unreadable: nothing was scanned.
+    #[error("no file could be scanned ({} skipped)", .0.len())]
+    #[diagnostic(code(kensa::input))]
+    NothingScanned(#[related] Vec<Error>),
 }
 
 /// Bad input: where (file:line:column), what, and a bounded excerpt of the file.
 #[derive(Debug, Error, Diagnostic)]
 #[error("{location}: {message}")]
 #[diagnostic(code(kensa::input))]
-pub struct InputError {
-    pub location: String,
-    pub message: String,
+pub(crate) struct InputError {
+    pub(crate) location: String,
+    pub(crate) message: String,
     #[source_code]
     src: Option<Excerpt>,
     #[label("{label}")]
@@ -56,7 +72,7 @@ pub struct InputError {
 impl Error {
     /// An input error at byte `offset` of `text` (the whole file), shown with a short,
     /// bounded excerpt: snapshots can be one 200 MB line, which must never be echoed.
-    pub fn input_at(
+    pub(crate) fn input_at(
         file: &str,
         text: &str,
         offset: usize,
@@ -81,7 +97,7 @@ impl Error {
     }
 
     /// An input error without a position (the file as a whole).
-    pub fn input(file: &str, message: impl Into<String>) -> Error {
+    pub(crate) fn input(file: &str, message: impl Into<String>) -> Error {
         Error::Input(Box::new(InputError {
             location: file.to_string(),
             message: message.into(),
@@ -92,7 +108,7 @@ impl Error {
         }))
     }
 
-    pub fn with_help(mut self, text: impl Into<String>) -> Error {
+    pub(crate) fn with_help(mut self, text: impl Into<String>) -> Error {
         if let Error::Input(e) = &mut self {
             e.help = Some(text.into());
         }
@@ -102,7 +118,7 @@ impl Error {
 
 /// One line of a file, shown with its real line number.
 #[derive(Debug)]
-pub struct Excerpt {
+pub(crate) struct Excerpt {
     name: String,
     text: String,
     /// 0-based line of the file the excerpt comes from.
@@ -126,31 +142,6 @@ impl miette::SourceCode for Excerpt {
             inner.line_count(),
         )))
     }
-}
-
-/// 1-based line and column of a byte offset.
-pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset];
-    let line = before.bytes().filter(|b| *b == b'\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[line_start..].chars().count() + 1)
-}
-
-/// Byte offset of a 1-based line and column (as serde_json and toml report them).
-pub fn offset_of(text: &str, line: usize, column: usize) -> usize {
-    let mut start = 0;
-    for _ in 1..line {
-        match text[start..].find('\n') {
-            Some(i) => start += i + 1,
-            None => return text.len(),
-        }
-    }
-    let line_text = text[start..].split('\n').next().unwrap_or("");
-    let col = line_text
-        .char_indices()
-        .nth(column.saturating_sub(1))
-        .map_or(line_text.len(), |(i, _)| i);
-    start + col
 }
 
 const EXCERPT_WIDTH: usize = 120;
@@ -179,24 +170,9 @@ fn excerpt(text: &str, offset: usize) -> (String, SourceSpan) {
     (shown, SourceSpan::new(at.into(), len))
 }
 
-fn floor_char_boundary(text: &str, mut i: usize) -> usize {
-    while i > 0 && !text.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn line_and_column_round_trip() {
-        let text = "{\n  \"a\": 1,\n  \"b\": x\n}";
-        let off = offset_of(text, 3, 8);
-        assert_eq!(&text[off..off + 1], "x");
-        assert_eq!(line_column(text, off), (3, 8));
-    }
 
     #[test]
     fn excerpt_of_a_huge_line_is_bounded() {

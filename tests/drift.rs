@@ -177,7 +177,7 @@ fn scan_with_baseline_and_fail_on_new() {
 
 #[test]
 fn a_baseline_that_is_not_a_report_is_an_error() {
-    let o = kensa(&["scan", "--demo", "--baseline", &fixture("demo/estate.json")]);
+    let o = kensa(&["scan", "--demo", "--baseline", &demo_file("estate.json")]);
     assert_eq!(code(&o), 2);
     assert!(
         stderr(&o).contains("not a kensa JSON report"),

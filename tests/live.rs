@@ -18,8 +18,7 @@ const TOKEN: &str = "emulator-token-6f1d2c3b-secret";
 
 fn demo_rows() -> Vec<serde_json::Value> {
     let body: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(fixture("demo/estate.json")).unwrap())
-            .unwrap();
+        serde_json::from_str(&std::fs::read_to_string(demo_file("estate.json")).unwrap()).unwrap();
     body["data"].as_array().unwrap().clone()
 }
 
@@ -61,7 +60,7 @@ fn run(emu: &Emulator, env: &FakeAz, args: &[&str]) -> Output {
 
 fn scan(emu: &Emulator, extra: &[&str]) -> (Output, serde_json::Value) {
     let env = fake_az(TOKEN, SUB);
-    let cfg = fixture("demo/kensa.toml");
+    let cfg = demo_file("kensa.toml");
     let mut args = vec!["scan", "--config", &cfg, "--now", NOW, "--format", "json"];
     if !extra.contains(&"--fail-on") {
         args.extend_from_slice(&["--fail-on", "none"]);
@@ -343,7 +342,7 @@ fn collect_then_snapshot_reproduces_the_live_scan() {
         "--snapshot",
         &file.display().to_string(),
         "--config",
-        &fixture("demo/kensa.toml"),
+        &demo_file("kensa.toml"),
         "--now",
         NOW,
     ]);

@@ -208,7 +208,7 @@ fn waiver_file_beside_the_config_is_found() {
     let cfg = dir.path().join("kensa.toml");
     std::fs::write(
         &cfg,
-        std::fs::read_to_string(fixture("demo/kensa.toml")).unwrap(),
+        std::fs::read_to_string(demo_file("kensa.toml")).unwrap(),
     )
     .unwrap();
     let r = scan_json(&["--demo", "--config", &cfg.display().to_string()]);

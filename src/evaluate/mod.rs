@@ -1,8 +1,12 @@
 //! Stage 3: evaluate every applicable rule on every resource. The policies are compiled once;
 //! each worker thread clones the prepared engine (a few Arc clones) and evaluates its share.
 
-pub mod pack;
-pub mod policy_test;
+pub(crate) mod config;
+pub(crate) mod decode;
+pub(crate) mod discover;
+pub(crate) mod meta;
+pub(crate) mod pack;
+pub(crate) mod verify;
 
 use std::collections::HashMap;
 
@@ -10,29 +14,23 @@ use rayon::prelude::*;
 use regorus::Value;
 
 use crate::error::{Error, Result};
-use crate::findings::Finding;
 use crate::inventory::Inventory;
-pub use pack::{Meta, Pack, Rule};
+pub(crate) use decode::{Undecided, Violation};
+pub(crate) use meta::{Meta, Severity};
+pub(crate) use pack::{Pack, Rule};
 
-/// Something a rule could not decide (its `unknown` set).
-pub struct Undecided {
-    pub rule: usize,
-    pub resource: usize,
-    pub reason: String,
-    pub location: Option<crate::findings::Location>,
-}
-
+/// What evaluating every applicable rule on every resource gave.
 #[derive(Default)]
-pub struct Outcome {
-    pub findings: Vec<Finding>,
-    pub undecided: Vec<Undecided>,
+pub(crate) struct Evaluation {
+    pub(crate) violations: Vec<Violation>,
+    pub(crate) undecided: Vec<Undecided>,
     /// Resources at least one rule applied to.
-    pub resources_evaluated: usize,
+    pub(crate) resources_evaluated: usize,
     /// (rule, resource) evaluations.
-    pub evaluations: usize,
+    pub(crate) evaluations: usize,
 }
 
-pub struct Evaluator<'p> {
+pub(crate) struct Evaluator<'p> {
     pack: &'p Pack,
     /// The pack plus a generated `kensa.run` package with one rule per resource type that
     /// gathers every applicable rule's `deny` and `unknown`: one evaluation per resource,
@@ -44,7 +42,7 @@ pub struct Evaluator<'p> {
 
 impl<'p> Evaluator<'p> {
     /// `params` becomes `data.kensa.params`, `now` (RFC 3339) `data.kensa.now`.
-    pub fn new(
+    pub(crate) fn new(
         pack: &'p Pack,
         params: serde_json::Value,
         now: &str,
@@ -123,7 +121,7 @@ impl<'p> Evaluator<'p> {
         self.by_type.get(kind).or_else(|| self.by_type.get("*"))
     }
 
-    pub fn run(&self, inv: &Inventory) -> Result<Outcome> {
+    pub(crate) fn run(&self, inv: &Inventory) -> Result<Evaluation> {
         let subjects: Vec<usize> = (0..inv.resources.len())
             .filter(|i| self.plan(&inv.resources[*i].kind).is_some())
             .collect();
@@ -133,7 +131,7 @@ impl<'p> Evaluator<'p> {
             .len()
             .div_ceil(rayon::current_num_threads() * 4)
             .max(1);
-        let parts: Vec<Outcome> = subjects
+        let parts: Vec<Evaluation> = subjects
             .par_chunks(chunk)
             .map(|part| {
                 let mut engine = self.engine.clone();
@@ -145,12 +143,12 @@ impl<'p> Evaluator<'p> {
             .into_iter()
             .flatten()
             .collect();
-        let mut all = Outcome {
+        let mut all = Evaluation {
             resources_evaluated: subjects.len(),
-            ..Outcome::default()
+            ..Evaluation::default()
         };
         for p in parts {
-            all.findings.extend(p.findings);
+            all.violations.extend(p.violations);
             all.undecided.extend(p.undecided);
             all.evaluations += p.evaluations;
         }
@@ -162,9 +160,9 @@ impl<'p> Evaluator<'p> {
         engine: &mut regorus::Engine,
         inv: &Inventory,
         i: usize,
-    ) -> Result<Outcome> {
+    ) -> Result<Evaluation> {
         let resource = &inv.resources[i];
-        let mut out = Outcome::default();
+        let mut out = Evaluation::default();
         let Some((path, rules)) = self.plan(&resource.kind) else {
             return Ok(out);
         };
@@ -199,27 +197,13 @@ impl<'p> Evaluator<'p> {
                     file: rule.file.clone(),
                     message: format!("{}: a finding is not JSON: {e}", rule.meta.id),
                 })?;
-                // Shaped at once: a finding is smaller than the JSON value it came from.
-                out.findings
-                    .push(crate::findings::shape(rule, resource, &value)?);
+                out.violations
+                    .push(Violation::decode((r, rule), (i, resource), &value)?);
             }
-            // A member is a reason, or `{"msg": reason, "at": path}` pointing at the value
-            // the answer depends on.
             for v in set_items(&result["unknown"][&id]) {
-                let v = serde_json::to_value(v).unwrap_or_default();
-                let reason = match (&v, v.get("msg")) {
-                    (serde_json::Value::String(s), _) => s.clone(),
-                    (_, Some(serde_json::Value::String(m))) => m.clone(),
-                    _ => v.to_string(),
-                };
-                let location =
-                    crate::findings::Location::of(resource, &crate::findings::pointer(v.get("at")));
-                out.undecided.push(Undecided {
-                    rule: r,
-                    resource: i,
-                    reason,
-                    location,
-                });
+                let value = serde_json::to_value(v).unwrap_or_default();
+                out.undecided
+                    .push(Undecided::decode(rule, resource, &value));
             }
         }
         Ok(out)

@@ -5,61 +5,42 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use regorus::Engine;
-use serde::{Deserialize, Serialize};
 
+use super::discover::rego_files;
+use super::meta::Meta;
 use crate::error::{Error, Result};
-use crate::findings::Severity;
 
 /// (path, source) of every file under `policies/`, embedded by build.rs.
 const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_policies.rs"));
 
 #[derive(Debug, Clone)]
-pub struct PolicyFile {
-    pub path: String,
-    pub source: String,
-    pub package: String,
-    pub builtin: bool,
+pub(crate) struct PolicyFile {
+    pub(crate) path: String,
+    pub(crate) source: String,
+    pub(crate) package: String,
+    pub(crate) builtin: bool,
 }
 
 impl PolicyFile {
-    pub fn is_test(&self) -> bool {
+    pub(crate) fn is_test(&self) -> bool {
         self.path.ends_with("_test.rego")
     }
 }
 
-/// What a rule says about itself: its `metadata` rule. The id is a public contract.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Meta {
-    pub id: String,
-    pub title: String,
-    pub severity: Severity,
-    pub description: String,
-    pub remediation: String,
-    #[serde(default)]
-    pub help: String,
-    /// Lower-cased resource types the rule reads; `*` for every type.
-    pub resource_types: Vec<String>,
-    /// The corrected code for IaC findings, by source language (`arm`, `terraform`,
-    /// `packer`): what the offending declaration should say instead.
-    #[serde(default)]
-    pub snippets: std::collections::BTreeMap<String, String>,
-}
-
 #[derive(Debug, Clone)]
-pub struct Rule {
-    pub meta: Meta,
+pub(crate) struct Rule {
+    pub(crate) meta: Meta,
     /// `data.<package>`
-    pub path: String,
-    pub file: String,
-    pub has_unknown: bool,
+    pub(crate) path: String,
+    pub(crate) file: String,
+    pub(crate) has_unknown: bool,
 }
 
-pub struct Pack {
-    pub files: Vec<PolicyFile>,
-    pub rules: Vec<Rule>,
+pub(crate) struct Pack {
+    pub(crate) files: Vec<PolicyFile>,
+    pub(crate) rules: Vec<Rule>,
     /// Policies compiled once; cloned per worker.
-    pub engine: Engine,
+    pub(crate) engine: Engine,
 }
 
 fn package_of(source: &str) -> Option<String> {
@@ -83,30 +64,11 @@ fn builtin_files() -> Vec<PolicyFile> {
 }
 
 /// Every `.rego` file below `dir`, sorted by path.
-pub fn dir_files(dir: &Path) -> Result<Vec<PolicyFile>> {
-    fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> Result<()> {
-        let entries = std::fs::read_dir(dir).map_err(|source| Error::Read {
-            path: dir.display().to_string(),
-            source,
-        })?;
-        for entry in entries {
-            let path = entry
-                .map_err(|source| Error::Read {
-                    path: dir.display().to_string(),
-                    source,
-                })?
-                .path();
-            if path.is_dir() {
-                walk(&path, out)?;
-            } else if path.extension().is_some_and(|e| e == "rego") {
-                out.push(path);
-            }
-        }
-        Ok(())
-    }
-    let mut paths = Vec::new();
-    walk(dir, &mut paths)?;
-    paths.sort();
+pub(crate) fn dir_files(dir: &Path) -> Result<Vec<PolicyFile>> {
+    let paths = rego_files(dir).map_err(|source| Error::Read {
+        path: dir.display().to_string(),
+        source,
+    })?;
     paths
         .into_iter()
         .map(|p| {
@@ -132,7 +94,7 @@ pub fn dir_files(dir: &Path) -> Result<Vec<PolicyFile>> {
 impl Pack {
     /// Built-in files, overridden and extended by the files of `dirs`. Test files are
     /// compiled only when `with_tests` (they are not needed to scan).
-    pub fn load(dirs: &[std::path::PathBuf], with_tests: bool) -> Result<Pack> {
+    pub(crate) fn load(dirs: &[std::path::PathBuf], with_tests: bool) -> Result<Pack> {
         let mut user = Vec::new();
         for d in dirs {
             user.extend(dir_files(d)?);
@@ -146,7 +108,7 @@ impl Pack {
         Pack::compile(files, with_tests)
     }
 
-    pub fn compile(files: Vec<PolicyFile>, with_tests: bool) -> Result<Pack> {
+    pub(crate) fn compile(files: Vec<PolicyFile>, with_tests: bool) -> Result<Pack> {
         let mut engine = Engine::new();
         // OPA's semantics: a builtin error (to_number("20-25")) makes the expression
         // undefined instead of failing the whole evaluation.
@@ -223,11 +185,11 @@ impl Pack {
         })
     }
 
-    pub fn rule(&self, id: &str) -> Option<&Rule> {
+    pub(crate) fn rule(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.meta.id == id)
     }
 
-    pub fn ids(&self) -> Vec<&str> {
+    pub(crate) fn ids(&self) -> Vec<&str> {
         self.rules.iter().map(|r| r.meta.id.as_str()).collect()
     }
 }

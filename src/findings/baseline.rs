@@ -4,32 +4,19 @@
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
-
-use super::report::{Report, SCHEMA};
+use super::report::{Changes, Report, SCHEMA};
 use super::{Change, Finding};
 use crate::error::{Error, Result};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Changes {
-    /// The baseline report and the instant it was taken.
-    pub baseline: String,
-    pub baseline_now: String,
-    pub new: usize,
-    pub persisting: usize,
-    /// Findings of the baseline that this scan no longer has.
-    pub resolved: Vec<Finding>,
-}
-
 /// Reads a `kensa.report/v1` JSON report.
-pub fn read_report(path: &std::path::Path) -> Result<Report> {
+pub(crate) fn read_report(path: &std::path::Path) -> Result<Report> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
         path: file.clone(),
         source,
     })?;
     let probe: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-        let at = crate::error::offset_of(&text, e.line(), e.column());
+        let at = crate::text::offset_of(&text, e.line(), e.column());
         Error::input_at(&file, &text, at, format!("malformed JSON: {e}"), "here")
     })?;
     if probe.get("schema").and_then(|s| s.as_str()) != Some(SCHEMA) {
@@ -40,7 +27,7 @@ pub fn read_report(path: &std::path::Path) -> Result<Report> {
 }
 
 /// Classifies `findings` against `old` (named `old_name`), in place.
-pub fn diff(old: &Report, old_name: &str, findings: &mut [Finding]) -> Changes {
+pub(crate) fn diff(old: &Report, old_name: &str, findings: &mut [Finding]) -> Changes {
     let before: HashMap<&str, &Finding> = old
         .findings
         .iter()

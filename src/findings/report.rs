@@ -4,21 +4,21 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::baseline::Changes;
-use super::waivers;
-use super::{Change, Finding, Severity, Status};
-use crate::sources::SourceGap;
+use super::coverage::Coverage;
+use super::waivers::WaiverSummary;
+use super::{Change, Finding, Status};
+use crate::evaluate::{Meta, Severity};
 
-pub const SCHEMA: &str = "kensa.report/v1";
+pub(crate) const SCHEMA: &str = "kensa.report/v1";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Tool {
-    pub name: String,
-    pub version: String,
+pub(crate) struct Tool {
+    pub(crate) name: String,
+    pub(crate) version: String,
 }
 
 impl Tool {
-    pub fn this() -> Tool {
+    pub(crate) fn this() -> Tool {
         Tool {
             name: "kensa".into(),
             version: env!("CARGO_PKG_VERSION").into(),
@@ -26,27 +26,16 @@ impl Tool {
     }
 }
 
-/// A rule that could not decide for a resource (e.g. image version unknown).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Undecided {
-    pub rule_id: String,
-    pub resource_id: String,
-    pub reason: String,
-    /// IaC: the value the answer depends on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub location: Option<super::Location>,
-}
-
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Mode {
+pub(crate) enum Mode {
     #[default]
     Live,
     Iac,
 }
 
 impl Mode {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Mode::Live => "live",
             Mode::Iac => "iac",
@@ -54,50 +43,30 @@ impl Mode {
     }
 }
 
-/// What was evaluated, and what could not be.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Coverage {
-    /// False when any source was incomplete: the scan cannot vouch for what it did not read.
-    pub complete: bool,
-    pub resources: usize,
-    pub resources_by_type: BTreeMap<String, usize>,
-    pub resources_evaluated: usize,
-    pub evaluations: usize,
-    pub rules: Vec<String>,
-    pub rules_disabled: Vec<String>,
-    pub source_gaps: Vec<SourceGap>,
-    pub undecided: Vec<Undecided>,
-    /// Parts of IaC sources deliberately not followed (linked templates, conditions that
-    /// depend on unknown values): not failures, but not evaluated either.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub unevaluated: Vec<crate::sources::SourceGap>,
-    pub duplicate_rows_dropped: usize,
-}
-
 /// What fails a scan: open findings at or above a severity, optionally only new ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Gate {
+pub(crate) struct Gate {
     /// `none` (null): never fail.
-    pub fail_on: Option<Severity>,
+    pub(crate) fail_on: Option<Severity>,
     /// Only findings new since the baseline count (`--fail-on-new`).
-    pub only_new: bool,
+    pub(crate) only_new: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Summary {
-    pub total: usize,
-    pub open: usize,
-    pub waived: usize,
+pub(crate) struct Summary {
+    pub(crate) total: usize,
+    pub(crate) open: usize,
+    pub(crate) waived: usize,
     /// Open findings by severity.
-    pub by_severity: BTreeMap<Severity, usize>,
+    pub(crate) by_severity: BTreeMap<Severity, usize>,
     /// Open findings by rule.
-    pub by_rule: BTreeMap<String, usize>,
-    pub gate: Gate,
-    pub failed: bool,
+    pub(crate) by_rule: BTreeMap<String, usize>,
+    pub(crate) gate: Gate,
+    pub(crate) failed: bool,
 }
 
 impl Summary {
-    pub fn of(findings: &[Finding], rules: &[String], gate: Gate) -> Summary {
+    pub(crate) fn of(findings: &[Finding], rules: &[String], gate: Gate) -> Summary {
         let mut by_severity: BTreeMap<Severity, usize> =
             Severity::ALL.iter().map(|s| (*s, 0)).collect();
         let mut by_rule: BTreeMap<String, usize> = rules.iter().map(|r| (r.clone(), 0)).collect();
@@ -126,36 +95,79 @@ impl Summary {
     }
 }
 
+/// The one verdict of a scan, computed once: failed when the gate trips, else incomplete
+/// when anything was not read, followed or decided, else passed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Verdict {
+    Failed,
+    Incomplete,
+    #[default]
+    Passed,
+}
+
+impl Verdict {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Failed => "failed",
+            Verdict::Incomplete => "incomplete",
+            Verdict::Passed => "passed",
+        }
+    }
+
+    pub(crate) fn of(summary: &Summary, coverage: &Coverage) -> Verdict {
+        if summary.failed {
+            Verdict::Failed
+        } else if !coverage.complete {
+            Verdict::Incomplete
+        } else {
+            Verdict::Passed
+        }
+    }
+}
+
+/// Against a baseline: what changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Changes {
+    /// The baseline report and the instant it was taken.
+    pub(crate) baseline: String,
+    pub(crate) baseline_now: String,
+    pub(crate) new: usize,
+    pub(crate) persisting: usize,
+    /// Findings of the baseline that this scan no longer has.
+    pub(crate) resolved: Vec<Finding>,
+}
+
 /// The golden-image rollout view: per image definition, the machines not yet on its newest
 /// version. Drawn from `image.behind-latest` findings, so it says exactly what the rule says.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Rollout {
-    pub image_definition: String,
-    pub latest_version: String,
-    pub behind: Vec<Behind>,
+pub(crate) struct Rollout {
+    pub(crate) image_definition: String,
+    pub(crate) latest_version: String,
+    pub(crate) behind: Vec<Behind>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Behind {
-    pub resource_id: String,
-    pub resource_name: String,
-    pub running_version: String,
-    pub versions_behind: u64,
-    pub days_behind: i64,
+pub(crate) struct Behind {
+    pub(crate) resource_id: String,
+    pub(crate) resource_name: String,
+    pub(crate) running_version: String,
+    pub(crate) versions_behind: u64,
+    pub(crate) days_behind: i64,
 }
 
-pub const BEHIND_LATEST: &str = "image.behind-latest";
+pub(crate) const BEHIND_LATEST: &str = "image.behind-latest";
 
 impl Rollout {
     /// The image definition's name (the last segment of its id).
-    pub fn image_name(&self) -> &str {
+    pub(crate) fn image_name(&self) -> &str {
         self.image_definition
             .rsplit('/')
             .next()
             .unwrap_or(&self.image_definition)
     }
 
-    pub fn of(findings: &[Finding]) -> Vec<Rollout> {
+    pub(crate) fn of(findings: &[Finding]) -> Vec<Rollout> {
         let mut by_definition: BTreeMap<(String, String), Vec<Behind>> = BTreeMap::new();
         for f in findings.iter().filter(|f| f.rule_id == BEHIND_LATEST) {
             let e = &f.evidence;
@@ -182,23 +194,86 @@ impl Rollout {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Report {
-    pub schema: String,
-    pub tool: Tool,
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Report {
+    pub(crate) schema: String,
+    pub(crate) tool: Tool,
     /// `live` (an estate: Resource Graph, snapshots, the demo) or `iac` (source files).
     #[serde(default)]
-    pub mode: Mode,
-    pub now: String,
-    pub inputs: Vec<String>,
-    pub coverage: Coverage,
-    pub summary: Summary,
+    pub(crate) mode: Mode,
+    pub(crate) now: String,
+    pub(crate) inputs: Vec<String>,
+    pub(crate) coverage: Coverage,
+    pub(crate) summary: Summary,
+    /// Failed, incomplete or passed: what every format states and the exit code follows.
+    #[serde(default)]
+    pub(crate) verdict: Verdict,
     /// What the waiver file did (expired, unused, expiring soon).
-    pub waivers: waivers::Outcome,
+    pub(crate) waivers: WaiverSummary,
     /// Against a baseline: what changed.
-    pub changes: Option<Changes>,
+    pub(crate) changes: Option<Changes>,
     /// Machines not yet on the newest version of their golden image, by image definition.
     #[serde(default)]
-    pub rollout: Vec<Rollout>,
-    pub findings: Vec<Finding>,
+    pub(crate) rollout: Vec<Rollout>,
+    pub(crate) findings: Vec<Finding>,
+    /// The metadata of the rules that were evaluated, so a report renders on its own (SARIF
+    /// rule descriptors, `kensa diff` of custom rules).
+    #[serde(default)]
+    pub(crate) rules: Vec<Meta>,
+    /// The IaC files the findings point into, for excerpts (not serialised: a report read
+    /// back from JSON shows locations without excerpts).
+    #[serde(skip)]
+    pub(crate) sources: Vec<std::sync::Arc<crate::text::SourceFile>>,
+}
+
+/// What a report is assembled from: the stages' results.
+pub(crate) struct Parts<'a> {
+    pub(crate) pack: &'a crate::evaluate::Pack,
+    pub(crate) enabled: &'a dyn Fn(&str) -> bool,
+    pub(crate) disabled: Vec<String>,
+    pub(crate) inventory: &'a crate::inventory::Inventory,
+    pub(crate) evaluation: crate::evaluate::Evaluation,
+    pub(crate) findings: Vec<Finding>,
+    pub(crate) waivers: WaiverSummary,
+    pub(crate) changes: Option<Changes>,
+    pub(crate) gate: Gate,
+    pub(crate) now: String,
+    pub(crate) iac: bool,
+}
+
+impl Report {
+    pub(crate) fn assemble(mut p: Parts<'_>) -> Report {
+        let rules: Vec<Meta> = p
+            .pack
+            .rules
+            .iter()
+            .filter(|r| (p.enabled)(&r.meta.id))
+            .map(|r| r.meta.clone())
+            .collect();
+        let ids: Vec<String> = rules.iter().map(|m| m.id.clone()).collect();
+        let coverage = Coverage::of(p.inventory, &mut p.evaluation, ids, p.disabled);
+        let summary = Summary::of(&p.findings, &coverage.rules, p.gate);
+        Report {
+            schema: SCHEMA.into(),
+            tool: Tool::this(),
+            mode: if p.iac { Mode::Iac } else { Mode::Live },
+            now: p.now,
+            inputs: p.inventory.inputs.clone(),
+            verdict: Verdict::of(&summary, &coverage),
+            coverage,
+            summary,
+            waivers: p.waivers,
+            changes: p.changes,
+            rollout: Rollout::of(&p.findings),
+            findings: p.findings,
+            rules,
+            sources: p.inventory.source_files(),
+        }
+    }
+
+    /// Re-judges the report against `gate` (`kensa diff`): summary and verdict follow.
+    pub(crate) fn regate(&mut self, gate: Gate) {
+        self.summary = Summary::of(&self.findings, &self.coverage.rules, gate);
+        self.verdict = Verdict::of(&self.summary, &self.coverage);
+    }
 }

@@ -5,12 +5,13 @@
 
 use chrono::NaiveDate;
 use globset::{GlobBuilder, GlobMatcher};
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use miette::{NamedSource, SourceSpan};
 use serde::{Deserialize, Serialize};
-use thiserror::Error;
 
-use super::{Finding, Status};
-use crate::error::{line_column, Error, Result};
+use super::{Finding, Status, Waiver};
+use crate::error::{Error, Result};
+use crate::text::line_column;
+use crate::text::marked::Marked;
 
 /// One `[[waiver]]` entry as written.
 #[derive(Debug, Deserialize)]
@@ -39,23 +40,6 @@ struct File {
     waiver: Vec<toml::Spanned<Entry>>,
 }
 
-/// A waiver as reports show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Waiver {
-    pub rule: String,
-    pub resource: String,
-    pub reason: String,
-    pub owner: String,
-    /// `YYYY-MM-DD`, or null for a permanent waiver (`--allow-permanent-waivers`).
-    pub expires: Option<String>,
-    pub ticket: Option<String>,
-    /// Where it is written: `file:line`.
-    pub at: String,
-    /// A `kensa:ignore` comment in the IaC source (SARIF: an in-source suppression).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub inline: bool,
-}
-
 struct Compiled {
     waiver: Waiver,
     rule: GlobMatcher,
@@ -77,35 +61,25 @@ struct Source {
 
 /// Waivers from the waiver file and from `kensa:ignore` comments in IaC, parsed and checked.
 #[derive(Default)]
-pub struct Waivers {
+pub(crate) struct Waivers {
     sources: Vec<Source>,
     entries: Vec<Compiled>,
 }
 
 /// What applying the waivers did, for the report.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Outcome {
-    pub file: Option<String>,
+pub(crate) struct WaiverSummary {
+    pub(crate) file: Option<String>,
     /// Waivers in force at the evaluation instant.
-    pub active: usize,
-    pub expired: Vec<Waiver>,
-    pub unused: Vec<Waiver>,
+    pub(crate) active: usize,
+    pub(crate) expired: Vec<Waiver>,
+    pub(crate) unused: Vec<Waiver>,
     /// Active waivers ending within the warning window.
-    pub expiring: Vec<Waiver>,
+    pub(crate) expiring: Vec<Waiver>,
 }
 
 /// A waiver problem that does not stop the scan (expired, unused), pointing at its line.
-#[derive(Debug, Error, Diagnostic)]
-#[error("{message}")]
-#[diagnostic(code(kensa::waiver), severity(Warning))]
-pub struct Warning {
-    message: String,
-    #[source_code]
-    src: NamedSource<String>,
-    #[label("{label}")]
-    span: SourceSpan,
-    label: String,
-}
+pub(crate) type Warning = Marked;
 
 impl Compiled {
     /// Whether the waiver's resource pattern or place covers the finding: a resource id
@@ -209,8 +183,8 @@ fn inline_fields(rest: &str) -> (String, Vec<(String, String)>) {
 impl Waivers {
     /// `kensa:ignore` comments in IaC files (`//`, `#` or `/* */` comments; JSON with
     /// comments, HCL, Packer).
-    pub fn inline(
-        files: &[std::sync::Arc<crate::sources::SourceFile>],
+    pub(crate) fn inline(
+        files: &[std::sync::Arc<crate::text::SourceFile>],
         allow_permanent: bool,
     ) -> Result<Waivers> {
         const MARK: &str = "kensa:ignore";
@@ -303,7 +277,7 @@ impl Waivers {
     }
 
     /// Both sets of waivers; the file's entries first (the first match wins).
-    pub fn and(mut self, other: Waivers) -> Waivers {
+    pub(crate) fn and(mut self, other: Waivers) -> Waivers {
         let base = self.sources.len();
         self.sources.extend(other.sources);
         self.entries.extend(other.entries.into_iter().map(|mut c| {
@@ -313,11 +287,7 @@ impl Waivers {
         self
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty() && self.sources.is_empty()
-    }
-
-    pub fn parse(file: &str, text: String, allow_permanent: bool) -> Result<Waivers> {
+    pub(crate) fn parse(file: &str, text: String, allow_permanent: bool) -> Result<Waivers> {
         let parsed: File = toml::from_str(&text).map_err(|e| {
             let at = e.span().map_or(0, |s| s.start);
             Error::input_at(file, &text, at, e.message().trim().to_string(), "here")
@@ -381,7 +351,7 @@ impl Waivers {
         })
     }
 
-    pub fn read(path: &std::path::Path, allow_permanent: bool) -> Result<Waivers> {
+    pub(crate) fn read(path: &std::path::Path, allow_permanent: bool) -> Result<Waivers> {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
             path: file.clone(),
@@ -392,12 +362,12 @@ impl Waivers {
 
     /// Marks matching open findings as waived (first matching waiver in file order wins),
     /// and says which waivers expired, went unused or end within `warn_days` of `today`.
-    pub fn apply(
+    pub(crate) fn apply(
         &self,
         findings: &mut [Finding],
         today: NaiveDate,
         warn_days: i64,
-    ) -> (Outcome, Vec<Warning>) {
+    ) -> (WaiverSummary, Vec<Warning>) {
         let mut used = vec![false; self.entries.len()];
         let in_force = |c: &Compiled| c.expires.is_none_or(|d| d >= today);
         for f in findings.iter_mut().filter(|f| f.status == Status::Open) {
@@ -411,9 +381,9 @@ impl Waivers {
                 f.waiver = Some(self.entries[i].waiver.clone());
             }
         }
-        let mut outcome = Outcome {
+        let mut outcome = WaiverSummary {
             file: self.sources.first().map(|s| s.name.clone()),
-            ..Outcome::default()
+            ..WaiverSummary::default()
         };
         let mut warnings = Vec::new();
         for (c, used) in self.entries.iter().zip(used) {
@@ -447,7 +417,7 @@ impl Waivers {
     fn warning(&self, c: &Compiled, message: String, label: &str) -> Warning {
         let src = &self.sources[c.source];
         let (line, _) = line_column(&src.text, c.span.start);
-        Warning {
+        Marked {
             message: format!("{}:{line}: {message}", src.name),
             src: NamedSource::new(&src.name, src.text.clone()).with_language(src.language),
             span: SourceSpan::new(
@@ -455,6 +425,8 @@ impl Waivers {
                 c.span.end.saturating_sub(c.span.start).min(200),
             ),
             label: label.to_string(),
+            severity: miette::Severity::Warning,
+            code: Some("kensa::waiver"),
         }
     }
 }

@@ -15,9 +15,9 @@ fn lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-pub struct IdRef {
+pub(crate) struct IdRef {
     #[serde(deserialize_with = "lenient")]
-    pub id: Option<String>,
+    pub(crate) id: Option<String>,
 }
 
 impl IdRef {
@@ -31,11 +31,11 @@ impl IdRef {
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-pub struct ImageReference {
+pub(crate) struct ImageReference {
     #[serde(deserialize_with = "lenient")]
-    pub id: Option<String>,
+    pub(crate) id: Option<String>,
     #[serde(rename = "exactVersion", deserialize_with = "lenient")]
-    pub exact_version: Option<String>,
+    pub(crate) exact_version: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -159,7 +159,7 @@ struct Row<P> {
 
 /// What one resource points at (lower-cased ids).
 #[derive(Default, Debug)]
-pub enum Links {
+pub(crate) enum Links {
     Vm {
         nics: Vec<String>,
         os_disk: Option<String>,
@@ -199,17 +199,17 @@ pub enum Links {
 }
 
 #[derive(Debug, Default)]
-pub struct ImageLink {
+pub(crate) struct ImageLink {
     /// The image reference id (gallery, managed image), lower-cased.
-    pub id: Option<String>,
-    pub exact_version: Option<String>,
+    pub(crate) id: Option<String>,
+    pub(crate) exact_version: Option<String>,
 }
 
 #[derive(Debug)]
-pub struct IpConfig {
-    pub name: Option<String>,
-    pub subnet: Option<String>,
-    pub public_ip: Option<String>,
+pub(crate) struct IpConfig {
+    pub(crate) name: Option<String>,
+    pub(crate) subnet: Option<String>,
+    pub(crate) public_ip: Option<String>,
 }
 
 fn key(id: Option<String>) -> Option<String> {
@@ -227,7 +227,7 @@ fn image_link(storage: Option<&Storage>) -> ImageLink {
 }
 
 /// Reads the links of a row of lower-cased type `kind`; `key` is its lower-cased id.
-pub fn read(kind: &str, id_key: &str, json: &str) -> Result<Links, serde_json::Error> {
+pub(crate) fn read(kind: &str, id_key: &str, json: &str) -> Result<Links, serde_json::Error> {
     Ok(match kind {
         "microsoft.compute/virtualmachines" => {
             let row: Row<VmProps> = serde_json::from_str(json)?;

@@ -1,23 +1,24 @@
 //! Stage 2: index resources by lower-cased id and resolve the relations the rules need.
 
-pub mod links;
-pub mod related;
+pub(crate) mod links;
+pub(crate) mod related;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
-use crate::sources::{Loaded, Origin, RawRow, Resource, SourceGap};
+use crate::sources::{Estate, Origin, RawRow, Resource, SourceGap};
+use crate::text::SourceFile;
 use links::Links;
 
 /// A subnet lives inside its VNet row; it is indexed on its own so NICs can find it.
-pub struct Subnet {
-    pub raw: RawRow,
-    pub nsg: Option<String>,
+pub(crate) struct Subnet {
+    pub(crate) raw: RawRow,
+    pub(crate) nsg: Option<String>,
 }
 
-pub struct Inventory {
-    pub resources: Vec<Resource>,
+pub(crate) struct Inventory {
+    pub(crate) resources: Vec<Resource>,
     links: Vec<Links>,
     index: HashMap<Arc<str>, usize>,
     subnets: HashMap<String, Subnet>,
@@ -31,19 +32,19 @@ pub struct Inventory {
     versions: HashMap<String, Vec<usize>>,
     /// VM key → its extension rows (IaC declares them; ADE is read from them).
     extensions: HashMap<String, Vec<usize>>,
-    pub gaps: Vec<SourceGap>,
-    pub unevaluated: Vec<SourceGap>,
-    pub inputs: Vec<String>,
+    pub(crate) gaps: Vec<SourceGap>,
+    pub(crate) unevaluated: Vec<SourceGap>,
+    pub(crate) inputs: Vec<String>,
     /// Rows dropped because an earlier row had the same id (overlapping pages or files).
-    pub duplicates: usize,
+    pub(crate) duplicates: usize,
 }
 
 impl Inventory {
-    pub fn build(loaded: Loaded) -> Result<Inventory> {
-        let mut resources = Vec::with_capacity(loaded.resources.len());
-        let mut index = HashMap::with_capacity(loaded.resources.len());
+    pub(crate) fn build(estate: Estate) -> Result<Inventory> {
+        let mut resources = Vec::with_capacity(estate.resources.len());
+        let mut index = HashMap::with_capacity(estate.resources.len());
         let mut duplicates = 0;
-        for r in loaded.resources {
+        for r in estate.resources {
             if index.contains_key(&r.key) {
                 duplicates += 1;
                 continue;
@@ -62,9 +63,9 @@ impl Inventory {
             jit: HashMap::new(),
             versions: HashMap::new(),
             extensions: HashMap::new(),
-            gaps: loaded.gaps,
-            unevaluated: loaded.unevaluated,
-            inputs: loaded.inputs,
+            gaps: estate.gaps,
+            unevaluated: estate.unevaluated,
+            inputs: estate.inputs,
             duplicates,
         };
         for (i, l) in links.iter().enumerate() {
@@ -116,12 +117,19 @@ impl Inventory {
         Ok(inv)
     }
 
-    pub fn get(&self, key: &str) -> Option<&Resource> {
+    pub(crate) fn get(&self, key: &str) -> Option<&Resource> {
         self.index.get(key).map(|i| &self.resources[*i])
     }
 
-    pub fn is_complete(&self) -> bool {
-        self.gaps.is_empty()
+    /// The IaC files the resources were read from, each once, in resource order.
+    pub(crate) fn source_files(&self) -> Vec<Arc<SourceFile>> {
+        let mut files: Vec<Arc<SourceFile>> = Vec::new();
+        for l in self.resources.iter().filter_map(|r| r.located.as_ref()) {
+            if !files.iter().any(|f| Arc::ptr_eq(f, &l.file)) {
+                files.push(Arc::clone(&l.file));
+            }
+        }
+        files
     }
 }
 

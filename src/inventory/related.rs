@@ -7,7 +7,7 @@ use super::Inventory;
 
 impl Inventory {
     /// The input document for resource `i`.
-    pub fn input_json(&self, i: usize) -> String {
+    pub(crate) fn input_json(&self, i: usize) -> String {
         let mut out = String::with_capacity(self.resources[i].raw.json().len() * 4);
         let mut doc = Obj::new(&mut out);
         doc.raw("resource", self.resources[i].raw.json());
@@ -15,16 +15,14 @@ impl Inventory {
         self.write_related(i, doc.out);
         // `true` when no value of the input is an IaC unknown (`{"kensa:unknown": …}`):
         // rules skip their unknown-value checks then (every live row, most IaC ones).
-        let known = !doc
-            .out
-            .contains(crate::sources::iac::arm::functions::UNKNOWN_KEY);
+        let known = !crate::sources::iac::unknown::mentioned_in(doc.out);
         doc.raw("known_values", if known { "true" } else { "false" });
         doc.finish();
         out
     }
 
     /// Just the `related` part, as JSON (for `kensa inventory`).
-    pub fn related_json(&self, i: usize) -> String {
+    pub(crate) fn related_json(&self, i: usize) -> String {
         let mut out = String::new();
         self.write_related(i, &mut out);
         out
@@ -185,7 +183,7 @@ impl Inventory {
 
     /// The gallery image version the machine actually runs: the pinned reference, else
     /// `exactVersion`, else what its OS disk was created from.
-    pub fn running_image_version(
+    pub(crate) fn running_image_version(
         &self,
         image: &ImageLink,
         os_disk: Option<&str>,

@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::resource_group;
+use crate::evaluate::Severity;
 use crate::findings::report::Report;
-use crate::findings::{Change, Severity, Status};
+use crate::findings::{Change, Status};
 
 fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -49,16 +50,10 @@ tr.style.display=ok?'':'none';if(ok)shown++;}document.getElementById('shown').te
 for(const id of ['f-sev','f-rule','f-status','f-text'])document.getElementById(id).addEventListener('input',apply);apply();\
 document.body.dataset.openRows=rows.filter(tr=>tr.dataset.status==='open').length;document.body.dataset.rendered='ok';";
 
-pub fn render(report: &Report) -> String {
+pub(crate) fn render(report: &Report) -> String {
     let s = &report.summary;
     let mut h = String::new();
-    let verdict = if s.failed {
-        "failed"
-    } else if !report.coverage.complete {
-        "incomplete"
-    } else {
-        "passed"
-    };
+    let verdict = report.verdict.as_str();
     let _ = write!(
         h,
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>kensa report {now}</title><style>{STYLE}</style></head>\

@@ -6,8 +6,9 @@ use std::fmt::Write;
 use owo_colors::{OwoColorize, Style};
 
 use super::resource_group;
-use crate::findings::report::Report;
-use crate::findings::{Change, Finding, Severity, Status};
+use crate::evaluate::Severity;
+use crate::findings::report::{Report, Verdict};
+use crate::findings::{Change, Finding, Status};
 
 const WIDTH: usize = 80;
 
@@ -39,7 +40,7 @@ fn wrapped(out: &mut String, text: &str, indent: &str) {
     }
 }
 
-pub fn render(report: &Report, color: bool) -> String {
+pub(crate) fn render(report: &Report, color: bool) -> String {
     let mut out = String::new();
     let s = &report.summary;
     let c = &report.coverage;
@@ -183,11 +184,9 @@ pub fn render(report: &Report, color: bool) -> String {
                 paint(&f.resource_name, Style::new().bold(), color),
                 paint(&format!("({place})"), Style::new().dimmed(), color)
             );
-            match f
-                .location
-                .as_ref()
-                .and_then(|l| super::snippet::render(l, &f.message, f.rule_id.as_str(), color))
-            {
+            match f.location.as_ref().and_then(|l| {
+                super::snippet::render(&report.sources, l, &f.message, f.rule_id.as_str(), color)
+            }) {
                 Some(snippet) => {
                     for line in snippet.lines() {
                         let _ = writeln!(out, "  {line}");
@@ -276,8 +275,8 @@ pub fn render(report: &Report, color: bool) -> String {
         }
     }
     let _ = writeln!(out);
-    let verdict = match (s.failed, c.complete) {
-        (true, _) => paint(
+    let verdict = match report.verdict {
+        Verdict::Failed => paint(
             &format!(
                 "FAILED: {}open findings at or above {}",
                 if s.gate.only_new { "new " } else { "" },
@@ -286,12 +285,12 @@ pub fn render(report: &Report, color: bool) -> String {
             Style::new().red().bold(),
             color,
         ),
-        (false, false) => paint(
+        Verdict::Incomplete => paint(
             "INCOMPLETE: not every source was read in full",
             Style::new().yellow().bold(),
             color,
         ),
-        (false, true) => paint("passed", Style::new().green().bold(), color),
+        Verdict::Passed => paint("passed", Style::new().green().bold(), color),
     };
     let _ = writeln!(out, "{verdict}");
     out

@@ -1,6 +1,6 @@
 use crate::findings::report::Report;
 
-pub fn render(report: &Report) -> String {
+pub(crate) fn render(report: &Report) -> String {
     let mut s = serde_json::to_string_pretty(report)
         .unwrap_or_else(|e| format!("{{\"error\": \"cannot serialise the report: {e}\"}}"));
     s.push('\n');

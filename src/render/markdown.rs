@@ -4,22 +4,21 @@
 use std::fmt::Write;
 
 use super::resource_group;
-use crate::findings::report::Report;
-use crate::findings::{Change, Finding, Severity, Status};
+use crate::evaluate::Severity;
+use crate::findings::report::{Report, Verdict};
+use crate::findings::{Change, Finding, Status};
 
 fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
-pub fn render(report: &Report) -> String {
+pub(crate) fn render(report: &Report) -> String {
     let mut md = String::new();
     let s = &report.summary;
-    let verdict = if s.failed {
-        "❌ **failed**"
-    } else if !report.coverage.complete {
-        "⚠️ **incomplete**"
-    } else {
-        "✅ **passed**"
+    let verdict = match report.verdict {
+        Verdict::Failed => "❌ **failed**",
+        Verdict::Incomplete => "⚠️ **incomplete**",
+        Verdict::Passed => "✅ **passed**",
     };
     let _ = writeln!(md, "## kensa compliance report\n");
     let _ = writeln!(

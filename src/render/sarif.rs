@@ -13,14 +13,15 @@ use serde_sarif::sarif::{
     ToolComponent,
 };
 
-use crate::evaluate::Rule;
-use crate::findings::report::{Report, Undecided};
-use crate::findings::{Change, Finding, Location as FileLocation, Severity};
+use crate::evaluate::{Meta, Severity, Undecided};
+use crate::findings::report::Report;
+use crate::findings::{Change, Finding};
+use crate::text::Location as FileLocation;
 
-pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+pub(crate) const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
 /// GitHub: ≥ 9.0 critical, 7.0–8.9 high, 4.0–6.9 medium, 0.1–3.9 low.
-pub fn security_severity(s: Severity) -> &'static str {
+pub(crate) fn security_severity(s: Severity) -> &'static str {
     match s {
         Severity::Critical => "9.5",
         Severity::High => "8.0",
@@ -55,8 +56,7 @@ fn cap(text: &str, max: usize) -> String {
     s
 }
 
-fn descriptor(rule: &Rule) -> ReportingDescriptor {
-    let m = &rule.meta;
+fn descriptor(m: &Meta) -> ReportingDescriptor {
     let area = m.id.split('.').next().unwrap_or("kensa").to_string();
     let snippets: String = m
         .snippets
@@ -124,7 +124,7 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor {
 }
 
 /// `subscriptions/…/providers/…/name`, lower-cased and percent-encoded: stable for one resource.
-pub fn artifact_uri(resource_id: &str) -> String {
+pub(crate) fn artifact_uri(resource_id: &str) -> String {
     let mut uri = String::from("azure/");
     for b in resource_id.trim_start_matches('/').to_lowercase().bytes() {
         match b {
@@ -282,9 +282,10 @@ fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
     result
 }
 
-pub fn render(report: &Report, rules: &[&Rule]) -> String {
-    let descriptors: Vec<ReportingDescriptor> = rules.iter().map(|r| descriptor(r)).collect();
-    let index = |id: &str| rules.iter().position(|r| r.meta.id == id);
+pub(crate) fn render(report: &Report) -> String {
+    let rules = &report.rules;
+    let descriptors: Vec<ReportingDescriptor> = rules.iter().map(descriptor).collect();
+    let index = |id: &str| rules.iter().position(|m| m.id == id);
     let mut results: Vec<SarifResult> = report
         .findings
         .iter()

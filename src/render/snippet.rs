@@ -1,35 +1,35 @@
 //! The source excerpt under an IaC finding, drawn by miette: the offending span underlined.
 
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, NamedSource, SourceSpan};
+use std::sync::Arc;
 
-use crate::findings::Location;
+use miette::{GraphicalReportHandler, GraphicalTheme, NamedSource, SourceSpan};
 
-#[derive(Debug, thiserror::Error, Diagnostic)]
-#[error("{message}")]
-struct Snippet {
-    message: String,
-    #[source_code]
-    src: NamedSource<String>,
-    #[label("{label}")]
-    span: SourceSpan,
-    label: String,
-}
+use crate::text::marked::Marked;
+use crate::text::{Location, SourceFile};
 
-/// The finding's message above its source line, or `None` when the file is not readable
-/// any more (the report may be rendered elsewhere).
-pub fn render(at: &Location, message: &str, label: &str, color: bool) -> Option<String> {
-    let text = std::fs::read_to_string(&at.file).ok()?;
-    let start = offset(&text, at.line, at.column)?;
+/// The finding's message above its source line, or `None` when the report does not carry
+/// the file (a report read back from JSON).
+pub(crate) fn render(
+    sources: &[Arc<SourceFile>],
+    at: &Location,
+    message: &str,
+    label: &str,
+    color: bool,
+) -> Option<String> {
+    let file = sources.iter().find(|f| f.path == at.file)?;
+    let start = file.offset(at.line, at.column)?;
     let end = if at.end_line == at.line {
-        offset(&text, at.line, at.end_column).unwrap_or(start + 1)
+        file.offset(at.line, at.end_column).unwrap_or(start + 1)
     } else {
         start + 1
     };
-    let diagnostic = Snippet {
+    let diagnostic = Marked {
         message: message.to_string(),
-        src: NamedSource::new(&at.file, text),
+        src: NamedSource::new(&at.file, file.text.clone()),
         span: SourceSpan::new(start.into(), end.saturating_sub(start).max(1)),
         label: label.to_string(),
+        severity: miette::Severity::Error,
+        code: None,
     };
     let theme = if color {
         GraphicalTheme::unicode()
@@ -43,19 +43,4 @@ pub fn render(at: &Location, message: &str, label: &str, color: bool) -> Option<
         .render_report(&mut out, &diagnostic)
         .ok()?;
     Some(out)
-}
-
-/// Byte offset of a 1-based line and (character) column.
-fn offset(text: &str, line: usize, column: usize) -> Option<usize> {
-    let start: usize = text
-        .split_inclusive('\n')
-        .take(line.checked_sub(1)?)
-        .map(str::len)
-        .sum();
-    let rest = text.get(start..)?;
-    let col = rest
-        .char_indices()
-        .nth(column.checked_sub(1)?)
-        .map_or(rest.len(), |(i, _)| i);
-    Some(start + col)
 }

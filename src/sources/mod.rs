@@ -1,19 +1,61 @@
 //! Stage 1: where resources come from. Every source yields the same model: the ARM-shaped
 //! JSON row exactly as Resource Graph returns it, plus where it came from.
 
-pub mod demo;
-pub mod iac;
-pub mod live;
-pub mod snapshot;
+pub(crate) mod demo;
+pub(crate) mod iac;
+pub(crate) mod live;
+pub(crate) mod snapshot;
 
-use std::sync::{Arc, OnceLock};
+use std::path::PathBuf;
+
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::text::{Location, SourceFile, Span};
+
+/// Where the estate comes from: any mix of a live read, snapshots, the demo and IaC.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Sources {
+    pub(crate) snapshots: Vec<PathBuf>,
+    /// Infrastructure-as-code files and directories.
+    pub(crate) iac: Option<iac::Selection>,
+    pub(crate) demo: bool,
+    /// Read the estate from Resource Graph.
+    pub(crate) live: Option<live::Target>,
+}
+
+impl Sources {
+    /// Stage 1: every source read into one estate.
+    pub(crate) fn load(&self) -> Result<Estate> {
+        if self.snapshots.is_empty() && !self.demo && self.live.is_none() && self.iac.is_none() {
+            return Err(Error::Usage(
+                "nothing to scan: give --subscription ID, --management-group NAME or --tenant (live), --snapshot FILE, or --demo".into(),
+            ));
+        }
+        let mut estate = Estate::default();
+        if let Some(target) = &self.live {
+            let collected = live::collect(target)?;
+            snapshot::load_text(&live::describe(target), collected.body, &mut estate)?;
+        }
+        if self.demo {
+            snapshot::load_text(demo::ESTATE_NAME, demo::ESTATE.to_string(), &mut estate)?;
+        }
+        for path in &self.snapshots {
+            snapshot::load_file(path, &mut estate)?;
+        }
+        if let Some(selection) = &self.iac {
+            iac::load(selection, &mut estate)?;
+        }
+        Ok(estate)
+    }
+}
 
 /// One resource row, kept as the raw JSON text it arrived as. Rows borrow a shared buffer so
 /// an estate costs its file size in memory, not the several-fold of a parsed document.
 #[derive(Clone, Debug)]
-pub struct RawRow {
+pub(crate) struct RawRow {
     buf: Arc<String>,
     start: usize,
     end: usize,
@@ -21,7 +63,7 @@ pub struct RawRow {
 
 impl RawRow {
     /// `json` must be a sub-slice of `buf` (as serde_json's borrowed `RawValue`s are).
-    pub fn within(buf: &Arc<String>, json: &str) -> RawRow {
+    pub(crate) fn within(buf: &Arc<String>, json: &str) -> RawRow {
         let start = json.as_ptr() as usize - buf.as_ptr() as usize;
         RawRow {
             buf: Arc::clone(buf),
@@ -30,7 +72,7 @@ impl RawRow {
         }
     }
 
-    pub fn owned(json: String) -> RawRow {
+    pub(crate) fn owned(json: String) -> RawRow {
         let end = json.len();
         RawRow {
             buf: Arc::new(json),
@@ -39,7 +81,7 @@ impl RawRow {
         }
     }
 
-    pub fn json(&self) -> &str {
+    pub(crate) fn json(&self) -> &str {
         &self.buf[self.start..self.end]
     }
 }
@@ -47,7 +89,7 @@ impl RawRow {
 /// Where a resource was read from.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Origin {
+pub(crate) enum Origin {
     /// A saved Resource Graph result: file, 0-based row index and 1-based line of the row.
     Snapshot {
         file: Arc<str>,
@@ -62,81 +104,19 @@ pub enum Origin {
     },
 }
 
-/// A source file an IaC resource came from, kept for line positions and fingerprints.
-#[derive(Debug)]
-pub struct SourceFile {
-    /// As given on the command line (relative to the working directory when it was).
-    pub path: String,
-    pub text: String,
-    line_starts: Vec<usize>,
-    hashes: OnceLock<Vec<String>>,
-}
-
-impl SourceFile {
-    pub fn new(path: String, text: String) -> SourceFile {
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
-        SourceFile {
-            path,
-            text,
-            line_starts,
-            hashes: OnceLock::new(),
-        }
-    }
-
-    /// 1-based line and column (in characters) of byte `offset`.
-    pub fn position(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|s| *s <= offset).max(1);
-        let start = self.line_starts[line - 1];
-        let column = self
-            .text
-            .get(start..offset)
-            .map_or(1, |t| t.chars().count() + 1);
-        (line, column)
-    }
-
-    /// The text of 1-based `line`, without its line break.
-    pub fn line(&self, line: usize) -> &str {
-        let start = self
-            .line_starts
-            .get(line.wrapping_sub(1))
-            .copied()
-            .unwrap_or(0);
-        let end = self
-            .line_starts
-            .get(line)
-            .copied()
-            .unwrap_or(self.text.len());
-        self.text
-            .get(start..end)
-            .unwrap_or_default()
-            .trim_end_matches(['\n', '\r'])
-    }
-
-    /// GitHub's `primaryLocationLineHash` of 1-based `line`.
-    pub fn line_hash(&self, line: usize) -> Option<&str> {
-        self.hashes
-            .get_or_init(|| crate::findings::line_hash::rolling_hashes(&self.text))
-            .get(line.wrapping_sub(1))
-            .map(String::as_str)
-    }
-}
-
 /// Where the parts of an IaC resource were written: JSON pointer into the resource →
 /// byte span in `file`.
 #[derive(Debug)]
-pub struct Located {
-    pub file: Arc<SourceFile>,
+pub(crate) struct Located {
+    pub(crate) file: Arc<SourceFile>,
     /// `arm`, `terraform` or `packer`.
-    pub language: &'static str,
-    pub spans: Vec<(String, iac::jsonc::Span)>,
+    pub(crate) language: &'static str,
+    pub(crate) spans: Vec<(String, Span)>,
 }
 
 impl Located {
     /// Whether a span was recorded for exactly `pointer` (not just an ancestor).
-    pub fn has(&self, pointer: &str) -> bool {
+    pub(crate) fn has(&self, pointer: &str) -> bool {
         !pointer.is_empty()
             && self
                 .spans
@@ -145,24 +125,33 @@ impl Located {
     }
 
     /// The bytes the whole declaration spans.
-    pub fn extent(&self) -> Option<iac::jsonc::Span> {
+    pub(crate) fn extent(&self) -> Option<Span> {
         let start = self.spans.iter().map(|(_, s)| s.start).min()?;
         let end = self.spans.iter().map(|(_, s)| s.end).max()?;
-        Some(iac::jsonc::Span { start, end })
+        Some(Span::new(start, end))
     }
 
     /// The span of the value at `pointer`, or of its nearest recorded ancestor.
-    pub fn span(&self, pointer: &str) -> Option<iac::jsonc::Span> {
+    pub(crate) fn span(&self, pointer: &str) -> Option<Span> {
         nearest_span(&self.spans, pointer)
+    }
+
+    /// Where the value at JSON pointer `pointer` was written (or its nearest recorded
+    /// ancestor); a finding about the resource as a whole also gets the declaration's lines.
+    pub(crate) fn location(&self, pointer: &str) -> Option<Location> {
+        let span = self.span(pointer)?;
+        let declaration = if self.has(pointer) {
+            None
+        } else {
+            self.extent()
+        };
+        Some(Location::of(&self.file, span, declaration))
     }
 }
 
 /// The span recorded for JSON pointer `pointer` (keys compared case-insensitively), or for
 /// its nearest recorded ancestor.
-pub fn nearest_span(
-    spans: &[(String, iac::jsonc::Span)],
-    pointer: &str,
-) -> Option<iac::jsonc::Span> {
+pub(crate) fn nearest_span(spans: &[(String, Span)], pointer: &str) -> Option<Span> {
     let mut p = pointer;
     loop {
         if let Some((_, s)) = spans.iter().find(|(k, _)| k.eq_ignore_ascii_case(p)) {
@@ -177,41 +166,44 @@ pub fn nearest_span(
 
 /// A resource in the one model every stage after the sources works on.
 #[derive(Clone, Debug)]
-pub struct Resource {
+pub(crate) struct Resource {
     /// The id as it arrived (mixed case).
-    pub id: String,
+    pub(crate) id: String,
     /// Lower-cased id: every join is case-insensitive. Shared with the inventory's index.
-    pub key: Arc<str>,
+    pub(crate) key: Arc<str>,
     /// Lower-cased ARM type, as Resource Graph reports it.
-    pub kind: String,
-    pub name: String,
-    pub raw: RawRow,
-    pub origin: Origin,
+    pub(crate) kind: String,
+    pub(crate) name: String,
+    pub(crate) raw: RawRow,
+    pub(crate) origin: Origin,
     /// IaC resources: where each value was written.
-    pub located: Option<Arc<Located>>,
+    pub(crate) located: Option<Arc<Located>>,
 }
 
 /// Something a source could not read completely. It ends up in the report's coverage
 /// section: nothing unread is ever called compliant.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
-pub struct SourceGap {
-    pub source: String,
-    pub reason: String,
+pub(crate) struct SourceGap {
+    pub(crate) source: String,
+    pub(crate) reason: String,
 }
 
 /// What the sources produced, ready for the inventory.
 #[derive(Default, Debug)]
-pub struct Loaded {
-    pub resources: Vec<Resource>,
-    pub gaps: Vec<SourceGap>,
+pub(crate) struct Estate {
+    /// Problems that did not stop the scan (an IaC file skipped): shown to the user; each
+    /// is also a gap.
+    pub(crate) diagnostics: Vec<Error>,
+    pub(crate) resources: Vec<Resource>,
+    pub(crate) gaps: Vec<SourceGap>,
     /// Parts of the sources deliberately not followed (a linked template, a condition that
     /// depends on an unknown): listed in the coverage, not a failure.
-    pub unevaluated: Vec<SourceGap>,
+    pub(crate) unevaluated: Vec<SourceGap>,
     /// Human names of the inputs, for the report header.
-    pub inputs: Vec<String>,
+    pub(crate) inputs: Vec<String>,
 }
 
 /// Last path segment of an ARM id, used when a row carries no `name`.
-pub fn name_from_id(id: &str) -> &str {
+pub(crate) fn name_from_id(id: &str) -> &str {
     id.trim_end_matches('/').rsplit('/').next().unwrap_or(id)
 }

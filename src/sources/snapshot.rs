@@ -8,11 +8,11 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::{name_from_id, Loaded, Origin, RawRow, Resource, SourceGap};
+use super::{name_from_id, Estate, Origin, RawRow, Resource, SourceGap};
 use crate::error::{Error, Result};
 
-/// Reads one snapshot file into `loaded`.
-pub fn load_file(path: &Path, loaded: &mut Loaded) -> Result<()> {
+/// Reads one snapshot file into `estate`.
+pub(crate) fn load_file(path: &Path, estate: &mut Estate) -> Result<()> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| Error::Read {
         path: name.clone(),
@@ -27,7 +27,7 @@ pub fn load_file(path: &Path, loaded: &mut Loaded) -> Result<()> {
             ),
         )
     })?;
-    load_text(&name, text, loaded)
+    load_text(&name, text, estate)
 }
 
 /// A Resource Graph response body, one page or several pages' rows merged.
@@ -62,7 +62,7 @@ struct Head<'a> {
     name: Option<Cow<'a, str>>,
 }
 
-pub fn load_text(file: &str, text: String, loaded: &mut Loaded) -> Result<()> {
+pub(crate) fn load_text(file: &str, text: String, estate: &mut Estate) -> Result<()> {
     let buf = Arc::new(text);
     let body = buf.trim_start_matches('\u{feff}');
     let rows: Vec<&RawValue> =
@@ -72,7 +72,7 @@ pub fn load_text(file: &str, text: String, loaded: &mut Loaded) -> Result<()> {
                 "empty file: expected a Resource Graph response, a JSON array of rows or NDJSON",
             )),
             Some('[') => serde_json::from_str(body).map_err(|e| json_error(file, body, &e))?,
-            Some('{') => objects(file, body, loaded)?,
+            Some('{') => objects(file, body, estate)?,
             Some(_) => {
                 let at = body.len() - body.trim_start().len();
                 return Err(Error::input_at(
@@ -87,7 +87,7 @@ pub fn load_text(file: &str, text: String, loaded: &mut Loaded) -> Result<()> {
     let file_name: Arc<str> = Arc::from(file);
     let mut line = 1;
     let mut scanned = 0;
-    loaded.resources.reserve(rows.len());
+    estate.resources.reserve(rows.len());
     for (index, row) in rows.into_iter().enumerate() {
         let offset = row.get().as_ptr() as usize - body.as_ptr() as usize;
         line += body.as_bytes()[scanned..offset]
@@ -96,7 +96,7 @@ pub fn load_text(file: &str, text: String, loaded: &mut Loaded) -> Result<()> {
             .count();
         scanned = offset;
         let head: Head = serde_json::from_str(row.get()).map_err(|e| {
-            let at = offset + crate::error::offset_of(row.get(), e.line(), e.column());
+            let at = offset + crate::text::offset_of(row.get(), e.line(), e.column());
             Error::input_at(file, body, at, format!("row {index}: {e}"), "in this row")
         })?;
         let (Some(id), Some(kind)) = (head.id, head.kind) else {
@@ -106,7 +106,7 @@ pub fn load_text(file: &str, text: String, loaded: &mut Loaded) -> Result<()> {
         let name = head
             .name
             .map_or_else(|| name_from_id(&id).to_string(), Cow::into_owned);
-        loaded.resources.push(Resource {
+        estate.resources.push(Resource {
             key: Arc::from(id.to_lowercase()),
             id: id.into_owned(),
             kind: kind.to_lowercase(),
@@ -120,12 +120,12 @@ pub fn load_text(file: &str, text: String, loaded: &mut Loaded) -> Result<()> {
             located: None,
         });
     }
-    loaded.inputs.push(file.to_string());
+    estate.inputs.push(file.to_string());
     Ok(())
 }
 
 /// A file starting with `{`: one response body, one row, or NDJSON rows.
-fn objects<'a>(file: &str, body: &'a str, loaded: &mut Loaded) -> Result<Vec<&'a RawValue>> {
+fn objects<'a>(file: &str, body: &'a str, estate: &mut Estate) -> Result<Vec<&'a RawValue>> {
     let mut values = Vec::new();
     for value in serde_json::Deserializer::from_str(body).into_iter::<&RawValue>() {
         values.push(value.map_err(|e| json_error(file, body, &e))?);
@@ -147,7 +147,7 @@ fn objects<'a>(file: &str, body: &'a str, loaded: &mut Loaded) -> Result<Vec<&'a
         serde_json::from_str(data.get()).map_err(|e| json_error(file, body, &e))?;
     if let Some(token) = parsed.skip_token.filter(|t| !t.is_empty()) {
         let shown: String = token.chars().take(16).collect();
-        loaded.gaps.push(SourceGap {
+        estate.gaps.push(SourceGap {
             source: file.to_string(),
             reason: format!(
                 "the response has a `$skipToken` ({shown}…): later pages were not read"
@@ -161,16 +161,16 @@ fn objects<'a>(file: &str, body: &'a str, loaded: &mut Loaded) -> Result<Vec<&'a
     };
     let collected_gaps = parsed.kensa.map(|k| k.gaps).unwrap_or_default();
     let precise = !collected_gaps.is_empty();
-    loaded.gaps.extend(collected_gaps);
+    estate.gaps.extend(collected_gaps);
     // kensa collect marks an incomplete read as truncated; its own gaps say more.
     if truncated && !precise {
-        loaded.gaps.push(SourceGap {
+        estate.gaps.push(SourceGap {
             source: file.to_string(),
             reason: "`resultTruncated` is \"true\": the query hit a row limit".to_string(),
         });
     }
     if let Some(total) = parsed.total_records.filter(|t| *t > rows.len() as u64) {
-        loaded.gaps.push(SourceGap {
+        estate.gaps.push(SourceGap {
             source: file.to_string(),
             reason: format!(
                 "`totalRecords` is {total} but the file holds {} rows",
@@ -182,7 +182,7 @@ fn objects<'a>(file: &str, body: &'a str, loaded: &mut Loaded) -> Result<Vec<&'a
 }
 
 fn json_error(file: &str, body: &str, e: &serde_json::Error) -> Error {
-    let at = crate::error::offset_of(body, e.line(), e.column());
+    let at = crate::text::offset_of(body, e.line(), e.column());
     let message = e.to_string();
     // serde_json appends " at line L column C"; the location already says so.
     let message = message
@@ -197,10 +197,10 @@ fn json_error(file: &str, body: &str, e: &serde_json::Error) -> Error {
 mod tests {
     use super::*;
 
-    fn load(text: &str) -> Result<Loaded> {
-        let mut loaded = Loaded::default();
-        load_text("t.json", text.to_string(), &mut loaded)?;
-        Ok(loaded)
+    fn load(text: &str) -> Result<Estate> {
+        let mut estate = Estate::default();
+        load_text("t.json", text.to_string(), &mut estate)?;
+        Ok(estate)
     }
 
     const ROW: &str = r#"{"id":"/subscriptions/S/resourceGroups/RG/providers/Microsoft.Compute/virtualMachines/VM1","type":"microsoft.compute/virtualmachines","name":"VM1"}"#;

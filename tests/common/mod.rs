@@ -130,3 +130,27 @@ pub fn file_and_line(finding: &serde_json::Value) -> (String, u64) {
         finding["location"]["line"].as_u64().unwrap_or(0),
     )
 }
+
+/// Every rule's metadata, as `kensa policy list --format json` prints it.
+pub fn rules() -> Vec<serde_json::Value> {
+    let o = kensa(&["policy", "list", "--format", "json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    serde_json::from_slice(&o.stdout).expect("the rule list parses")
+}
+
+/// The ids of the built-in rules, in order.
+pub fn rule_ids() -> Vec<String> {
+    rules()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// A file of the demo estate shipped in the binary (`demo/`).
+pub fn demo_file(rel: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("demo")
+        .join(rel)
+        .display()
+        .to_string()
+}

@@ -1,7 +1,7 @@
 //! HCL (Terraform `.tf`, Packer `.pkr.hcl`) read with `hcl-edit`, which keeps spans, and
 //! evaluated as far as a scan without credentials can: literals, templates, `var.*`,
 //! `local.*`, references the caller resolves, and a few pure functions. Everything else is
-//! an unknown (see `arm::functions::unknown`).
+//! an unknown (see `unknown`).
 
 use std::collections::HashMap;
 
@@ -10,18 +10,18 @@ use hcl_edit::structure::{Block, Body};
 use hcl_edit::template::Element;
 use serde_json::{json, Map, Value};
 
-use super::arm::functions::{unknown, unknown_reason};
-use super::jsonc::Span;
+use super::unknown::{unknown, unknown_reason};
 use super::FileError;
+use crate::text::Span;
 
 /// Deeper than any real configuration; checked before parsing (the parser recurses).
 const MAX_DEPTH: usize = 128;
 
-pub fn parse(text: &str) -> Result<Body, FileError> {
+pub(crate) fn parse(text: &str) -> Result<Body, FileError> {
     check_depth(text)?;
     hcl_edit::parser::parse_body(text).map_err(|e| {
         let loc = e.location();
-        let offset = crate::error::offset_of(text, loc.line(), loc.column());
+        let offset = crate::text::offset_of(text, loc.line(), loc.column());
         FileError::at(offset, e.message().to_string())
     })
 }
@@ -69,7 +69,7 @@ fn check_depth(text: &str) -> Result<(), FileError> {
     Ok(())
 }
 
-pub fn span_of(s: &impl hcl_edit::Span) -> Span {
+pub(crate) fn span_of(s: &impl hcl_edit::Span) -> Span {
     s.span()
         .map(|r| Span {
             start: r.start,
@@ -79,15 +79,15 @@ pub fn span_of(s: &impl hcl_edit::Span) -> Span {
 }
 
 /// What names resolve to while evaluating.
-pub struct Scope<'a> {
-    pub vars: &'a HashMap<String, Value>,
-    pub locals: &'a HashMap<String, Value>,
+pub(crate) struct Scope<'a> {
+    pub(crate) vars: &'a HashMap<String, Value>,
+    pub(crate) locals: &'a HashMap<String, Value>,
     /// Resolves a reference such as `azurerm_network_security_group.web.id`.
-    pub reference: &'a dyn Fn(&[String]) -> Option<Value>,
+    pub(crate) reference: &'a dyn Fn(&[String]) -> Option<Value>,
 }
 
 impl Scope<'_> {
-    pub fn eval(&self, e: &Expression) -> Value {
+    pub(crate) fn eval(&self, e: &Expression) -> Value {
         self.eval_depth(e, 0)
     }
 
@@ -256,7 +256,7 @@ impl Scope<'_> {
 
     /// A body as JSON: attributes evaluated, nested blocks as arrays under their name.
     /// Records the span of every attribute and block at its JSON pointer under `path`.
-    pub fn body(&self, body: &Body, path: &str, spans: &mut Vec<(String, Span)>) -> Value {
+    pub(crate) fn body(&self, body: &Body, path: &str, spans: &mut Vec<(String, Span)>) -> Value {
         let mut out = Map::new();
         for attr in body.attributes() {
             let p = format!("{path}/{}", attr.key.as_str());
@@ -279,12 +279,12 @@ impl Scope<'_> {
 }
 
 /// The files of one HCL configuration (a Terraform module, a Packer directory), parsed.
-pub type Bodies = Vec<(std::sync::Arc<crate::sources::SourceFile>, Body)>;
+pub(crate) type Bodies = Vec<(std::sync::Arc<crate::text::SourceFile>, Body)>;
 
 /// Parses every file of a configuration; the first that fails stops it.
-pub fn parse_all(
-    files: &[std::sync::Arc<crate::sources::SourceFile>],
-) -> Result<Bodies, (std::sync::Arc<crate::sources::SourceFile>, FileError)> {
+pub(crate) fn parse_all(
+    files: &[std::sync::Arc<crate::text::SourceFile>],
+) -> Result<Bodies, (std::sync::Arc<crate::text::SourceFile>, FileError)> {
     files
         .iter()
         .map(|f| {
@@ -297,10 +297,10 @@ pub fn parse_all(
 
 /// Input variables: `variable` blocks' defaults, overridden by the values files
 /// (`*.tfvars`, `*.auto.pkrvars.hcl`) in order.
-pub fn variables(
+pub(crate) fn variables(
     bodies: &Bodies,
-    value_files: &[std::sync::Arc<crate::sources::SourceFile>],
-) -> Result<HashMap<String, Value>, (std::sync::Arc<crate::sources::SourceFile>, FileError)> {
+    value_files: &[std::sync::Arc<crate::text::SourceFile>],
+) -> Result<HashMap<String, Value>, (std::sync::Arc<crate::text::SourceFile>, FileError)> {
     let none = HashMap::new();
     let no_refs = |_: &[String]| None;
     let bare = Scope {
@@ -328,7 +328,7 @@ pub fn variables(
 
 /// One round of local values: `locals { … }` attributes and Packer's `local "name"` blocks,
 /// evaluated in `scope` (whose `locals` are the previous round's).
-pub fn locals(bodies: &Bodies, scope: &Scope<'_>) -> HashMap<String, Value> {
+pub(crate) fn locals(bodies: &Bodies, scope: &Scope<'_>) -> HashMap<String, Value> {
     let mut out = HashMap::new();
     for (_, body) in bodies {
         for b in body.get_blocks("locals") {
@@ -349,7 +349,7 @@ pub fn locals(bodies: &Bodies, scope: &Scope<'_>) -> HashMap<String, Value> {
 }
 
 /// The labels of a block as strings.
-pub fn labels(block: &Block) -> Vec<String> {
+pub(crate) fn labels(block: &Block) -> Vec<String> {
     block
         .labels
         .iter()

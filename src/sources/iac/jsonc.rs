@@ -5,23 +5,19 @@
 
 use serde_json::{Map, Number, Value};
 
+use crate::text::Span;
+
 /// Deeper than any real template; beyond it the file is rejected, not the process.
-pub const MAX_DEPTH: usize = 256;
+pub(crate) const MAX_DEPTH: usize = 256;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Span {
-    pub start: usize,
-    pub end: usize,
+#[derive(Debug, Clone)]
+pub(crate) struct Node {
+    pub(crate) span: Span,
+    pub(crate) kind: Kind,
 }
 
 #[derive(Debug, Clone)]
-pub struct Node {
-    pub span: Span,
-    pub kind: Kind,
-}
-
-#[derive(Debug, Clone)]
-pub enum Kind {
+pub(crate) enum Kind {
     Null,
     Bool(bool),
     Number(Number),
@@ -32,14 +28,14 @@ pub enum Kind {
 }
 
 #[derive(Debug)]
-pub struct ParseError {
-    pub offset: usize,
-    pub message: String,
+pub(crate) struct ParseError {
+    pub(crate) offset: usize,
+    pub(crate) message: String,
 }
 
 impl Node {
     /// The member `key`, compared case-insensitively as ARM does.
-    pub fn get(&self, key: &str) -> Option<&Node> {
+    pub(crate) fn get(&self, key: &str) -> Option<&Node> {
         match &self.kind {
             Kind::Object(m) => m
                 .iter()
@@ -49,21 +45,21 @@ impl Node {
         }
     }
 
-    pub fn as_str(&self) -> Option<&str> {
+    pub(crate) fn as_str(&self) -> Option<&str> {
         match &self.kind {
             Kind::String(s) => Some(s),
             _ => None,
         }
     }
 
-    pub fn members(&self) -> &[(String, Node)] {
+    pub(crate) fn members(&self) -> &[(String, Node)] {
         match &self.kind {
             Kind::Object(m) => m,
             _ => &[],
         }
     }
 
-    pub fn items(&self) -> &[Node] {
+    pub(crate) fn items(&self) -> &[Node] {
         match &self.kind {
             Kind::Array(a) => a,
             _ => &[],
@@ -71,7 +67,7 @@ impl Node {
     }
 
     /// The plain JSON value (positions dropped).
-    pub fn to_value(&self) -> Value {
+    pub(crate) fn to_value(&self) -> Value {
         match &self.kind {
             Kind::Null => Value::Null,
             Kind::Bool(b) => Value::Bool(*b),
@@ -89,7 +85,7 @@ impl Node {
     }
 }
 
-pub fn parse(text: &str) -> Result<Node, ParseError> {
+pub(crate) fn parse(text: &str) -> Result<Node, ParseError> {
     let mut p = Parser {
         s: text.as_bytes(),
         text,

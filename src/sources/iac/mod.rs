@@ -2,11 +2,14 @@
 //! found by walking the given paths and recognised by content; every resource comes out in
 //! the one model (ARM-shaped JSON) with the file span of each value.
 
-pub mod arm;
-pub mod hcl;
-pub mod jsonc;
-pub mod packer;
-pub mod terraform;
+pub(crate) mod arm;
+pub(crate) mod expr;
+pub(crate) mod hcl;
+pub(crate) mod jsonc;
+pub(crate) mod normalize;
+pub(crate) mod packer;
+pub(crate) mod terraform;
+pub(crate) mod unknown;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -15,58 +18,60 @@ use std::sync::Arc;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde_json::Value;
 
-use super::{Loaded, Located, Origin, RawRow, Resource, SourceFile, SourceGap};
+use super::{Estate, Located, Origin, RawRow, Resource, SourceGap};
 use crate::error::{Error, Result};
+use crate::text::{SourceFile, Span};
 
 /// Directories that never hold the project's own IaC.
 const SKIP_DIRS: &[&str] = &[".git", ".terraform", "node_modules"];
 
 #[derive(Debug, Clone, Default)]
-pub struct Options {
-    pub paths: Vec<PathBuf>,
+pub(crate) struct Selection {
+    pub(crate) paths: Vec<PathBuf>,
     /// Globs over the path as walked (e.g. `**/examples/**`).
-    pub exclude: Vec<String>,
+    pub(crate) exclude: Vec<String>,
     /// An ARM parameters file applied to every template (instead of the one beside it).
-    pub parameters: Option<PathBuf>,
+    pub(crate) parameters: Option<PathBuf>,
     /// Do not pick up `<template>.parameters.json` beside a template.
-    pub no_parameter_files: bool,
+    pub(crate) no_parameter_files: bool,
 }
 
 /// One resource as a source produced it: ARM-shaped JSON and where its parts were written.
-pub struct Declared {
-    pub value: Value,
-    pub spans: Vec<(String, jsonc::Span)>,
-    pub span: jsonc::Span,
+pub(crate) struct Declared {
+    pub(crate) value: Value,
+    pub(crate) spans: Vec<(String, Span)>,
+    pub(crate) span: Span,
     /// When not the file being read (a plan's resource found in the `.tf` beside it).
-    pub file: Option<Arc<SourceFile>>,
+    pub(crate) file: Option<Arc<SourceFile>>,
 }
 
 /// What reading one file gave.
 #[derive(Default)]
-pub struct FileOutcome {
+pub(crate) struct FileOutcome {
     /// `arm`, `terraform` or `packer`.
-    pub language: &'static str,
-    pub resources: Vec<Declared>,
+    pub(crate) language: &'static str,
+    pub(crate) resources: Vec<Declared>,
     /// Parts not followed, at a span of the file.
-    pub notes: Vec<(jsonc::Span, String)>,
+    pub(crate) notes: Vec<(Span, String)>,
 }
 
 /// What a directory-wide configuration (Terraform module, Packer HCL) gave, per file; or the
 /// file that stopped it.
-pub type ModuleOutcome = Result<Vec<(Arc<SourceFile>, FileOutcome)>, (Arc<SourceFile>, FileError)>;
+pub(crate) type ModuleOutcome =
+    Result<Vec<(Arc<SourceFile>, FileOutcome)>, (Arc<SourceFile>, FileError)>;
 
 /// The files of one directory: configuration files and variable files.
 type DirFiles = BTreeMap<PathBuf, (Vec<Arc<SourceFile>>, Vec<Arc<SourceFile>>)>;
 
 /// A file that could not be scanned, at a byte offset.
 #[derive(Debug)]
-pub struct FileError {
-    pub offset: usize,
-    pub message: String,
+pub(crate) struct FileError {
+    pub(crate) offset: usize,
+    pub(crate) message: String,
 }
 
 impl FileError {
-    pub fn at(offset: usize, message: impl Into<String>) -> FileError {
+    pub(crate) fn at(offset: usize, message: impl Into<String>) -> FileError {
         FileError {
             offset,
             message: message.into(),
@@ -74,7 +79,7 @@ impl FileError {
     }
 }
 
-pub fn load(opts: &Options, loaded: &mut Loaded) -> Result<()> {
+pub(crate) fn load(opts: &Selection, estate: &mut Estate) -> Result<()> {
     let exclude = globs(&opts.exclude)?;
     let mut files = Vec::new();
     for p in &opts.paths {
@@ -103,13 +108,13 @@ pub fn load(opts: &Options, loaded: &mut Loaded) -> Result<()> {
                 Ok(t) => t,
                 Err(_) => {
                     failed += 1;
-                    skip(loaded, &shown, None, "not UTF-8 text".into());
+                    skip(estate, &shown, None, "not UTF-8 text".into());
                     continue;
                 }
             },
             Err(e) => {
                 failed += 1;
-                skip(loaded, &shown, None, format!("cannot read: {e}"));
+                skip(estate, &shown, None, format!("cannot read: {e}"));
                 continue;
             }
         };
@@ -119,12 +124,12 @@ pub fn load(opts: &Options, loaded: &mut Loaded) -> Result<()> {
             Kind::Json => match read_json(path, &file, given.as_ref(), opts, *explicit) {
                 Ok(Some(out)) => {
                     scanned += 1;
-                    add(loaded, &file, out);
+                    add(estate, &file, out);
                 }
                 Ok(None) => {}
                 Err(e) => {
                     failed += 1;
-                    skip(loaded, &shown, Some((&file, e.offset)), e.message);
+                    skip(estate, &shown, Some((&file, e.offset)), e.message);
                 }
             },
             Kind::PackerHcl => packer_dirs.entry(dir).or_default().0.push(file),
@@ -145,26 +150,26 @@ pub fn load(opts: &Options, loaded: &mut Loaded) -> Result<()> {
             Ok(outcomes) => {
                 scanned += 1;
                 for (file, out) in outcomes {
-                    add(loaded, &file, out);
+                    add(estate, &file, out);
                 }
             }
             Err((file, e)) => {
                 failed += 1;
-                skip(loaded, &file.path, Some((&file, e.offset)), e.message);
+                skip(estate, &file.path, Some((&file, e.offset)), e.message);
             }
         }
     }
     if scanned == 0 && failed > 0 {
-        return Err(Error::Usage(format!(
-            "no file could be scanned ({failed} skipped; see the diagnostics above)"
+        return Err(Error::NothingScanned(std::mem::take(
+            &mut estate.diagnostics,
         )));
     }
-    loaded.inputs.extend(opts.paths.iter().map(|p| display(p)));
+    estate.inputs.extend(opts.paths.iter().map(|p| display(p)));
     Ok(())
 }
 
 /// Prints the diagnostic and records the file as not covered.
-fn skip(loaded: &mut Loaded, shown: &str, at: Option<(&SourceFile, usize)>, message: String) {
+fn skip(estate: &mut Estate, shown: &str, at: Option<(&SourceFile, usize)>, message: String) {
     let (source, err) = match at {
         Some((file, offset)) => {
             let (line, _) = file.position(offset);
@@ -175,17 +180,17 @@ fn skip(loaded: &mut Loaded, shown: &str, at: Option<(&SourceFile, usize)>, mess
         }
         None => (shown.to_string(), Error::input(shown, message.clone())),
     };
-    eprintln!("{:?}", miette::Report::new(err));
-    loaded.gaps.push(SourceGap {
+    estate.diagnostics.push(err);
+    estate.gaps.push(SourceGap {
         source,
         reason: format!("file skipped: {message}"),
     });
 }
 
-fn add(loaded: &mut Loaded, file: &Arc<SourceFile>, out: FileOutcome) {
+fn add(estate: &mut Estate, file: &Arc<SourceFile>, out: FileOutcome) {
     for (span, message) in out.notes {
         let (line, _) = file.position(span.start);
-        loaded.unevaluated.push(SourceGap {
+        estate.unevaluated.push(SourceGap {
             source: format!("{}:{line}", file.path),
             reason: message,
         });
@@ -201,7 +206,7 @@ fn add(loaded: &mut Loaded, file: &Arc<SourceFile>, out: FileOutcome) {
         };
         let (id, kind, name) = (text("id"), text("type"), text("name"));
         let (line, column) = file.position(d.span.start);
-        loaded.resources.push(Resource {
+        estate.resources.push(Resource {
             key: Arc::from(id.to_lowercase()),
             id,
             kind: kind.to_lowercase(),
@@ -253,7 +258,7 @@ fn read_json(
     path: &Path,
     file: &Arc<SourceFile>,
     given: Option<&HashMap<String, Value>>,
-    opts: &Options,
+    opts: &Selection,
     explicit: bool,
 ) -> std::result::Result<Option<FileOutcome>, FileError> {
     let root = jsonc::parse(&file.text).map_err(|e| FileError::at(e.offset, e.message))?;
@@ -317,7 +322,7 @@ fn read_parameters(path: &Path) -> Result<HashMap<String, Value>> {
 
 /// Each template deploys into its own placeholder resource group, named after the file, so
 /// two templates that declare a resource of the same name stay two resources.
-pub fn resource_group(shown: &str) -> String {
+pub(crate) fn resource_group(shown: &str) -> String {
     shown
         .split('/')
         .filter(|seg| !matches!(*seg, "" | "." | ".."))
@@ -336,7 +341,7 @@ pub fn resource_group(shown: &str) -> String {
 
 /// The path as reports show it: relative to the working directory when it lies below it
 /// (SARIF wants repository-relative paths), else as given.
-pub fn display(p: &Path) -> String {
+pub(crate) fn display(p: &Path) -> String {
     let rel = std::env::current_dir()
         .ok()
         .and_then(|cwd| p.strip_prefix(cwd).ok().map(Path::to_path_buf));

@@ -7,12 +7,13 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
-use super::arm::functions::unknown;
-use super::jsonc::{Kind, Node, Span};
+use super::jsonc::{Kind, Node};
+use super::unknown::unknown;
 use super::{hcl, Declared, FileError, FileOutcome, ModuleOutcome};
-use crate::sources::SourceFile;
+use crate::text::SourceFile;
+use crate::text::Span;
 
-pub const TYPE: &str = "Kensa.Packer/azureArmBuilds";
+pub(crate) const TYPE: &str = "Kensa.Packer/azureArmBuilds";
 
 /// Blocks the builder allows once: read as an object, as in the JSON templates.
 const SINGLE: &[&str] = &[
@@ -22,7 +23,7 @@ const SINGLE: &[&str] = &[
     "spot",
 ];
 
-pub fn is_json_template(root: &Node) -> bool {
+pub(crate) fn is_json_template(root: &Node) -> bool {
     root.get("builders")
         .is_some_and(|b| matches!(b.kind, Kind::Array(_)))
 }
@@ -49,7 +50,7 @@ fn resource(
 
 /// A legacy JSON template: `{{user `x`}}` resolved from `variables`, other template
 /// functions (`{{env}}`, `{{timestamp}}`…) are unknown.
-pub fn read_json(root: &Node, file: &str) -> Result<FileOutcome, FileError> {
+pub(crate) fn read_json(root: &Node, file: &str) -> Result<FileOutcome, FileError> {
     let mut vars = HashMap::new();
     for (k, v) in root.get("variables").map(Node::members).unwrap_or_default() {
         vars.insert(k.clone(), v.to_value());
@@ -139,7 +140,10 @@ fn user_template(s: &str, vars: &HashMap<String, Value>) -> Value {
 }
 
 /// A directory of `*.pkr.hcl` files (one configuration), with `*.auto.pkrvars.hcl` values.
-pub fn read_hcl_dir(files: &[Arc<SourceFile>], vars_files: &[Arc<SourceFile>]) -> ModuleOutcome {
+pub(crate) fn read_hcl_dir(
+    files: &[Arc<SourceFile>],
+    vars_files: &[Arc<SourceFile>],
+) -> ModuleOutcome {
     let bodies = hcl::parse_all(files)?;
     let vars = hcl::variables(&bodies, vars_files)?;
     let no_refs = |_: &[String]| None;

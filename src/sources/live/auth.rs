@@ -12,10 +12,10 @@ use azure_identity::{
 use crate::error::{Error, Result};
 
 /// The token audience for Azure Resource Manager (also behind a custom `--endpoint`).
-pub const SCOPE: &str = "https://management.azure.com/.default";
+pub(crate) const SCOPE: &str = "https://management.azure.com/.default";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum AuthMode {
+pub(crate) enum AuthMode {
     /// Workload identity when its variables are set, else managed identity, else Azure CLI.
     Auto,
     /// `az login` (also what `azure/login` leaves behind in GitHub Actions).
@@ -44,7 +44,7 @@ fn auth_error(mode: &str, e: azure_core::Error) -> Error {
 }
 
 /// The credentials `mode` stands for, in the order they are tried.
-pub fn credentials(mode: AuthMode) -> Result<Vec<(&'static str, Arc<dyn TokenCredential>)>> {
+pub(crate) fn credentials(mode: AuthMode) -> Result<Vec<(&'static str, Arc<dyn TokenCredential>)>> {
     Ok(match mode {
         AuthMode::Cli => vec![(
             "cli",

@@ -13,12 +13,12 @@ use serde_json::value::RawValue;
 
 use super::auth::SCOPE;
 
-pub const API_VERSION: &str = "2024-04-01";
-pub const JIT_API_VERSION: &str = "2020-01-01";
+pub(crate) const API_VERSION: &str = "2024-04-01";
+pub(crate) const JIT_API_VERSION: &str = "2020-01-01";
 
 /// Why a request did not produce a page.
 #[derive(Debug, Clone)]
-pub enum Failure {
+pub(crate) enum Failure {
     /// 403: the principal may not read this scope.
     Forbidden(String),
     /// 400 and other client errors: the query or request is wrong; retrying will not help.
@@ -45,36 +45,36 @@ impl std::fmt::Display for Failure {
 
 /// One page of a Resource Graph response; rows stay raw.
 #[derive(Deserialize)]
-pub struct Page {
+pub(crate) struct Page {
     #[serde(rename = "totalRecords")]
-    pub total_records: u64,
-    pub count: u64,
+    pub(crate) total_records: u64,
+    pub(crate) count: u64,
     #[serde(rename = "resultTruncated", default)]
-    pub result_truncated: serde_json::Value,
-    pub data: Vec<Box<RawValue>>,
+    pub(crate) result_truncated: serde_json::Value,
+    pub(crate) data: Vec<Box<RawValue>>,
     #[serde(rename = "$skipToken", default)]
-    pub skip_token: Option<String>,
+    pub(crate) skip_token: Option<String>,
 }
 
 /// One page of an ARM list (`{"value": [...], "nextLink"?}`).
 #[derive(Deserialize)]
-pub struct ArmPage {
-    pub value: Vec<Box<RawValue>>,
+pub(crate) struct ArmPage {
+    pub(crate) value: Vec<Box<RawValue>>,
     #[serde(rename = "nextLink", default)]
-    pub next_link: Option<String>,
+    pub(crate) next_link: Option<String>,
 }
 
 /// Counters for the progress line and the closing summary.
 #[derive(Debug, Default, Clone)]
-pub struct Stats {
-    pub requests: u64,
-    pub pages: u64,
-    pub rows: u64,
-    pub retries: u64,
-    pub throttled: u64,
-    pub throttled_wait: Duration,
+pub(crate) struct Stats {
+    pub(crate) requests: u64,
+    pub(crate) pages: u64,
+    pub(crate) rows: u64,
+    pub(crate) retries: u64,
+    pub(crate) throttled: u64,
+    pub(crate) throttled_wait: Duration,
     /// `x-ms-tenant-subscription-limit-hit`: only the first 10,000 subscriptions were read.
-    pub subscription_limit_hit: bool,
+    pub(crate) subscription_limit_hit: bool,
 }
 
 #[derive(Default)]
@@ -83,7 +83,7 @@ struct Quota {
     resets_at: Option<Instant>,
 }
 
-pub struct Client {
+pub(crate) struct Client {
     http: reqwest::Client,
     endpoint: String,
     credentials: Vec<(&'static str, Arc<dyn TokenCredential>)>,
@@ -91,7 +91,7 @@ pub struct Client {
     quota: Mutex<Quota>,
     deadline: Instant,
     max_attempts: u32,
-    pub stats: Mutex<Stats>,
+    pub(crate) stats: Mutex<Stats>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -160,7 +160,7 @@ enum Attempt<T> {
 }
 
 impl Client {
-    pub fn new(
+    pub(crate) fn new(
         endpoint: &str,
         credentials: Vec<(&'static str, Arc<dyn TokenCredential>)>,
         request_timeout: Duration,
@@ -391,7 +391,7 @@ impl Client {
     }
 
     /// One Resource Graph page.
-    pub async fn query(&self, body: &serde_json::Value) -> Result<Page, Failure> {
+    pub(crate) async fn query(&self, body: &serde_json::Value) -> Result<Page, Failure> {
         let url = format!(
             "{}/providers/Microsoft.ResourceGraph/resources?api-version={API_VERSION}",
             self.endpoint
@@ -406,7 +406,10 @@ impl Client {
     }
 
     /// Every JIT policy of a subscription, through ARM (Resource Graph does not index them).
-    pub async fn jit_policies(&self, subscription: &str) -> Result<Vec<Box<RawValue>>, Failure> {
+    pub(crate) async fn jit_policies(
+        &self,
+        subscription: &str,
+    ) -> Result<Vec<Box<RawValue>>, Failure> {
         let mut url = format!("{}/subscriptions/{subscription}/providers/Microsoft.Security/jitNetworkAccessPolicies?api-version={JIT_API_VERSION}", self.endpoint);
         let mut rows = Vec::new();
         for _ in 0..1000 {

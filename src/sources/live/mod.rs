@@ -3,8 +3,8 @@
 //! are assembled into one Resource Graph response body — the snapshot format — so a live scan
 //! and `kensa collect` + `scan --snapshot` hand the policies identical input.
 
-pub mod auth;
-pub mod client;
+pub(crate) mod auth;
+pub(crate) mod client;
 
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use client::{Client, Failure};
 
 /// The resource types the rules read, from the `resources` table.
-pub const RESOURCE_TYPES: &[&str] = &[
+pub(crate) const RESOURCE_TYPES: &[&str] = &[
     "microsoft.compute/virtualmachines",
     "microsoft.compute/virtualmachinescalesets",
     "microsoft.compute/disks",
@@ -34,7 +34,7 @@ pub const RESOURCE_TYPES: &[&str] = &[
 const PROJECT: &str = "project id, name, type, tenantId, kind, location, resourceGroup, subscriptionId, managedBy, sku, plan, properties, tags, identity, zones, extendedLocation";
 
 /// The queries, one per table. Every one projects `id` and orders by it, which paging needs.
-pub fn queries() -> Vec<(&'static str, String)> {
+pub(crate) fn queries() -> Vec<(&'static str, String)> {
     let types = RESOURCE_TYPES
         .iter()
         .map(|t| format!("'{t}'"))
@@ -52,16 +52,12 @@ pub fn queries() -> Vec<(&'static str, String)> {
 
 /// What to read.
 #[derive(Debug, Clone, Default)]
-pub struct Scope {
-    pub subscriptions: Vec<String>,
-    pub management_groups: Vec<String>,
+pub(crate) struct Scope {
+    pub(crate) subscriptions: Vec<String>,
+    pub(crate) management_groups: Vec<String>,
 }
 
 impl Scope {
-    pub fn is_empty(&self) -> bool {
-        self.subscriptions.is_empty() && self.management_groups.is_empty()
-    }
-
     /// Request scopes: subscriptions in batches of 1000 (the API's limit), management groups
     /// one by one, or the whole tenant.
     fn parts(&self) -> Vec<(String, serde_json::Value)> {
@@ -88,25 +84,25 @@ impl Scope {
 }
 
 #[derive(Debug, Clone)]
-pub struct Options {
-    pub endpoint: String,
-    pub auth: auth::AuthMode,
-    pub scope: Scope,
-    pub timeout: Duration,
-    pub request_timeout: Duration,
-    pub quiet: bool,
+pub(crate) struct Target {
+    pub(crate) endpoint: String,
+    pub(crate) auth: auth::AuthMode,
+    pub(crate) scope: Scope,
+    pub(crate) timeout: Duration,
+    pub(crate) request_timeout: Duration,
+    pub(crate) quiet: bool,
 }
 
 /// What a live read produced: a Resource Graph response body and what could not be read.
-pub struct Collected {
-    pub body: String,
-    pub rows: usize,
-    pub gaps: Vec<SourceGap>,
-    pub stats: client::Stats,
+pub(crate) struct Collected {
+    pub(crate) body: String,
+    pub(crate) rows: usize,
+    pub(crate) gaps: Vec<SourceGap>,
+    pub(crate) stats: client::Stats,
 }
 
 /// How reports name a live source: `resource-graph <endpoint> (<scopes>)`.
-pub fn describe(opts: &Options) -> String {
+pub(crate) fn describe(opts: &Target) -> String {
     let scopes: Vec<String> = opts
         .scope
         .parts()
@@ -116,7 +112,7 @@ pub fn describe(opts: &Options) -> String {
     format!("resource-graph {} ({})", opts.endpoint, scopes.join(", "))
 }
 
-pub fn collect(opts: &Options) -> Result<Collected> {
+pub(crate) fn collect(opts: &Target) -> Result<Collected> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -158,7 +154,7 @@ impl Progress {
     }
 }
 
-async fn collect_async(opts: &Options) -> Result<Collected> {
+async fn collect_async(opts: &Target) -> Result<Collected> {
     let deadline = Instant::now() + opts.timeout;
     let client = Client::new(
         &opts.endpoint,

@@ -1,18 +1,20 @@
 //! ARM templates (and Bicep compiled to ARM JSON) evaluated into the resource model: the
 //! values a deployment would send, with the template span each value came from.
 
-pub mod expr;
-pub mod functions;
+mod scope;
 
-use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
 use serde_json::{json, Map, Value};
 
-use super::jsonc::{Kind, Node, Span};
+use super::expr::{text, SUBSCRIPTION_ID};
+use super::jsonc::{Kind, Node};
+use super::normalize;
+use super::unknown::{unknown, unknown_reason};
 use super::Declared;
-use functions::{unknown, unknown_reason, Context};
+use crate::text::Span;
+use scope::{Rec, Scope};
 
 /// Loops larger than this are not expanded (no real template needs it; a hostile one could
 /// otherwise ask for billions of copies).
@@ -22,26 +24,26 @@ const MAX_NESTING: usize = 16;
 /// Something the evaluation could not cover (a linked template, a condition that depends
 /// on an unknown); it ends up in the report's coverage section.
 #[derive(Debug)]
-pub struct Note {
-    pub span: Span,
-    pub message: String,
+pub(crate) struct Note {
+    pub(crate) span: Span,
+    pub(crate) message: String,
 }
 
 #[derive(Debug)]
-pub struct EvalError {
-    pub span: Span,
-    pub message: String,
+pub(crate) struct EvalError {
+    pub(crate) span: Span,
+    pub(crate) message: String,
 }
 
 #[derive(Default)]
-pub struct Output {
-    pub resources: Vec<Declared>,
-    pub notes: Vec<Note>,
+pub(crate) struct Output {
+    pub(crate) resources: Vec<Declared>,
+    pub(crate) notes: Vec<Note>,
 }
 
 /// A document is an ARM template when its `$schema` says so, or it has `resources` and
 /// `contentVersion` (templates written without `$schema`).
-pub fn is_template(root: &Node) -> bool {
+pub(crate) fn is_template(root: &Node) -> bool {
     let schema = root.get("$schema").and_then(Node::as_str).unwrap_or("");
     let schema = schema.to_ascii_lowercase();
     if schema.contains("deploymenttemplate.json") {
@@ -50,7 +52,7 @@ pub fn is_template(root: &Node) -> bool {
     schema.is_empty() && root.get("resources").is_some() && root.get("contentVersion").is_some()
 }
 
-pub fn is_parameters_file(root: &Node) -> bool {
+pub(crate) fn is_parameters_file(root: &Node) -> bool {
     let schema = root.get("$schema").and_then(Node::as_str).unwrap_or("");
     schema
         .to_ascii_lowercase()
@@ -59,7 +61,7 @@ pub fn is_parameters_file(root: &Node) -> bool {
 
 /// Evaluates `template` with `parameters` (a parameters file's `parameters` values, by
 /// lower-cased name) in resource group `rg`.
-pub fn evaluate(
+pub(crate) fn evaluate(
     template: &Node,
     parameters: &HashMap<String, Value>,
     rg: &str,
@@ -94,14 +96,14 @@ fn pass(
     if let Some(list) = template.get("resources") {
         walker.resources(&scope, list, None, &mut out)?;
     }
-    merge_children(&mut out.resources);
-    attach_disks(&mut out.resources);
+    normalize::merge_children(&mut out.resources);
+    normalize::attach_disks(&mut out.resources);
     let asked = scope.referenced.get();
     Ok((out, asked))
 }
 
 /// Parameter values from a parameters file (`{"parameters": {"x": {"value": …}}}`).
-pub fn parameter_values(file: &Node) -> HashMap<String, Value> {
+pub(crate) fn parameter_values(file: &Node) -> HashMap<String, Value> {
     let mut out = HashMap::new();
     if let Some(p) = file.get("parameters") {
         for (k, v) in p.members() {
@@ -114,281 +116,6 @@ pub fn parameter_values(file: &Node) -> HashMap<String, Value> {
         }
     }
     out
-}
-
-struct Scope<'t> {
-    params: HashMap<String, &'t Node>,
-    given: HashMap<String, Value>,
-    vars: HashMap<String, &'t Node>,
-    cache: RefCell<HashMap<String, Value>>,
-    /// Variables and parameters being evaluated, to catch recursion.
-    stack: RefCell<Vec<String>>,
-    copies: RefCell<Vec<(String, Value)>>,
-    rg: String,
-    /// Where the innermost failure happened.
-    fail_at: RefCell<Option<Span>>,
-    /// Resources of the template by lower-cased id and name (second pass only).
-    refs: Rc<HashMap<String, Value>>,
-    referenced: Cell<bool>,
-}
-
-impl<'t> Scope<'t> {
-    fn new(
-        template: &'t Node,
-        given: HashMap<String, Value>,
-        rg: &str,
-        refs: Rc<HashMap<String, Value>>,
-    ) -> Scope<'t> {
-        let lower = |section: &str| -> HashMap<String, &'t Node> {
-            template
-                .get(section)
-                .map(|s| {
-                    s.members()
-                        .iter()
-                        .map(|(k, v)| (k.to_lowercase(), v))
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        Scope {
-            params: lower("parameters"),
-            given,
-            vars: lower("variables"),
-            cache: RefCell::default(),
-            stack: RefCell::default(),
-            copies: RefCell::default(),
-            rg: rg.to_string(),
-            fail_at: RefCell::default(),
-            refs,
-            referenced: Cell::new(false),
-        }
-    }
-
-    fn fail(&self, span: Span, message: String) -> String {
-        self.fail_at.borrow_mut().get_or_insert(span);
-        message
-    }
-
-    /// Evaluates a template value: expressions in strings, property copy loops in objects.
-    fn eval(&self, node: &Node, rec: &mut Option<Rec<'_>>) -> Result<Value, String> {
-        if let Some(r) = rec.as_mut() {
-            r.spans.push((r.path.clone(), node.span));
-        }
-        match &node.kind {
-            Kind::String(s) => match expr::expression_text(s) {
-                Some(text) => {
-                    let e = expr::parse(text).map_err(|m| {
-                        self.fail(node.span, format!("in expression [{text}]: {m}"))
-                    })?;
-                    functions::eval(&e, self)
-                        .map_err(|m| self.fail(node.span, format!("in expression [{text}]: {m}")))
-                }
-                None => Ok(Value::String(expr::literal(s).to_string())),
-            },
-            Kind::Array(items) => {
-                let mut out = Vec::with_capacity(items.len());
-                for (i, item) in items.iter().enumerate() {
-                    let mut sub = rec.as_mut().map(|r| r.child(&i.to_string()));
-                    out.push(self.eval(item, &mut sub)?);
-                }
-                Ok(Value::Array(out))
-            }
-            Kind::Object(members) => {
-                let mut out = Map::new();
-                for (k, v) in members {
-                    if k.eq_ignore_ascii_case("copy") && is_property_copy(v) {
-                        for spec in v.items() {
-                            let (name, list) = self.property_copy(spec, rec)?;
-                            out.insert(name, list);
-                        }
-                        continue;
-                    }
-                    let mut sub = rec.as_mut().map(|r| r.child(k));
-                    out.insert(k.clone(), self.eval(v, &mut sub)?);
-                }
-                Ok(Value::Object(out))
-            }
-            _ => Ok(node.to_value()),
-        }
-    }
-
-    /// `"copy": [{"name": "dataDisks", "count": N, "input": {…}}]` inside properties.
-    fn property_copy(
-        &self,
-        spec: &Node,
-        rec: &mut Option<Rec<'_>>,
-    ) -> Result<(String, Value), String> {
-        let name = spec
-            .get("name")
-            .and_then(Node::as_str)
-            .ok_or_else(|| self.fail(spec.span, "a property copy needs a `name`".into()))?;
-        let input = spec.get("input").ok_or_else(|| {
-            self.fail(
-                spec.span,
-                format!("property copy '{name}' needs an `input`"),
-            )
-        })?;
-        let count = match self.count(spec)? {
-            Some(n) => n,
-            None => {
-                return Ok((
-                    name.to_string(),
-                    unknown(format!("the count of copy loop '{name}' is not known")),
-                ))
-            }
-        };
-        let mut items = Vec::new();
-        for i in 0..count {
-            self.copies
-                .borrow_mut()
-                .push((name.to_lowercase(), json!(i)));
-            let mut sub = rec.as_mut().map(|r| r.child(&format!("{name}/{i}")));
-            let v = self.eval(input, &mut sub);
-            self.copies.borrow_mut().pop();
-            items.push(v?);
-        }
-        Ok((name.to_string(), Value::Array(items)))
-    }
-
-    /// A copy loop's count: `Some(n)`, `None` when unknown, an error when not an integer.
-    fn count(&self, spec: &Node) -> Result<Option<i64>, String> {
-        let node = spec
-            .get("count")
-            .ok_or_else(|| self.fail(spec.span, "a copy loop needs a `count`".into()))?;
-        let v = self.eval(node, &mut None)?;
-        if unknown_reason(&v).is_some() {
-            return Ok(None);
-        }
-        let n = match &v {
-            Value::Number(n) => n.as_i64(),
-            Value::String(t) => t.trim().parse().ok(),
-            _ => None,
-        }
-        .ok_or_else(|| self.fail(node.span, format!("copy count {v} is not an integer")))?;
-        if !(0..=MAX_COPIES).contains(&n) {
-            return Err(self.fail(
-                node.span,
-                format!("copy count {n} is outside 0..{MAX_COPIES}"),
-            ));
-        }
-        Ok(Some(n))
-    }
-
-    fn guard<T>(&self, what: String, f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
-        if self.stack.borrow().contains(&what) {
-            let chain = self.stack.borrow().join(" → ");
-            return Err(format!("{what} refers to itself ({chain} → {what})"));
-        }
-        if self.stack.borrow().len() > 64 {
-            return Err(format!("{what}: references nested too deeply"));
-        }
-        self.stack.borrow_mut().push(what);
-        let r = f();
-        self.stack.borrow_mut().pop();
-        r
-    }
-}
-
-fn is_property_copy(v: &Node) -> bool {
-    matches!(&v.kind, Kind::Array(items) if items.iter().all(|i| i.get("input").is_some()))
-}
-
-impl Context for Scope<'_> {
-    fn parameter(&self, name: &str) -> Result<Value, String> {
-        let key = name.to_lowercase();
-        if let Some(v) = self.given.get(&key) {
-            return Ok(v.clone());
-        }
-        let decl = self
-            .params
-            .get(&key)
-            .ok_or_else(|| format!("parameter '{name}' is not declared"))?;
-        let cache_key = format!("parameter '{name}'");
-        if let Some(v) = self.cache.borrow().get(&cache_key) {
-            return Ok(v.clone());
-        }
-        let v = match decl.get("defaultValue") {
-            Some(d) => self.guard(cache_key.clone(), || self.eval(d, &mut None))?,
-            None => unknown(format!(
-                "parameter '{name}' has no default and no value (give --parameters FILE)"
-            )),
-        };
-        self.cache.borrow_mut().insert(cache_key, v.clone());
-        Ok(v)
-    }
-
-    fn variable(&self, name: &str) -> Result<Value, String> {
-        let key = name.to_lowercase();
-        let cache_key = format!("variable '{name}'");
-        if let Some(v) = self.cache.borrow().get(&cache_key) {
-            return Ok(v.clone());
-        }
-        let v = if let Some(node) = self.vars.get(&key) {
-            self.guard(cache_key.clone(), || self.eval(node, &mut None))?
-        } else {
-            // Variable copy loops: `"copy": [{"name": "x", "count": n, "input": …}]`.
-            let spec = self
-                .vars
-                .get("copy")
-                .map(|c| c.items())
-                .unwrap_or_default()
-                .iter()
-                .find(|s| {
-                    s.get("name")
-                        .and_then(Node::as_str)
-                        .is_some_and(|n| n.eq_ignore_ascii_case(name))
-                })
-                .ok_or_else(|| format!("variable '{name}' is not declared"))?;
-            self.guard(cache_key.clone(), || {
-                self.property_copy(spec, &mut None).map(|(_, v)| v)
-            })?
-        };
-        self.cache.borrow_mut().insert(cache_key, v.clone());
-        Ok(v)
-    }
-
-    fn copy_index(&self, loop_name: Option<&str>) -> Result<Value, String> {
-        let copies = self.copies.borrow();
-        let found = match loop_name {
-            Some(n) => copies.iter().rev().find(|(l, _)| l.eq_ignore_ascii_case(n)),
-            None => copies.last(),
-        };
-        found
-            .map(|(_, i)| i.clone())
-            .ok_or_else(|| match loop_name {
-                Some(n) => format!("copyIndex('{n}') outside a copy loop of that name"),
-                None => "copyIndex() outside a copy loop".into(),
-            })
-    }
-
-    fn resource_group(&self) -> &str {
-        &self.rg
-    }
-
-    fn reference(&self, target: &str, full: bool) -> Value {
-        self.referenced.set(true);
-        match self.refs.get(&target.to_lowercase()) {
-            Some(r) if full => r.clone(),
-            Some(r) => r.get("properties").cloned().unwrap_or_else(|| json!({})),
-            None => unknown(format!("reference('{target}') is only known at deployment")),
-        }
-    }
-}
-
-/// Records spans while a value is evaluated: the JSON pointer of the current value.
-struct Rec<'a> {
-    path: String,
-    spans: &'a mut Vec<(String, Span)>,
-}
-
-impl Rec<'_> {
-    /// `key` is a JSON pointer suffix (already escaped).
-    fn child(&mut self, key: &str) -> Rec<'_> {
-        Rec {
-            path: format!("{}/{key}", self.path),
-            spans: self.spans,
-        }
-    }
 }
 
 struct Walker {
@@ -610,7 +337,7 @@ fn text_of(scope: &Scope<'_>, node: &Node, key: &str) -> Result<String, String> 
     Ok(match unknown_reason(&v) {
         // Unique per declaration, so two resources of unknown name stay two resources.
         Some(_) => format!("<{key} unknown at byte {}>", n.span.start),
-        None => functions::text(&v),
+        None => text(&v),
     })
 }
 
@@ -653,7 +380,7 @@ fn resource_id(rg: &str, kind: &str, name: &str) -> String {
     let names: Vec<&str> = name.split('/').collect();
     let mut id = format!(
         "/subscriptions/{}/resourceGroups/{rg}/providers/{ns}",
-        functions::SUBSCRIPTION_ID
+        SUBSCRIPTION_ID
     );
     for (i, t) in types.iter().enumerate() {
         id.push_str(&format!(
@@ -662,124 +389,6 @@ fn resource_id(rg: &str, kind: &str, name: &str) -> String {
         ));
     }
     id
-}
-
-/// A disk a VM attaches by id gets `managedBy`, as Azure shows it (the relation the disk
-/// rules read).
-pub fn attach_disks(resources: &mut [Declared]) {
-    let mut attached = Vec::new();
-    for r in resources.iter() {
-        if !r.value["type"]
-            .as_str()
-            .is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.Compute/virtualMachines"))
-        {
-            continue;
-        }
-        let storage = &r.value["properties"]["storageProfile"];
-        let disks = std::iter::once(&storage["osDisk"])
-            .chain(storage["dataDisks"].as_array().into_iter().flatten());
-        for d in disks {
-            if let Some(id) = d["managedDisk"]["id"].as_str() {
-                attached.push((id.to_lowercase(), r.value["id"].clone()));
-            }
-        }
-    }
-    for (disk, vm) in attached {
-        if let Some(d) = resources.iter_mut().find(|r| {
-            r.value["id"]
-                .as_str()
-                .is_some_and(|x| x.to_lowercase() == disk)
-        }) {
-            d.value["managedBy"] = vm;
-        }
-    }
-}
-
-/// Child resources declared on their own are folded into their parent, as Azure (and so
-/// Resource Graph) shows them: security rules into the NSG, subnets into the VNet,
-/// extensions into the scale set model.
-pub fn merge_children(resources: &mut Vec<Declared>) {
-    const FOLD: &[(&str, &str)] = &[
-        (
-            "microsoft.network/networksecuritygroups/securityrules",
-            "/properties/securityRules",
-        ),
-        (
-            "microsoft.network/virtualnetworks/subnets",
-            "/properties/subnets",
-        ),
-        (
-            "microsoft.compute/virtualmachinescalesets/extensions",
-            "/properties/virtualMachineProfile/extensionProfile/extensions",
-        ),
-    ];
-    let mut i = 0;
-    while i < resources.len() {
-        let kind = resources[i].value["type"]
-            .as_str()
-            .unwrap_or_default()
-            .to_lowercase();
-        let Some((_, at)) = FOLD.iter().find(|(t, _)| *t == kind) else {
-            i += 1;
-            continue;
-        };
-        let id = resources[i].value["id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_lowercase();
-        let parent_id = id.rsplitn(3, '/').nth(2).unwrap_or_default().to_string();
-        let Some(p) = resources.iter().position(|r| {
-            r.value["id"]
-                .as_str()
-                .is_some_and(|x| x.eq_ignore_ascii_case(&parent_id))
-        }) else {
-            i += 1;
-            continue;
-        };
-        let child = resources.remove(i);
-        let p = if p > i { p - 1 } else { p };
-        let short = child.value["name"]
-            .as_str()
-            .and_then(|n| n.rsplit('/').next())
-            .unwrap_or_default()
-            .to_string();
-        let mut entry = child.value.clone();
-        if let Value::Object(o) = &mut entry {
-            o.insert("name".into(), Value::String(short));
-            o.remove("resourceGroup");
-        }
-        let parent = &mut resources[p];
-        let Some(list) = pointer_array(&mut parent.value, at) else {
-            continue;
-        };
-        let n = list.len();
-        list.push(entry);
-        let prefix = format!("{at}/{n}");
-        parent.spans.extend(
-            child
-                .spans
-                .into_iter()
-                .map(|(path, span)| (format!("{prefix}{path}"), span)),
-        );
-    }
-}
-
-/// The array at `pointer`, created (with its parents) when missing.
-fn pointer_array<'v>(root: &'v mut Value, pointer: &str) -> Option<&'v mut Vec<Value>> {
-    let mut cur = root;
-    for seg in pointer.split('/').skip(1) {
-        if !cur.is_object() {
-            *cur = Value::Object(Map::new());
-        }
-        cur = cur
-            .as_object_mut()?
-            .entry(seg.to_string())
-            .or_insert(Value::Null);
-    }
-    if !cur.is_array() {
-        *cur = Value::Array(Vec::new());
-    }
-    cur.as_array_mut()
 }
 
 #[cfg(test)]

@@ -5,17 +5,17 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::sources::iac::arm::functions::{unknown, unknown_reason};
+use crate::sources::iac::unknown::{unknown, unknown_reason};
 
 /// An ARM resource made from one Terraform resource, plus (ARM pointer, Terraform pointer)
 /// pairs for locations.
-pub struct Mapped {
-    pub value: Value,
-    pub links: Vec<(String, String)>,
+pub(crate) struct Mapped {
+    pub(crate) value: Value,
+    pub(crate) links: Vec<(String, String)>,
 }
 
 /// The ARM type of a mapped azurerm type.
-pub fn arm_type(tf_type: &str) -> Option<&'static str> {
+pub(crate) fn arm_type(tf_type: &str) -> Option<&'static str> {
     Some(match tf_type {
         "azurerm_linux_virtual_machine"
         | "azurerm_windows_virtual_machine"
@@ -41,7 +41,7 @@ pub fn arm_type(tf_type: &str) -> Option<&'static str> {
 }
 
 /// The ARM name of a resource (child types carry their parents' names).
-pub fn arm_name(tf_type: &str, v: &Value) -> String {
+pub(crate) fn arm_name(tf_type: &str, v: &Value) -> String {
     let s = |k: &str| text(v.get(k));
     match tf_type {
         "azurerm_network_security_rule" => {
@@ -57,7 +57,7 @@ pub fn arm_name(tf_type: &str, v: &Value) -> String {
 
 /// The id of the resource; `scope` stands in for the subscription (one per module or plan,
 /// so two roots that reuse names stay distinct resources).
-pub fn arm_id(tf_type: &str, v: &Value, scope: &str) -> Option<String> {
+pub(crate) fn arm_id(tf_type: &str, v: &Value, scope: &str) -> Option<String> {
     let kind = arm_type(tf_type)?;
     if tf_type == "azurerm_virtual_machine_extension" {
         let vm = v.get("virtual_machine_id").and_then(Value::as_str)?;
@@ -122,7 +122,7 @@ impl Builder {
     }
 }
 
-pub fn map(tf_type: &str, v: &Value, id: &str) -> Option<Mapped> {
+pub(crate) fn map(tf_type: &str, v: &Value, id: &str) -> Option<Mapped> {
     let kind = arm_type(tf_type)?;
     let mut b = Builder {
         links: vec![(String::new(), String::new())],
@@ -298,6 +298,46 @@ fn os_disk(b: &mut Builder, d: Option<&Value>, arm: &str, tf: &str) -> Value {
     json!({ "createOption": "FromImage", "managedDisk": managed })
 }
 
+/// `securityProfile`: encryption at host and Trusted Launch. azurerm has no security type
+/// attribute: Secure Boot or vTPM imply `TrustedLaunch`, a confidential OS disk
+/// `ConfidentialVM`.
+fn security_profile(b: &mut Builder, v: &Value, os_disk: Option<&Value>, arm: &str) -> Value {
+    for (a, t) in [
+        ("encryptionAtHost", "/encryption_at_host_enabled"),
+        ("uefiSettings/secureBootEnabled", "/secure_boot_enabled"),
+        ("uefiSettings/vTpmEnabled", "/vtpm_enabled"),
+    ] {
+        b.link(&format!("{arm}/{a}"), t);
+    }
+    let flag = |k: &str| {
+        v.get(k)
+            .filter(|x| !x.is_null())
+            .cloned()
+            .unwrap_or(json!(false))
+    };
+    let (secure_boot, vtpm) = (flag("secure_boot_enabled"), flag("vtpm_enabled"));
+    let confidential = os_disk
+        .and_then(|d| d.get("security_encryption_type"))
+        .is_some_and(|t| !t.is_null());
+    let security_type = if confidential {
+        json!("ConfidentialVM")
+    } else if let Some(u) = [&secure_boot, &vtpm]
+        .into_iter()
+        .find(|x| unknown_reason(x).is_some())
+    {
+        u.clone()
+    } else if secure_boot == json!(true) || vtpm == json!(true) {
+        json!("TrustedLaunch")
+    } else {
+        Value::Null
+    };
+    json!({
+        "encryptionAtHost": flag("encryption_at_host_enabled"),
+        "securityType": security_type,
+        "uefiSettings": { "secureBootEnabled": secure_boot, "vTpmEnabled": vtpm },
+    })
+}
+
 fn patch_settings(v: &Value) -> Value {
     json!({
         "patchMode": v.get("patch_mode").cloned().unwrap_or(json!("ImageDefault")),
@@ -313,10 +353,7 @@ fn vm(b: &mut Builder, v: &Value, windows: bool) -> Value {
         "/properties/storageProfile/osDisk",
         "/os_disk/0",
     );
-    b.link(
-        "/properties/securityProfile/encryptionAtHost",
-        "/encryption_at_host_enabled",
-    );
+    let security = security_profile(b, v, block(v, "os_disk"), "/properties/securityProfile");
     b.link("/properties/osProfile", "/patch_assessment_mode");
     let config_key = if windows {
         "windowsConfiguration"
@@ -331,7 +368,7 @@ fn vm(b: &mut Builder, v: &Value, windows: bool) -> Value {
     disk["osType"] = json!(if windows { "Windows" } else { "Linux" });
     json!({
         "storageProfile": { "imageReference": image, "osDisk": disk, "dataDisks": [] },
-        "securityProfile": { "encryptionAtHost": v.get("encryption_at_host_enabled").cloned().unwrap_or(json!(false)) },
+        "securityProfile": security,
         "osProfile": { "computerName": get(v, "computer_name"), config_key: { "patchSettings": patch_settings(v) } },
         "networkProfile": { "networkInterfaces": nics },
     })
@@ -438,14 +475,16 @@ fn scale_set(b: &mut Builder, v: &Value) -> Value {
         .map(extension)
         .map(|e| json!({ "properties": e }))
         .collect();
-    b.link(
-        &format!("{root}/securityProfile/encryptionAtHost"),
-        "/encryption_at_host_enabled",
+    let security = security_profile(
+        b,
+        v,
+        block(v, "os_disk"),
+        &format!("{root}/securityProfile"),
     );
     json!({
         "virtualMachineProfile": {
             "storageProfile": { "imageReference": image, "osDisk": os, "dataDisks": data },
-            "securityProfile": { "encryptionAtHost": v.get("encryption_at_host_enabled").cloned().unwrap_or(json!(false)) },
+            "securityProfile": security,
             "networkProfile": { "networkInterfaceConfigurations": nics },
             "extensionProfile": { "extensions": extensions },
         },

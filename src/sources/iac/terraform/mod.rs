@@ -2,7 +2,7 @@
 //! azurerm resources mapped to the ARM model (see `azurerm`). Associations
 //! (NIC↔NSG, subnet↔NSG, disk attachments) are applied to the resources they join.
 
-pub mod azurerm;
+pub(crate) mod azurerm;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -10,15 +10,16 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use super::arm::functions::{unknown, unknown_reason};
-use super::jsonc::{Kind, Node, Span};
-use super::{arm, hcl, Declared, FileError, FileOutcome, ModuleOutcome};
-use crate::sources::SourceFile;
+use super::jsonc::{Kind, Node};
+use super::unknown::{unknown, unknown_reason};
+use super::{hcl, normalize, Declared, FileError, FileOutcome, ModuleOutcome};
+use crate::text::SourceFile;
+use crate::text::Span;
 
 /// Evaluation passes over a module before its references are taken as settled.
 const MAX_PASSES: usize = 8;
 
-pub fn is_plan(root: &Node) -> bool {
+pub(crate) fn is_plan(root: &Node) -> bool {
     root.get("format_version").is_some()
         && (root.get("planned_values").is_some() || root.get("resource_changes").is_some())
 }
@@ -37,7 +38,7 @@ struct TfResource {
 /// A plan: planned values (root and child modules), unknown-after-apply attributes
 /// resolved through the configuration's references where they name a resource's id, and
 /// locations from the `.tf` files beside the plan when they declare the resource.
-pub fn read_plan(
+pub(crate) fn read_plan(
     root: &Node,
     path: &Path,
     file: &Arc<SourceFile>,
@@ -237,7 +238,7 @@ fn tf_blocks_beside(plan: &Path) -> HashMap<String, Located> {
 }
 
 /// A directory of `.tf` files (one module) with `terraform.tfvars` / `*.auto.tfvars`.
-pub fn read_module(
+pub(crate) fn read_module(
     dir: &Path,
     files: &[Arc<SourceFile>],
     var_files: &[Arc<SourceFile>],
@@ -473,7 +474,7 @@ fn assemble(mut resources: Vec<TfResource>, scope: &str) -> Vec<(Declared, Arc<S
         .map(|(d, _)| d.value["id"].as_str().unwrap_or_default().to_string())
         .collect();
     let mut declared: Vec<Declared> = mapped.into_iter().map(|(d, _)| d).collect();
-    arm::merge_children(&mut declared);
+    normalize::merge_children(&mut declared);
     declared
         .into_iter()
         .filter_map(|d| {

@@ -1,0 +1,99 @@
+package kensa.rules.vm.trusted_launch
+
+import rego.v1
+
+import data.kensa.lib.util
+
+metadata := {
+	"id": "vm.trusted-launch",
+	"title": "Machines boot with Trusted Launch: Secure Boot and vTPM",
+	"severity": "medium",
+	"resource_types": ["microsoft.compute/virtualmachines", "microsoft.compute/virtualmachinescalesets"],
+	"description": concat(" ", [
+		"A VM (`properties.securityProfile`) or a scale set model",
+		"(`properties.virtualMachineProfile.securityProfile`) must have `securityType`",
+		"`TrustedLaunch` or `ConfidentialVM` (any case) and both `uefiSettings.secureBootEnabled`",
+		"and `uefiSettings.vTpmEnabled` set to true. An absent setting counts as not enabled, as",
+		"Azure Policy reads it. A value only known at deployment (IaC) makes the check undecided.",
+		"A scale set that only adds an extension (no storage profile) is not judged.",
+	]),
+	"remediation": "Deploy the machine with securityType TrustedLaunch (or ConfidentialVM) and Secure Boot and vTPM enabled, from a Gen2 golden image; existing Gen1 machines are rebuilt from a Gen2 image.",
+	"help": "Secure Boot refuses unsigned boot loaders and kernels, and the vTPM measures the boot chain so Defender for Cloud can attest it: boot kits and rootkits become detectable instead of invisible.",
+	"snippets": {
+		"arm": `"securityProfile": {
+  "securityType": "TrustedLaunch",
+  "uefiSettings": { "secureBootEnabled": true, "vTpmEnabled": true }
+}`,
+		"terraform": `secure_boot_enabled = true
+vtpm_enabled        = true`,
+	},
+}
+
+is_machine if util.is_type(input.resource, "microsoft.compute/virtualmachines")
+
+is_machine if {
+	util.is_type(input.resource, "microsoft.compute/virtualmachinescalesets")
+	object.get(input.resource, ["properties", "virtualMachineProfile", "storageProfile"], null) != null
+}
+
+# JSON path of the security profile.
+base := ["properties", "securityProfile"] if util.is_type(input.resource, "microsoft.compute/virtualmachines")
+
+else := ["properties", "virtualMachineProfile", "securityProfile"]
+
+settings := [
+	["securityType", array.concat(base, ["securityType"])],
+	["Secure Boot", array.concat(base, ["uefiSettings", "secureBootEnabled"])],
+	["vTPM", array.concat(base, ["uefiSettings", "vTpmEnabled"])],
+]
+
+value(path) := object.get(input.resource, path, null)
+
+# The first setting that is missing or off, with its path; undefined when all are on.
+missing := [[name, path, value(path)] |
+	some [name, path] in settings
+	not util.unknown(value(path))
+	not enabled(name, value(path))
+]
+
+enabled("securityType", v) if lower(sprintf("%v", [v])) in {"trustedlaunch", "confidentialvm"}
+
+enabled(name, v) if {
+	name != "securityType"
+	util.truthy(v)
+}
+
+undecided := [[name, path, why] |
+	some [name, path] in settings
+	why := util.unknown(value(path))
+]
+
+kind := "VM" if util.is_type(input.resource, "microsoft.compute/virtualmachines")
+
+else := "Scale set"
+
+deny contains finding if {
+	is_machine
+	count(missing) > 0
+	names := [m[0] | some m in missing]
+	finding := {
+		"msg": sprintf("%s '%s' does not boot with Trusted Launch: %s not enabled", [kind, input.resource.name, concat(", ", names)]),
+		"at": missing[0][1],
+		"evidence": {"security_type": value(settings[0][1]), "secure_boot": value(settings[1][1]), "vtpm": value(settings[2][1])},
+		"fix": fix,
+	}
+}
+
+fix := sprintf("az vmss update -g %s -n %s --security-type TrustedLaunch --enable-secure-boot true --enable-vtpm true  # Gen2 image required; then upgrade the instances", [util.resource_group(input.resource), input.resource.name]) if {
+	util.is_type(input.resource, "microsoft.compute/virtualmachinescalesets")
+} else := sprintf("az vm deallocate -g %s -n %s && az vm update -g %s -n %s --security-type TrustedLaunch --enable-secure-boot true --enable-vtpm true && az vm start -g %s -n %s  # Gen2 images only; a Gen1 VM is rebuilt", [rg, n, rg, n, rg, n]) if {
+	rg := util.resource_group(input.resource)
+	n := input.resource.name
+}
+
+unknown contains {"msg": sprintf("%s: %s", [u[0], u[2]]), "at": u[1]} if {
+	is_machine
+	util.may_be_unknown
+	count(missing) == 0
+	some u in undecided
+}

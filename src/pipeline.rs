@@ -1,0 +1,96 @@
+//! One scan, as the five stage calls: sources → inventory → evaluate → findings → report.
+
+use std::path::PathBuf;
+
+use crate::error::{Error, Result};
+use crate::evaluate::{Evaluator, Pack};
+use crate::findings::report::{Gate, Report};
+use crate::findings::waivers::{Waivers, Warning};
+use crate::findings::{self, baseline};
+use crate::inventory::Inventory;
+use crate::settings;
+use crate::sources::Sources;
+
+/// What to scan and how to judge it.
+#[derive(Debug, Clone)]
+pub(crate) struct ScanRequest {
+    pub(crate) sources: Sources,
+    pub(crate) config: Option<PathBuf>,
+    pub(crate) policy_dirs: Vec<PathBuf>,
+    pub(crate) now: Option<String>,
+    pub(crate) gate: Gate,
+    pub(crate) waivers: Option<PathBuf>,
+    pub(crate) allow_permanent_waivers: bool,
+    pub(crate) warn_expiring_days: i64,
+    pub(crate) baseline: Option<PathBuf>,
+}
+
+pub(crate) struct Scan {
+    pub(crate) report: Report,
+    /// Waivers that expired or matched nothing, to show on stderr.
+    pub(crate) warnings: Vec<Warning>,
+    /// Inputs that could not be read in full (each is also a gap in the report).
+    pub(crate) diagnostics: Vec<Error>,
+}
+
+pub(crate) fn run(req: &ScanRequest) -> Result<Scan> {
+    let demo = req.sources.demo;
+    let config = settings::config(req.config.as_ref(), demo)?;
+    let pack = Pack::load(&req.policy_dirs, false)?;
+    config.check_rule_ids(&pack.ids())?;
+    let now = settings::instant(req.now.as_deref(), demo)?;
+    let waiver_file = settings::waivers(
+        req.waivers.as_ref(),
+        req.config.as_ref(),
+        demo,
+        req.allow_permanent_waivers,
+    )?;
+    let old = req
+        .baseline
+        .as_ref()
+        .map(|p| baseline::read_report(p))
+        .transpose()?;
+
+    let mut estate = req.sources.load()?;
+    let diagnostics = std::mem::take(&mut estate.diagnostics);
+    let inventory = Inventory::build(estate)?;
+    let evaluator = Evaluator::new(&pack, config.params_json(), &now, |id| !config.disabled(id))?;
+    let mut evaluation = evaluator.run(&inventory)?;
+    let mut found = findings::collect(
+        std::mem::take(&mut evaluation.violations),
+        &pack,
+        &inventory,
+    );
+
+    // `kensa:ignore` comments in the IaC files scanned join the waiver file's entries.
+    let inline = Waivers::inline(&inventory.source_files(), req.allow_permanent_waivers)?;
+    let waivers = waiver_file.unwrap_or_default().and(inline);
+    let today = chrono::DateTime::parse_from_rfc3339(&now)
+        .map_err(|e| Error::Usage(e.to_string()))?
+        .date_naive();
+    let (waived, warnings) = waivers.apply(&mut found, today, req.warn_expiring_days);
+    let changes = match (&old, &req.baseline) {
+        (Some(old), Some(path)) => {
+            Some(baseline::diff(old, &path.display().to_string(), &mut found))
+        }
+        _ => None,
+    };
+    let report = Report::assemble(findings::report::Parts {
+        pack: &pack,
+        enabled: &|id| !config.disabled(id),
+        disabled: config.disabled_ids(),
+        inventory: &inventory,
+        evaluation,
+        findings: found,
+        waivers: waived,
+        changes,
+        gate: req.gate,
+        now,
+        iac: req.sources.iac.is_some(),
+    });
+    Ok(Scan {
+        report,
+        warnings,
+        diagnostics,
+    })
+}

@@ -1,0 +1,125 @@
+//! What the IaC front ends share after evaluation: resources as Azure (and so Resource
+//! Graph) shows them. Child resources declared on their own are folded into their parent;
+//! a disk attached by id gets `managedBy`. ARM, Bicep and Terraform all call these.
+
+use serde_json::{Map, Value};
+
+use super::Declared;
+
+/// A disk a VM attaches by id gets `managedBy`, as Azure shows it (the relation the disk
+/// rules read).
+pub(crate) fn attach_disks(resources: &mut [Declared]) {
+    let mut attached = Vec::new();
+    for r in resources.iter() {
+        if !r.value["type"]
+            .as_str()
+            .is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.Compute/virtualMachines"))
+        {
+            continue;
+        }
+        let storage = &r.value["properties"]["storageProfile"];
+        let disks = std::iter::once(&storage["osDisk"])
+            .chain(storage["dataDisks"].as_array().into_iter().flatten());
+        for d in disks {
+            if let Some(id) = d["managedDisk"]["id"].as_str() {
+                attached.push((id.to_lowercase(), r.value["id"].clone()));
+            }
+        }
+    }
+    for (disk, vm) in attached {
+        if let Some(d) = resources.iter_mut().find(|r| {
+            r.value["id"]
+                .as_str()
+                .is_some_and(|x| x.to_lowercase() == disk)
+        }) {
+            d.value["managedBy"] = vm;
+        }
+    }
+}
+
+/// Child resources declared on their own are folded into their parent, as Azure (and so
+/// Resource Graph) shows them: security rules into the NSG, subnets into the VNet,
+/// extensions into the scale set model.
+pub(crate) fn merge_children(resources: &mut Vec<Declared>) {
+    const FOLD: &[(&str, &str)] = &[
+        (
+            "microsoft.network/networksecuritygroups/securityrules",
+            "/properties/securityRules",
+        ),
+        (
+            "microsoft.network/virtualnetworks/subnets",
+            "/properties/subnets",
+        ),
+        (
+            "microsoft.compute/virtualmachinescalesets/extensions",
+            "/properties/virtualMachineProfile/extensionProfile/extensions",
+        ),
+    ];
+    let mut i = 0;
+    while i < resources.len() {
+        let kind = resources[i].value["type"]
+            .as_str()
+            .unwrap_or_default()
+            .to_lowercase();
+        let Some((_, at)) = FOLD.iter().find(|(t, _)| *t == kind) else {
+            i += 1;
+            continue;
+        };
+        let id = resources[i].value["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_lowercase();
+        let parent_id = id.rsplitn(3, '/').nth(2).unwrap_or_default().to_string();
+        let Some(p) = resources.iter().position(|r| {
+            r.value["id"]
+                .as_str()
+                .is_some_and(|x| x.eq_ignore_ascii_case(&parent_id))
+        }) else {
+            i += 1;
+            continue;
+        };
+        let child = resources.remove(i);
+        let p = if p > i { p - 1 } else { p };
+        let short = child.value["name"]
+            .as_str()
+            .and_then(|n| n.rsplit('/').next())
+            .unwrap_or_default()
+            .to_string();
+        let mut entry = child.value.clone();
+        if let Value::Object(o) = &mut entry {
+            o.insert("name".into(), Value::String(short));
+            o.remove("resourceGroup");
+        }
+        let parent = &mut resources[p];
+        let Some(list) = pointer_array(&mut parent.value, at) else {
+            continue;
+        };
+        let n = list.len();
+        list.push(entry);
+        let prefix = format!("{at}/{n}");
+        parent.spans.extend(
+            child
+                .spans
+                .into_iter()
+                .map(|(path, span)| (format!("{prefix}{path}"), span)),
+        );
+    }
+}
+
+/// The array at `pointer`, created (with its parents) when missing.
+fn pointer_array<'v>(root: &'v mut Value, pointer: &str) -> Option<&'v mut Vec<Value>> {
+    let mut cur = root;
+    for seg in pointer.split('/').skip(1) {
+        if !cur.is_object() {
+            *cur = Value::Object(Map::new());
+        }
+        cur = cur
+            .as_object_mut()?
+            .entry(seg.to_string())
+            .or_insert(Value::Null);
+    }
+    if !cur.is_array() {
+        *cur = Value::Array(Vec::new());
+    }
+    cur.as_array_mut()
+}

@@ -1,0 +1,152 @@
+//! Source text and positions, owned in one place: a file is read once into a `SourceFile`;
+//! byte spans, line/column positions, line hashes and the `Location` a finding carries are
+//! all computed here. Every other module asks this one.
+
+pub(crate) mod line_hash;
+pub(crate) mod location;
+pub(crate) mod marked;
+
+use std::sync::OnceLock;
+
+pub(crate) use location::Location;
+
+/// A byte range `[start, end)` in a source text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Span {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+}
+
+impl Span {
+    pub(crate) fn new(start: usize, end: usize) -> Span {
+        Span { start, end }
+    }
+}
+
+/// A source file (IaC) kept for line positions, excerpts and fingerprints.
+#[derive(Debug)]
+pub(crate) struct SourceFile {
+    /// As given on the command line (relative to the working directory when it was).
+    pub(crate) path: String,
+    pub(crate) text: String,
+    line_starts: Vec<usize>,
+    hashes: OnceLock<Vec<String>>,
+}
+
+impl SourceFile {
+    pub(crate) fn new(path: String, text: String) -> SourceFile {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        SourceFile {
+            path,
+            text,
+            line_starts,
+            hashes: OnceLock::new(),
+        }
+    }
+
+    /// 1-based line and column (in characters) of byte `offset`.
+    pub(crate) fn position(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|s| *s <= offset).max(1);
+        let start = self.line_starts[line - 1];
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(1, |t| t.chars().count() + 1);
+        (line, column)
+    }
+
+    /// The text of 1-based `line`, without its line break.
+    pub(crate) fn line(&self, line: usize) -> &str {
+        let start = self
+            .line_starts
+            .get(line.wrapping_sub(1))
+            .copied()
+            .unwrap_or(0);
+        let end = self
+            .line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(self.text.len());
+        self.text
+            .get(start..end)
+            .unwrap_or_default()
+            .trim_end_matches(['\n', '\r'])
+    }
+
+    /// GitHub's `primaryLocationLineHash` of 1-based `line`.
+    pub(crate) fn line_hash(&self, line: usize) -> Option<&str> {
+        self.hashes
+            .get_or_init(|| line_hash::rolling_hashes(&self.text))
+            .get(line.wrapping_sub(1))
+            .map(String::as_str)
+    }
+
+    /// Byte offset of a 1-based line and (character) column; `None` beyond the text.
+    pub(crate) fn offset(&self, line: usize, column: usize) -> Option<usize> {
+        let start = *self.line_starts.get(line.checked_sub(1)?)?;
+        let rest = self.text.get(start..)?;
+        let col = rest
+            .char_indices()
+            .nth(column.checked_sub(1)?)
+            .map_or(rest.len(), |(i, _)| i);
+        Some(start + col)
+    }
+}
+
+/// 1-based line and column of a byte offset in `text` (without building a `SourceFile`:
+/// snapshots can be hundreds of megabytes).
+pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = floor_char_boundary(text, offset.min(text.len()));
+    let before = &text[..offset];
+    let line = before.bytes().filter(|b| *b == b'\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+/// Byte offset of a 1-based line and column (as serde_json and toml report them); the end
+/// of the text when beyond it.
+pub(crate) fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let mut start = 0;
+    for _ in 1..line {
+        match text[start..].find('\n') {
+            Some(i) => start += i + 1,
+            None => return text.len(),
+        }
+    }
+    let line_text = text[start..].split('\n').next().unwrap_or("");
+    let col = line_text
+        .char_indices()
+        .nth(column.saturating_sub(1))
+        .map_or(line_text.len(), |(i, _)| i);
+    start + col
+}
+
+/// The largest char boundary at or before `i`.
+pub(crate) fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    i = i.min(text.len());
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_round_trip() {
+        let text = "{\n  \"a\": 1,\n  \"b\": x\n}";
+        let off = offset_of(text, 3, 8);
+        assert_eq!(&text[off..off + 1], "x");
+        assert_eq!(line_column(text, off), (3, 8));
+        let file = SourceFile::new("f".into(), text.into());
+        assert_eq!(file.position(off), (3, 8));
+        assert_eq!(file.offset(3, 8), Some(off));
+        assert_eq!(file.line(3), "  \"b\": x");
+        assert_eq!(file.offset(9, 1), None);
+    }
+}
