@@ -16,10 +16,19 @@ const SUB: &str = "3f2a6d7e-1c4b-4e8a-9d2f-7a1b5c9e0d11";
 const OTHER: &str = "9c0d1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f";
 const TOKEN: &str = "emulator-token-6f1d2c3b-secret";
 
+/// The demo estate without vm-app-03, whose NIC lives in a resource group the demo leaves
+/// out (its checks are undecided, which makes any scan of the whole demo incomplete): the
+/// live tests need an estate that a full read judges completely.
 fn demo_rows() -> Vec<serde_json::Value> {
     let body: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(demo_file("estate.json")).unwrap()).unwrap();
-    body["data"].as_array().unwrap().clone()
+    body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| !r.to_string().contains("vm-app-03"))
+        .cloned()
+        .collect()
 }
 
 /// The demo estate plus a copy of its legacy VM in a second subscription.
@@ -71,8 +80,21 @@ fn scan(emu: &Emulator, extra: &[&str]) -> (Output, serde_json::Value) {
     (o, report)
 }
 
+/// The findings of a snapshot scan of the same rows.
 fn demo_findings() -> Vec<serde_json::Value> {
-    comparable_findings(&demo_json())
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("estate.json");
+    std::fs::write(&path, serde_json::Value::Array(demo_rows()).to_string()).unwrap();
+    let cfg = demo_file("kensa.toml");
+    let report = scan_json(&[
+        "--snapshot",
+        path.to_str().unwrap(),
+        "--config",
+        &cfg,
+        "--now",
+        NOW,
+    ]);
+    comparable_findings(&report)
 }
 
 fn start(config: Config) -> Emulator {
@@ -93,7 +115,7 @@ fn live_scan_equals_the_snapshot_scan_and_speaks_the_protocol() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(comparable_findings(&r), demo_findings());
     assert_eq!(r["coverage"]["complete"], true);
-    assert_eq!(r["coverage"]["resources"], 59);
+    assert_eq!(r["coverage"]["resources"], demo_rows().len());
     let seen = emu.seen();
     let first = &seen[0];
     assert_eq!(first.method, "POST");
@@ -336,7 +358,11 @@ fn collect_then_snapshot_reproduces_the_live_scan() {
         ],
     );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert!(stderr(&o).contains("59 rows"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!("{} rows", demo_rows().len())),
+        "{}",
+        stderr(&o)
+    );
     let (_, live) = scan(&emu, &["--subscription", SUB]);
     let offline = scan_json(&[
         "--snapshot",
@@ -485,7 +511,7 @@ fn jit_policies_page_by_next_link_and_tenant_scope_sends_no_scope() {
     );
     let (o, r) = scan(&emu, &["--tenant"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert_eq!(r["coverage"]["resources"], 61);
+    assert_eq!(r["coverage"]["resources"], demo_rows().len() + 2);
     assert_eq!(comparable_findings(&r), demo_findings());
     let seen = emu.seen();
     assert!(

@@ -108,7 +108,8 @@ fn checkov_arm_nsg_fixtures() {
         .map(file_and_line)
         .collect();
     let files: BTreeSet<&str> = by_file.iter().map(|(f, _)| f.as_str()).collect();
-    // FAILED.json's two same-named NSGs are one resource: one finding (Checkov: 2).
+    // FAILED.json declares two NSGs with one name: a template error, reported with both
+    // lines, and both declarations are judged (as Checkov does).
     assert_eq!(
         files,
         [
@@ -118,7 +119,14 @@ fn checkov_arm_nsg_fixtures() {
         .into_iter()
         .collect()
     );
-    assert_eq!(by_file.len(), 2, "{by_file:?}");
+    assert_eq!(by_file.len(), 3, "{by_file:?}");
+    let gaps = r["coverage"]["source_gaps"].to_string();
+    assert!(
+        gaps.contains("NSGRulePortAccessRestricted-FAILED.json:")
+            && gaps.contains("is also declared at"),
+        "{gaps}"
+    );
+    assert_eq!(r["verdict"], "incomplete");
 }
 
 #[test]

@@ -15,7 +15,8 @@ fn demo(format: &str) -> String {
         "--fail-on",
         "none",
     ]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // Incomplete: two of the demo's checks are undecided by design.
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
     stdout(&o)
 }
 

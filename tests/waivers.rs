@@ -105,6 +105,7 @@ fn expired_waiver_no_longer_suppresses_and_is_reported_at_its_line() {
         "none",
         "--now",
         "2026-11-26T00:00:00Z",
+        "--allow-partial",
     ]);
     assert_eq!(code(&o), 0);
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();

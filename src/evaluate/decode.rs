@@ -40,6 +40,27 @@ pub(crate) struct Undecided {
     pub(crate) location: Option<Location>,
 }
 
+/// A rule that could not be evaluated on a resource: its verdict there is unknown.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub(crate) struct RuleFailure {
+    pub(crate) rule_id: String,
+    pub(crate) resource_id: String,
+    /// The policy file of the rule (the message names the line where Rego says it).
+    pub(crate) policy: String,
+    pub(crate) message: String,
+}
+
+impl RuleFailure {
+    pub(crate) fn new(rule: &Rule, resource: &Resource, message: String) -> RuleFailure {
+        RuleFailure {
+            rule_id: rule.meta.id.clone(),
+            resource_id: resource.id.clone(),
+            policy: rule.file.clone(),
+            message,
+        }
+    }
+}
+
 impl Violation {
     pub(crate) fn decode(
         (rule_index, rule): (usize, &Rule),

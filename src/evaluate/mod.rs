@@ -15,7 +15,7 @@ use regorus::Value;
 
 use crate::error::{Error, Result};
 use crate::inventory::Inventory;
-pub(crate) use decode::{Undecided, Violation};
+pub(crate) use decode::{RuleFailure, Undecided, Violation};
 pub(crate) use meta::{Meta, Severity};
 pub(crate) use pack::{Pack, Rule};
 
@@ -24,6 +24,8 @@ pub(crate) use pack::{Pack, Rule};
 pub(crate) struct Evaluation {
     pub(crate) violations: Vec<Violation>,
     pub(crate) undecided: Vec<Undecided>,
+    /// Rules that failed on a resource (a runtime error, a broken contract).
+    pub(crate) failures: Vec<RuleFailure>,
     /// Resources at least one rule applied to.
     pub(crate) resources_evaluated: usize,
     /// (rule, resource) evaluations.
@@ -121,7 +123,7 @@ impl<'p> Evaluator<'p> {
         self.by_type.get(kind).or_else(|| self.by_type.get("*"))
     }
 
-    pub(crate) fn run(&self, inv: &Inventory) -> Result<Evaluation> {
+    pub(crate) fn run(&self, inv: &Inventory) -> Evaluation {
         let subjects: Vec<usize> = (0..inv.resources.len())
             .filter(|i| self.plan(&inv.resources[*i].kind).is_some())
             .collect();
@@ -137,10 +139,8 @@ impl<'p> Evaluator<'p> {
                 let mut engine = self.engine.clone();
                 part.iter()
                     .map(|&i| self.evaluate_one(&mut engine, inv, i))
-                    .collect::<Result<Vec<_>>>()
+                    .collect::<Vec<_>>()
             })
-            .collect::<Result<Vec<_>>>()?
-            .into_iter()
             .flatten()
             .collect();
         let mut all = Evaluation {
@@ -150,63 +150,97 @@ impl<'p> Evaluator<'p> {
         for p in parts {
             all.violations.extend(p.violations);
             all.undecided.extend(p.undecided);
+            all.failures.extend(p.failures);
             all.evaluations += p.evaluations;
         }
-        Ok(all)
+        all
     }
 
-    fn evaluate_one(
-        &self,
-        engine: &mut regorus::Engine,
-        inv: &Inventory,
-        i: usize,
-    ) -> Result<Evaluation> {
+    fn evaluate_one(&self, engine: &mut regorus::Engine, inv: &Inventory, i: usize) -> Evaluation {
         let resource = &inv.resources[i];
         let mut out = Evaluation::default();
         let Some((path, rules)) = self.plan(&resource.kind) else {
-            return Ok(out);
+            return out;
         };
-        let input = Value::from_json_str(&inv.input_json(i)).map_err(|e| {
-            Error::input(
-                &resource.id,
-                format!("cannot be handed to the policies: {e}"),
-            )
-        })?;
-        engine.set_input(input);
-        let result = engine.eval_rule(path.clone()).map_err(|e| {
-            // regorus' message names the policy file; name the rule too.
-            let text = e.to_string();
-            let rule = rules
-                .iter()
-                .map(|r| &self.pack.rules[*r])
-                .find(|r| text.contains(&r.file));
-            let (file, id) = rule.map_or(("<policies>".to_string(), "a rule".to_string()), |r| {
-                (r.file.clone(), r.meta.id.clone())
-            });
-            Error::Policy {
-                file,
-                message: format!("{id} failed on {}:\n{text}", resource.id),
-            }
-        })?;
         out.evaluations = rules.len();
-        for &r in rules {
-            let rule = &self.pack.rules[r];
-            let id = Value::from(rule.meta.id.as_str());
-            for v in set_items(&result["deny"][&id]) {
-                let value = serde_json::to_value(v).map_err(|e| Error::Policy {
-                    file: rule.file.clone(),
-                    message: format!("{}: a finding is not JSON: {e}", rule.meta.id),
-                })?;
-                out.violations
-                    .push(Violation::decode((r, rule), (i, resource), &value)?);
+        let input = match Value::from_json_str(&inv.input_json(i)) {
+            Ok(v) => v,
+            Err(e) => {
+                // Not one rule's fault: every rule applicable to it is undecided.
+                for &r in rules {
+                    out.failures.push(RuleFailure::new(
+                        &self.pack.rules[r],
+                        resource,
+                        format!("the resource cannot be handed to the policies: {e}"),
+                    ));
+                }
+                return out;
             }
-            for v in set_items(&result["unknown"][&id]) {
-                let value = serde_json::to_value(v).unwrap_or_default();
-                out.undecided
-                    .push(Undecided::decode(rule, resource, &value));
+        };
+        engine.set_input(input);
+        match engine.eval_rule(path.clone()) {
+            Ok(result) => {
+                for &r in rules {
+                    let id = Value::from(self.pack.rules[r].meta.id.as_str());
+                    let (deny, unknown) = (&result["deny"][&id], &result["unknown"][&id]);
+                    self.decode(r, (i, resource), deny, unknown, &mut out);
+                }
+            }
+            // One rule's runtime error must not cost the others their verdicts: evaluate
+            // each rule alone to find the one(s) that fail.
+            Err(_) => {
+                for &r in rules {
+                    let rule = &self.pack.rules[r];
+                    let deny = engine.eval_rule(format!("{}.deny", rule.path));
+                    let unknown = match rule.has_unknown {
+                        true => engine.eval_rule(format!("{}.unknown", rule.path)),
+                        false => Ok(Value::Undefined),
+                    };
+                    match (deny, unknown) {
+                        (Ok(d), Ok(u)) => self.decode(r, (i, resource), &d, &u, &mut out),
+                        (Err(e), _) | (_, Err(e)) => {
+                            out.failures
+                                .push(RuleFailure::new(rule, resource, e.to_string()))
+                        }
+                    }
+                }
             }
         }
-        Ok(out)
+        out
+    }
+
+    /// A rule's `deny` and `unknown` sets on one resource, decoded into `out`; a member
+    /// that breaks the contract fails that rule on that resource.
+    fn decode(
+        &self,
+        r: usize,
+        (i, resource): (usize, &crate::sources::Resource),
+        deny: &Value,
+        unknown: &Value,
+        out: &mut Evaluation,
+    ) {
+        let rule = &self.pack.rules[r];
+        let mut violations = Vec::new();
+        for v in set_items(deny) {
+            let decoded = serde_json::to_value(v)
+                .map_err(|e| format!("a `deny` member is not JSON: {e}"))
+                .and_then(|value| {
+                    Violation::decode((r, rule), (i, resource), &value).map_err(|e| e.to_string())
+                });
+            match decoded {
+                Ok(v) => violations.push(v),
+                Err(message) => {
+                    out.failures.push(RuleFailure::new(rule, resource, message));
+                    return;
+                }
+            }
+        }
+        out.violations.extend(violations);
+        for v in set_items(unknown) {
+            let value = serde_json::to_value(v).unwrap_or_default();
+            out.undecided
+                .push(Undecided::decode(rule, resource, &value));
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::evaluate::{Evaluation, Undecided};
+use crate::evaluate::{Evaluation, RuleFailure, Undecided};
 use crate::inventory::Inventory;
 use crate::sources::SourceGap;
 
@@ -26,6 +26,10 @@ pub(crate) struct Coverage {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) unevaluated: Vec<SourceGap>,
     pub(crate) duplicate_rows_dropped: usize,
+    /// Rules that failed on a resource (a runtime error in the policy): their verdict there
+    /// is unknown.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) rule_failures: Vec<RuleFailure>,
 }
 
 impl Coverage {
@@ -47,8 +51,19 @@ impl Coverage {
         source_gaps.sort();
         let mut unevaluated = inventory.unevaluated.clone();
         unevaluated.sort();
+        let mut rule_failures = std::mem::take(&mut evaluation.failures);
+        rule_failures.sort();
+        if evaluation.resources_evaluated == 0 {
+            source_gaps.push(SourceGap {
+                source: "scan".into(),
+                reason: "nothing was judged: no resource that any rule applies to was read".into(),
+            });
+        }
         Coverage {
-            complete: source_gaps.is_empty(),
+            complete: source_gaps.is_empty()
+                && unevaluated.is_empty()
+                && undecided.is_empty()
+                && rule_failures.is_empty(),
             resources: inventory.resources.len(),
             resources_by_type: by_type,
             resources_evaluated: evaluation.resources_evaluated,
@@ -59,6 +74,7 @@ impl Coverage {
             undecided,
             unevaluated,
             duplicate_rows_dropped: inventory.duplicates,
+            rule_failures,
         }
     }
 }

@@ -86,6 +86,24 @@ pub(crate) fn render(report: &Report) -> String {
                 esc(&g.reason)
             );
         }
+        for n in &report.coverage.unevaluated {
+            let _ = write!(
+                h,
+                "<li>not evaluated: <code>{}</code>: {}</li>",
+                esc(&n.source),
+                esc(&n.reason)
+            );
+        }
+        for f in &report.coverage.rule_failures {
+            let _ = write!(
+                h,
+                "<li>✖ <code>{}</code> failed on <code>{}</code> ({}): {}</li>",
+                esc(&f.rule_id),
+                esc(&f.resource_id),
+                esc(&f.policy),
+                esc(&f.message)
+            );
+        }
         if !report.coverage.undecided.is_empty() {
             let _ = write!(
                 h,

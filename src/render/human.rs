@@ -109,6 +109,16 @@ pub(crate) fn render(report: &Report, color: bool) -> String {
             }
         }
     }
+    for f in &c.rule_failures {
+        wrapped(
+            &mut out,
+            &format!(
+                "✖ {} failed on {} ({}): {}",
+                f.rule_id, f.resource_id, f.policy, f.message
+            ),
+            "  ",
+        );
+    }
     for n in c.unevaluated.iter().take(20) {
         wrapped(
             &mut out,
@@ -285,13 +295,24 @@ pub(crate) fn render(report: &Report, color: bool) -> String {
             Style::new().red().bold(),
             color,
         ),
-        Verdict::Incomplete => paint(
-            "INCOMPLETE: not every source was read in full",
-            Style::new().yellow().bold(),
-            color,
-        ),
+        Verdict::Incomplete => paint(&incomplete(c), Style::new().yellow().bold(), color),
         Verdict::Passed => paint("passed", Style::new().green().bold(), color),
     };
     let _ = writeln!(out, "{verdict}");
     out
+}
+
+/// Why a scan is incomplete, in one line.
+fn incomplete(c: &crate::findings::coverage::Coverage) -> String {
+    let parts: Vec<String> = [
+        (c.source_gaps.len(), "not read"),
+        (c.unevaluated.len(), "not evaluated"),
+        (c.undecided.len(), "undecided"),
+        (c.rule_failures.len(), "rule failure(s)"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    format!("INCOMPLETE: {}", parts.join(", "))
 }

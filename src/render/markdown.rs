@@ -236,12 +236,25 @@ fn waivers(md: &mut String, report: &Report) {
 
 fn coverage(md: &mut String, report: &Report) {
     let c = &report.coverage;
-    if c.source_gaps.is_empty() && c.undecided.is_empty() {
+    if c.complete {
         return;
     }
     let _ = writeln!(md, "\n### Coverage\n");
     for g in &c.source_gaps {
         let _ = writeln!(md, "- ⚠️ `{}`: {}", g.source, g.reason);
+    }
+    for n in &c.unevaluated {
+        let _ = writeln!(md, "- · not evaluated `{}`: {}", n.source, n.reason);
+    }
+    for f in &c.rule_failures {
+        let _ = writeln!(
+            md,
+            "- ✖ `{}` failed on `{}` ({}): {}",
+            f.rule_id,
+            f.resource_id,
+            f.policy,
+            cell(&f.message)
+        );
     }
     if !c.undecided.is_empty() {
         let _ = writeln!(

@@ -311,6 +311,12 @@ pub(crate) fn render(report: &Report) -> String {
         json!(report.coverage.complete),
     );
     run_props.insert("sourceGaps".to_string(), json!(report.coverage.source_gaps));
+    if !report.coverage.rule_failures.is_empty() {
+        run_props.insert(
+            "ruleFailures".to_string(),
+            json!(report.coverage.rule_failures),
+        );
+    }
     let run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
         .automation_details(

@@ -112,6 +112,8 @@ pub(crate) struct Located {
     /// `arm`, `terraform` or `packer`.
     pub(crate) language: &'static str,
     pub(crate) spans: Vec<(String, Span)>,
+    /// The module calls the declaration was reached through, outermost first.
+    pub(crate) via: Vec<String>,
 }
 
 impl Located {
@@ -145,7 +147,9 @@ impl Located {
         } else {
             self.extent()
         };
-        Some(Location::of(&self.file, span, declaration))
+        let mut location = Location::of(&self.file, span, declaration);
+        location.via = self.via.clone();
+        Some(location)
     }
 }
 

@@ -22,6 +22,10 @@ pub(crate) struct Location {
     /// lines of its declaration, where an inline waiver may sit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) declaration: Option<(usize, usize)>,
+    /// The module calls that lead to the declaration (Terraform, Bicep), outermost first,
+    /// as `file:line module.name`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) via: Vec<String>,
 }
 
 impl Location {
@@ -46,6 +50,7 @@ impl Location {
             end_column,
             line_hash: file.line_hash(line).map(str::to_string),
             declaration: declaration.map(|e| (file.position(e.start).0, file.position(e.end).0)),
+            via: Vec::new(),
         }
     }
 }

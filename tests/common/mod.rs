@@ -60,12 +60,18 @@ pub fn shared(rel: &str) -> Option<PathBuf> {
     }
 }
 
-/// `kensa scan --format json --fail-on none ARGS…`, which must exit 0: the parsed report.
+/// `kensa scan --format json --fail-on none ARGS…`, which must exit 0 or 3 (incomplete:
+/// the demo has undecided checks): the parsed report.
 pub fn scan_json(args: &[&str]) -> serde_json::Value {
     let mut all = vec!["scan", "--format", "json", "--fail-on", "none"];
     all.extend_from_slice(args);
     let o = kensa(&all);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        matches!(code(&o), 0 | 3),
+        "exit {}: {}",
+        code(&o),
+        stderr(&o)
+    );
     serde_json::from_slice(&o.stdout).expect("the JSON report parses")
 }
 

@@ -43,6 +43,8 @@ pub(crate) struct Declared {
     pub(crate) span: Span,
     /// When not the file being read (a plan's resource found in the `.tf` beside it).
     pub(crate) file: Option<Arc<SourceFile>>,
+    /// The module calls it was reached through, outermost first (`main.tf:12 module.vm`).
+    pub(crate) via: Vec<String>,
 }
 
 /// What reading one file gave.
@@ -61,7 +63,7 @@ pub(crate) type ModuleOutcome =
     Result<Vec<(Arc<SourceFile>, FileOutcome)>, (Arc<SourceFile>, FileError)>;
 
 /// The files of one directory: configuration files and variable files.
-type DirFiles = BTreeMap<PathBuf, (Vec<Arc<SourceFile>>, Vec<Arc<SourceFile>>)>;
+pub(crate) type DirFiles = BTreeMap<PathBuf, (Vec<Arc<SourceFile>>, Vec<Arc<SourceFile>>)>;
 
 /// A file that could not be scanned, at a byte offset.
 #[derive(Debug)]
@@ -97,6 +99,8 @@ pub(crate) fn load(opts: &Selection, estate: &mut Estate) -> Result<()> {
     };
     let mut scanned = 0;
     let mut failed = 0;
+    let mut seen = Declarations::new();
+    let mut planned: Vec<PathBuf> = Vec::new();
     // HCL configurations span a directory: their files are gathered per directory.
     let mut packer_dirs = DirFiles::new();
     let mut tf_dirs = DirFiles::new();
@@ -124,7 +128,12 @@ pub(crate) fn load(opts: &Selection, estate: &mut Estate) -> Result<()> {
             Kind::Json => match read_json(path, &file, given.as_ref(), opts, *explicit) {
                 Ok(Some(out)) => {
                     scanned += 1;
-                    add(estate, &file, out);
+                    // A plan is its configuration, evaluated exactly: the `.tf` beside it
+                    // is read for locations only, not evaluated a second time.
+                    if out.language == "terraform" {
+                        planned.push(dir.clone());
+                    }
+                    add(estate, &mut seen, &file, out);
                 }
                 Ok(None) => {}
                 Err(e) => {
@@ -142,15 +151,14 @@ pub(crate) fn load(opts: &Selection, estate: &mut Estate) -> Result<()> {
     for (files, vars) in packer_dirs.values().filter(|(f, _)| !f.is_empty()) {
         modules.push(packer::read_hcl_dir(files, vars));
     }
-    for (dir, (files, vars)) in tf_dirs.iter().filter(|(_, (f, _))| !f.is_empty()) {
-        modules.push(terraform::read_module(dir, files, vars));
-    }
+    tf_dirs.retain(|dir, _| !planned.contains(dir));
+    modules.extend(terraform::read_roots(&tf_dirs));
     for m in modules {
         match m {
             Ok(outcomes) => {
                 scanned += 1;
                 for (file, out) in outcomes {
-                    add(estate, &file, out);
+                    add(estate, &mut seen, &file, out);
                 }
             }
             Err((file, e)) => {
@@ -187,7 +195,10 @@ fn skip(estate: &mut Estate, shown: &str, at: Option<(&SourceFile, usize)>, mess
     });
 }
 
-fn add(estate: &mut Estate, file: &Arc<SourceFile>, out: FileOutcome) {
+/// Resource ids declared so far (lower-cased) → where.
+type Declarations = HashMap<String, String>;
+
+fn add(estate: &mut Estate, seen: &mut Declarations, file: &Arc<SourceFile>, out: FileOutcome) {
     for (span, message) in out.notes {
         let (line, _) = file.position(span.start);
         estate.unevaluated.push(SourceGap {
@@ -195,7 +206,7 @@ fn add(estate: &mut Estate, file: &Arc<SourceFile>, out: FileOutcome) {
             reason: message,
         });
     }
-    for d in out.resources {
+    for mut d in out.resources {
         let file = d.file.as_ref().unwrap_or(file);
         let Value::Object(o) = &d.value else { continue };
         let text = |k: &str| {
@@ -204,8 +215,32 @@ fn add(estate: &mut Estate, file: &Arc<SourceFile>, out: FileOutcome) {
                 .unwrap_or_default()
                 .to_string()
         };
-        let (id, kind, name) = (text("id"), text("type"), text("name"));
+        let (mut id, kind, name) = (text("id"), text("type"), text("name"));
         let (line, column) = file.position(d.span.start);
+        let here = match o.get("terraformAddress").and_then(Value::as_str) {
+            Some(address) => format!("{}:{line} ({address})", file.path),
+            None => format!("{}:{line}", file.path),
+        };
+        // Two declarations of one resource id: an error of the template itself. Both are
+        // evaluated (the later one under its own id) and the scan says so.
+        if let Some(first) = seen.get(&id.to_lowercase()) {
+            // Ids built from values only known at deployment may well differ then.
+            if !id.contains("<unknown") {
+                estate.gaps.push(SourceGap {
+                    source: here.clone(),
+                    reason: format!(
+                        "resource id {id} is also declared at {first}: a deployment keeps only one; both are evaluated"
+                    ),
+                });
+            }
+            let suffix = o
+                .get("terraformAddress")
+                .and_then(Value::as_str)
+                .map_or_else(|| format!("{}:{line}", file.path), str::to_string);
+            id = format!("{id}~{suffix}");
+            d.value["id"] = Value::String(id.clone());
+        }
+        seen.insert(id.to_lowercase(), here);
         estate.resources.push(Resource {
             key: Arc::from(id.to_lowercase()),
             id,
@@ -221,6 +256,7 @@ fn add(estate: &mut Estate, file: &Arc<SourceFile>, out: FileOutcome) {
                 file: Arc::clone(file),
                 language: out.language,
                 spans: d.spans,
+                via: d.via,
             })),
         });
     }
@@ -242,7 +278,7 @@ fn kind_of(path: &Path) -> Option<Kind> {
         Some(Kind::PackerVars)
     } else if name.ends_with(".tf") {
         Some(Kind::Terraform)
-    } else if name == "terraform.tfvars" || name.ends_with(".auto.tfvars") {
+    } else if terraform::is_var_file(&name) {
         Some(Kind::TerraformVars)
     } else if name.ends_with(".json") || name.ends_with(".jsonc") {
         Some(Kind::Json)

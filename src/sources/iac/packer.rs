@@ -45,6 +45,7 @@ fn resource(
         spans,
         span,
         file: None,
+        via: Vec::new(),
     }
 }
 
@@ -150,18 +151,9 @@ pub(crate) fn read_hcl_dir(
     // Locals may use each other: a few rounds settle any order.
     let mut locals: HashMap<String, Value> = HashMap::new();
     for _ in 0..4 {
-        let scope = hcl::Scope {
-            vars: &vars,
-            locals: &locals,
-            reference: &no_refs,
-        };
-        locals = hcl::locals(&bodies, &scope);
+        locals = hcl::locals(&bodies, &hcl::Scope::new(&vars, &locals, &no_refs));
     }
-    let scope = hcl::Scope {
-        vars: &vars,
-        locals: &locals,
-        reference: &no_refs,
-    };
+    let scope = hcl::Scope::new(&vars, &locals, &no_refs);
     let mut out = Vec::new();
     for (file, body) in &bodies {
         let mut outcome = FileOutcome {

@@ -249,6 +249,7 @@ impl Walker {
             spans,
             span: name_span,
             file: None,
+            via: Vec::new(),
         });
         if let Some(children) = node.get("resources") {
             self.resources(scope, children, Some((&kind, &name)), out)
