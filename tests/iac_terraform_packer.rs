@@ -198,3 +198,58 @@ fn bad_hcl_names_file_and_line() {
         "{err}"
     );
 }
+
+#[test]
+fn real_module_repositories_are_followed_and_what_is_not_on_disk_is_listed() {
+    let Some(dir) = shared("terraform/modules") else {
+        return;
+    };
+    let path = dir.to_str().expect("utf-8");
+    let report = iac_json(&[path]);
+    assert_eq!(
+        report["verdict"], "incomplete",
+        "registry modules are not on disk"
+    );
+    let unevaluated = report["coverage"]["unevaluated"].to_string();
+    for registry in [
+        "claranet/linux-vm/azurerm",
+        "claranet/windows-vm/azurerm",
+        "Azure/naming/azurerm",
+        "Azure/network/azurerm",
+    ] {
+        assert!(unevaluated.contains(registry), "{registry} not listed");
+    }
+    assert!(
+        unevaluated.contains("terraform init"),
+        "the remedy is named"
+    );
+    // The AVM VM module's own sub-modules are missing on disk, but its examples call them
+    // with empty maps: zero instances, nothing to follow, nothing listed.
+    assert!(!unevaluated.contains("./modules/backup"), "{unevaluated}");
+    let o = kensa(&["inventory", "--iac", path, "--resources"]);
+    let inv: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let addresses: Vec<&str> = inv
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["resource"]["terraformAddress"].as_str())
+        .collect();
+    // Local sources are followed with the caller's arguments: the traffic-manager example
+    // calls ./modules/region twice, the AVM examples call ../../.
+    for prefix in [
+        "module.region1.",
+        "module.region2.",
+        "module.testvm.",
+        "module.loadbalancer.",
+    ] {
+        assert!(
+            addresses.iter().any(|a| a.starts_with(prefix)),
+            "nothing reached through {prefix}: {addresses:?}"
+        );
+    }
+    // A module root that its examples call is not also scanned on its own with defaults.
+    assert!(
+        !addresses.contains(&"azurerm_linux_virtual_machine.this"),
+        "the AVM VM module scanned as a root"
+    );
+}

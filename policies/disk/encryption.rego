@@ -34,9 +34,46 @@ metadata := {
 
 platform_only := {"", "encryptionatrestwithplatformkey"}
 
+customer_key := {"encryptionatrestwithcustomerkey", "encryptionatrestwithplatformandcustomerkeys"}
+
 confidential := {"confidentialvm_diskencryptedwithplatformkey", "confidentialvm_diskencryptedwithcustomerkey"}
 
 encryption_type(disk) := object.get(disk, ["properties", "encryption", "type"], "")
+
+# The first value in `values` (each [what, value]) that is only known at deployment.
+first_unknown(values) := reasons[0] if {
+	reasons := [sprintf("%s: %s", [what, why]) | some [what, v] in values; why := util.unknown(v)]
+	count(reasons) > 0
+}
+
+# How a managed disk resource is encrypted beyond platform keys: "yes", "no", or why it
+# cannot be known (a value only known at deployment, an encryption type kensa does not
+# know). Any known protection decides "yes"; only then do unknowns make it undecided.
+disk_protection(disk) := "yes" if {
+	lower(sprintf("%v", [encryption_type(disk)])) in customer_key
+} else := sprintf("encryption type: %s", [why]) if {
+	why := util.unknown(encryption_type(disk))
+} else := sprintf("encryption type '%v' is not one kensa knows", [t]) if {
+	t := encryption_type(disk)
+	not lower(sprintf("%v", [t])) in (platform_only | customer_key)
+} else := "yes" if {
+	des := object.get(disk, ["properties", "encryption", "diskEncryptionSetId"], "")
+	is_string(des)
+	des != ""
+} else := "yes" if {
+	vm_encryption_at_host(input.related.vm)
+} else := "yes" if {
+	ade_enabled(disk)
+} else := "yes" if {
+	lower(sprintf("%v", [object.get(disk, ["properties", "securityProfile", "securityType"], "")])) in confidential
+} else := why if {
+	why := first_unknown([
+		["disk encryption set", object.get(disk, ["properties", "encryption", "diskEncryptionSetId"], null)],
+		["encryption at host of its VM", object.get(input.related, ["vm", "properties", "securityProfile", "encryptionAtHost"], null)],
+		["Azure Disk Encryption", object.get(disk, ["properties", "encryptionSettingsCollection", "enabled"], null)],
+		["security type", object.get(disk, ["properties", "securityProfile", "securityType"], null)],
+	])
+} else := "no"
 
 vm_encryption_at_host(vm) if util.truthy(vm.properties.securityProfile.encryptionAtHost)
 
@@ -51,24 +88,20 @@ ade_enabled(disk) if {
 	util.truthy(disk.properties.encryptionSettings.enabled)
 }
 
-covered(disk) if vm_encryption_at_host(input.related.vm)
-
-# A disk encryption set without `type` (IaC) means a customer-managed key.
-covered(disk) if object.get(disk, ["properties", "encryption", "diskEncryptionSetId"], "") != ""
-
-covered(disk) if ade_enabled(disk)
-
-covered(disk) if lower(object.get(disk, ["properties", "securityProfile", "securityType"], "")) in confidential
-
 deny contains finding if {
 	util.is_type(input.resource, "microsoft.compute/disks")
-	lower(encryption_type(input.resource)) in platform_only
-	not covered(input.resource)
+	disk_protection(input.resource) == "no"
 	finding := {
 		"msg": sprintf("Disk '%s'%s is encrypted only with platform-managed keys (no encryption at host, ADE or customer key)", [input.resource.name, attached]),
 		"evidence": {"encryption_type": encryption_type(input.resource), "vm": object.get(input.related, ["vm", "id"], null)},
 		"fix": disk_fix,
 	}
+}
+
+unknown contains {"msg": why, "at": ["properties", "encryption"]} if {
+	util.is_type(input.resource, "microsoft.compute/disks")
+	why := disk_protection(input.resource)
+	not why in {"yes", "no"}
 }
 
 attached := sprintf(" (attached to VM '%s')", [input.related.vm.name]) if input.related.vm
@@ -85,7 +118,9 @@ disk_fix := sprintf("az vm deallocate -g %s -n %s && az vm update -g %s -n %s --
 # managed disks and are not judged here.
 embedded(storage, prefix) := array.concat(
 	[d |
-		os := object.get(storage, "osDisk", null)
+		# A machine always has an OS disk: one the template leaves out is a managed disk
+		# with platform keys (Azure creates it from the image).
+		os := object.get(storage, "osDisk", {})
 		is_object(os)
 		not os.vhd
 		object.get(os, ["managedDisk", "id"], "") == ""
@@ -100,22 +135,32 @@ embedded(storage, prefix) := array.concat(
 	],
 )
 
-# How an embedded disk is encrypted beyond platform keys: "yes", "no" or an unknown reason.
-protection(d, host, ade) := "yes" if {
-	des := object.get(d.disk, ["managedDisk", "diskEncryptionSet"], null)
-	des != null
-	not util.unknown(des)
-	object.get(des, "id", "") != ""
+# How an embedded disk is encrypted beyond platform keys: "yes", "no" or why it cannot be
+# known. `ade` is the set of volumes ADE extensions encrypt; `ade_unknown` why one of them
+# cannot be read (or undefined).
+protection(d, host, ade, ade_unknown) := why if {
+	why := util.unknown(d.disk)
 } else := "yes" if {
-	object.get(d.disk, ["managedDisk", "securityProfile", "securityEncryptionType"], "") != ""
+	id := object.get(d.disk, ["managedDisk", "diskEncryptionSet", "id"], "")
+	is_string(id)
+	id != ""
+} else := "yes" if {
+	t := object.get(d.disk, ["managedDisk", "securityProfile", "securityEncryptionType"], "")
+	is_string(t)
+	t != ""
 } else := "yes" if {
 	util.truthy(host)
 } else := "yes" if {
 	d.volume in ade
 } else := why if {
-	why := util.unknown(host)
-} else := why if {
-	why := util.unknown(object.get(d.disk, ["managedDisk", "diskEncryptionSet"], null))
+	why := first_unknown([
+		["encryption at host", host],
+		["disk encryption set", object.get(d.disk, ["managedDisk", "diskEncryptionSet"], null)],
+		["disk encryption set", object.get(d.disk, ["managedDisk", "diskEncryptionSet", "id"], null)],
+		["confidential encryption", object.get(d.disk, ["managedDisk", "securityProfile", "securityEncryptionType"], null)],
+	])
+} else := ade_unknown if {
+	ade_unknown != ""
 } else := "no"
 
 # Volumes an Azure Disk Encryption extension encrypts: {"os", "data"} for All, one for OS or
@@ -123,16 +168,46 @@ protection(d, host, ade) := "yes" if {
 ade_volumes(ext_props) := set() if {
 	not data.kensa.params.disk.accept_ade
 } else := set() if {
-	not lower(object.get(ext_props, "type", "")) in {"azurediskencryption", "azurediskencryptionforlinux"}
+	# Settings only known at deployment: nothing is known to be encrypted (ade_unknown says why).
+	some v in [
+		object.get(ext_props, "type", null),
+		object.get(ext_props, "settings", null),
+		object.get(ext_props, ["settings", "EncryptionOperation"], null),
+		object.get(ext_props, ["settings", "VolumeType"], null),
+	]
+	util.unknown(v)
 } else := set() if {
-	lower(object.get(ext_props, ["settings", "EncryptionOperation"], "EnableEncryption")) != "enableencryption"
+	not lower(sprintf("%v", [object.get(ext_props, "type", "")])) in {"azurediskencryption", "azurediskencryptionforlinux"}
+} else := set() if {
+	lower(sprintf("%v", [object.get(ext_props, ["settings", "EncryptionOperation"], "EnableEncryption")])) != "enableencryption"
 } else := {"os"} if {
-	lower(object.get(ext_props, ["settings", "VolumeType"], "All")) == "os"
+	lower(sprintf("%v", [object.get(ext_props, ["settings", "VolumeType"], "All")])) == "os"
 } else := {"data"} if {
-	lower(object.get(ext_props, ["settings", "VolumeType"], "All")) == "data"
+	lower(sprintf("%v", [object.get(ext_props, ["settings", "VolumeType"], "All")])) == "data"
 } else := {"os", "data"}
 
-vm_ade := {v | some ext in object.get(input.related, "extensions", []); some v in ade_volumes(ext.properties)}
+# Why an ADE extension's effect cannot be known (an unknown type or setting); "" when it can
+# (always defined: an undefined argument would make `protection` undefined, a silent pass).
+ade_unknown(exts) := reasons[0] if {
+	data.kensa.params.disk.accept_ade
+	reasons := [sprintf("Azure Disk Encryption extension: %s", [why]) |
+		some ext in exts
+		some v in [
+			object.get(ext, ["properties", "type"], null),
+			object.get(ext, ["properties", "settings"], null),
+			object.get(ext, ["properties", "settings", "EncryptionOperation"], null),
+			object.get(ext, ["properties", "settings", "VolumeType"], null),
+		]
+		why := util.unknown(v)
+	]
+	count(reasons) > 0
+} else := ""
+
+vm_exts := object.get(input.related, "extensions", [])
+
+vm_ade := {v | some ext in vm_exts; some v in ade_volumes(ext.properties)}
+
+vm_ade_unknown := ade_unknown(vm_exts)
 
 vm_disks := embedded(object.get(input.resource, ["properties", "storageProfile"], {}), ["properties", "storageProfile"])
 
@@ -141,7 +216,7 @@ vm_host := object.get(input.resource, ["properties", "securityProfile", "encrypt
 deny contains finding if {
 	util.is_type(input.resource, "microsoft.compute/virtualmachines")
 	some d in vm_disks
-	protection(d, vm_host, vm_ade) == "no"
+	protection(d, vm_host, vm_ade, vm_ade_unknown) == "no"
 	rg := util.resource_group(input.resource)
 	finding := {
 		"msg": sprintf("VM '%s' %s is encrypted only with platform-managed keys (no encryption at host, disk encryption set, confidential encryption or ADE)", [input.resource.name, d.name]),
@@ -155,7 +230,7 @@ deny contains finding if {
 unknown contains {"msg": sprintf("%s: %s", [d.name, why]), "at": d.at} if {
 	util.is_type(input.resource, "microsoft.compute/virtualmachines")
 	some d in vm_disks
-	why := protection(d, vm_host, vm_ade)
+	why := protection(d, vm_host, vm_ade, vm_ade_unknown)
 	not why in {"yes", "no"}
 }
 
@@ -164,13 +239,17 @@ model := object.get(input.resource, ["properties", "virtualMachineProfile"], {})
 
 model_disks := embedded(object.get(model, "storageProfile", {"osDisk": {}}), ["properties", "virtualMachineProfile", "storageProfile"])
 
-model_ade := {v | some ext in object.get(model, ["extensionProfile", "extensions"], []); some v in ade_volumes(ext.properties)}
+model_exts := object.get(model, ["extensionProfile", "extensions"], [])
+
+model_ade := {v | some ext in model_exts; some v in ade_volumes(ext.properties)}
+
+model_ade_unknown := ade_unknown(model_exts)
 
 model_host := object.get(model, ["securityProfile", "encryptionAtHost"], false)
 
 deny contains finding if {
 	util.is_type(input.resource, "microsoft.compute/virtualmachinescalesets")
-	bare_disks := [d | some d in model_disks; protection(d, model_host, model_ade) == "no"]
+	bare_disks := [d | some d in model_disks; protection(d, model_host, model_ade, model_ade_unknown) == "no"]
 	bare := sort([d.name | some d in bare_disks])
 	count(bare) > 0
 	rg := util.resource_group(input.resource)
@@ -185,6 +264,6 @@ deny contains finding if {
 unknown contains {"msg": sprintf("%s: %s", [d.name, why]), "at": d.at} if {
 	util.is_type(input.resource, "microsoft.compute/virtualmachinescalesets")
 	some d in model_disks
-	why := protection(d, model_host, model_ade)
+	why := protection(d, model_host, model_ade, model_ade_unknown)
 	not why in {"yes", "no"}
 }

@@ -129,3 +129,52 @@ test_disk_with_its_own_id_is_judged_as_a_resource if {
 	vm := iac_vm({"properties": {"storageProfile": {"osDisk": {"managedDisk": {"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/disks/os1"}}}}})
 	vm_keys(vm, []) == {"lun-0"}
 }
+
+u(why) := {"kensa:unknown": why}
+
+vm_unknowns(vm, extensions) := {x.msg | some x in encryption.unknown with input.resource as vm with input.related as {"extensions": extensions} with data.kensa.params as {"disk": {"accept_ade": true}}}
+
+mk(props) := {
+	"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1",
+	"name": "vm1",
+	"type": "Microsoft.Compute/virtualMachines",
+	"properties": props,
+}
+
+test_an_implicit_os_disk_is_a_disk if {
+	vm_keys(mk({"storageProfile": {"imageReference": {"publisher": "Canonical"}}}), []) == {"os"}
+	vm_keys(mk({}), []) == {"os"}
+}
+
+test_unknown_protection_of_an_embedded_disk_is_undecided_never_passed if {
+	des := mk({"storageProfile": {"osDisk": {"managedDisk": {"diskEncryptionSet": {"id": u("parameter 'des' has no value")}}}}})
+	vm_keys(des, []) == set()
+	vm_unknowns(des, []) == {"OS disk: disk encryption set: parameter 'des' has no value"}
+	cvm := mk({"storageProfile": {"osDisk": {"managedDisk": {"securityProfile": {"securityEncryptionType": u("shallowMerge() is only known at deployment")}}}}})
+	vm_keys(cvm, []) == set()
+	count(vm_unknowns(cvm, [])) == 1
+	host := mk({"securityProfile": {"encryptionAtHost": u("var.sp has no value")}, "storageProfile": {"osDisk": {}}})
+	vm_keys(host, []) == set()
+	count(vm_unknowns(host, [])) == 1
+}
+
+test_unknown_ade_settings_are_undecided if {
+	ext := {"properties": {"type": "AzureDiskEncryption", "settings": u("settings are not JSON")}}
+	vm := mk({"storageProfile": {"osDisk": {}}})
+	vm_keys(vm, [ext]) == set()
+	some m in vm_unknowns(vm, [ext])
+	contains(m, "Azure Disk Encryption extension: settings are not JSON")
+}
+
+test_unknown_or_unfamiliar_disk_encryption_is_undecided if {
+	for_type := {"resource": disk({"type": u("parameter 'encType' has no value")}), "related": {}}
+	count(encryption.deny) == 0 with input as for_type with data.kensa.params as params
+	count(encryption.unknown) == 1 with input as for_type with data.kensa.params as params
+	odd := {"resource": disk({"type": "EncryptionAtRestWithQuantumKeys"}), "related": {}}
+	count(encryption.deny) == 0 with input as odd with data.kensa.params as params
+	some m in encryption.unknown with input as odd with data.kensa.params as params
+	contains(m.msg, "not one kensa knows")
+	des := {"resource": disk({"type": "EncryptionAtRestWithPlatformKey", "diskEncryptionSetId": u("reference() is only known at deployment")}), "related": {}}
+	count(encryption.deny) == 0 with input as des with data.kensa.params as params
+	count(encryption.unknown) == 1 with input as des with data.kensa.params as params
+}

@@ -66,14 +66,33 @@ unresolved_reason(nic, ipc) := sprintf("NSG of NIC %s: %s", [nic.id, why]) if {
 }
 
 # An IP configuration that has, or may have, a public IP.
-candidate(_, ipc) if ipc.public_ip_id != null
+candidate(nic, ipc) if ipc.public_ip_id != null
 
 candidate(nic, ipc) if {
 	util.may_be_unknown
-	some c in object.get(nic, ["resource", "properties", "ipConfigurations"], [])
-	c.name == ipc.name
-	util.unknown(object.get(c, ["properties", "publicIPAddress", "id"], null))
+	unknown_ips := [c |
+		some c in object.get(nic, ["resource", "properties", "ipConfigurations"], [])
+		c.name == ipc.name
+		util.unknown(object.get(c, ["properties", "publicIPAddress", "id"], null))
+	]
+	count(unknown_ips) > 0
 }
+
+# IP configurations whose public IP is only known at deployment (IaC), with why. A rule,
+# not a function other packages call: regorus 0.14.1 evaluated `candidate` wrongly when it
+# was called from another package after a rule of this one (see docs/decisions.md).
+unknown_public_ips contains why if {
+	util.may_be_unknown
+	some nic in input.related.nics
+	some ipc in nic.ip_configurations
+	ipc.public_ip_id == null
+	candidate(nic, ipc)
+	why := unresolved_or_unknown(nic, ipc)
+}
+
+unresolved_or_unknown(nic, ipc) := why if {
+	why := unresolved_reason(nic, ipc)
+} else := sprintf("public IP of NIC %s is only known at deployment", [nic.id])
 
 # Facts of one open path (Tcp preferred), undefined when closed.
 path(nic, ipc, port) := path_facts(nic, ipc, port, "tcp") if {
@@ -120,9 +139,9 @@ public_ip_label(ipc) := sprintf("%s (%s)", [ipc.public_ip.name, ipc.public_ip.pr
 } else := object.get(ipc, ["public_ip", "name"], ipc.public_ip_id)
 
 has_public_ip if {
-	some nic in input.related.nics
-	some ipc in nic.ip_configurations
-	ipc.public_ip_id != null
+	some pnic in input.related.nics
+	some pipc in pnic.ip_configurations
+	pipc.public_ip_id != null
 }
 
 unknowns contains reason if {

@@ -80,3 +80,12 @@ unknown contains reason if {
 	nic.resource == null
 	reason := sprintf("NIC %s of VM %s is not in the inventory", [nic.id, input.resource.name])
 }
+
+# IaC: a public IP only known at deployment may make the VM internet-facing.
+unknown contains reason if {
+	util.is_type(input.resource, "microsoft.compute/virtualmachines")
+	util.may_be_unknown
+	not exposure.has_public_ip
+	not covered
+	some reason in exposure.unknown_public_ips
+}

@@ -179,7 +179,14 @@ pub(crate) fn render(report: &Report, color: bool) -> String {
         );
         for f in group {
             let place = match &f.location {
-                Some(l) => format!("{}:{}:{}", l.file, l.line, l.column),
+                Some(l) if l.via.is_empty() => format!("{}:{}:{}", l.file, l.line, l.column),
+                Some(l) => format!(
+                    "{}:{}:{} via {}",
+                    l.file,
+                    l.line,
+                    l.column,
+                    l.via.join(" → ")
+                ),
                 None => resource_group(&f.resource_id).unwrap_or("-").to_string(),
             };
             let new = if f.change == Some(Change::New) {

@@ -170,6 +170,29 @@ fn physical(at: Option<&FileLocation>, resource_id: &str) -> PhysicalLocation {
         .build()
 }
 
+/// A module call the finding was reached through (`file:line module.x`), as a related
+/// location: GitHub links it under the alert.
+fn call_site(via: &str) -> Option<Location> {
+    let (place, label) = via.split_once(' ')?;
+    let (file, line) = place.rsplit_once(':')?;
+    let line: i64 = line.parse().ok()?;
+    Some(
+        Location::builder()
+            .physical_location(
+                PhysicalLocation::builder()
+                    .artifact_location(ArtifactLocation::builder().uri(file.to_string()).build())
+                    .region(Region::builder().start_line(line).build())
+                    .build(),
+            )
+            .message(
+                Message::builder()
+                    .text(format!("called as {label}"))
+                    .build(),
+            )
+            .build(),
+    )
+}
+
 /// GitHub's hash of the line for IaC; for live resources (no file) one derived from the
 /// finding's own fingerprint, equally stable.
 fn line_hash(at: Option<&FileLocation>, fingerprint: &str) -> String {
@@ -275,6 +298,11 @@ fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
             ))
             .build()]
     });
+    result.related_locations = f
+        .location
+        .as_ref()
+        .filter(|l| !l.via.is_empty())
+        .map(|l| l.via.iter().filter_map(|v| call_site(v)).collect());
     result.baseline_state = f.change.map(|c| match c {
         Change::New => json!("new"),
         Change::Persisting => json!("unchanged"),

@@ -100,12 +100,17 @@ pub(crate) fn load(opts: &Selection, estate: &mut Estate) -> Result<()> {
     let mut scanned = 0;
     let mut failed = 0;
     let mut seen = Declarations::new();
+    // Files that are not IaC kensa reads (named in the report when nothing else was read).
+    let mut others: Vec<String> = Vec::new();
     let mut planned: Vec<PathBuf> = Vec::new();
     // HCL configurations span a directory: their files are gathered per directory.
     let mut packer_dirs = DirFiles::new();
     let mut tf_dirs = DirFiles::new();
     for (path, explicit) in &files {
-        let Some(kind) = kind_of(path) else { continue };
+        let Some(kind) = kind_of(path) else {
+            others.push(display(path));
+            continue;
+        };
         let shown = display(path);
         let text = match std::fs::read(path) {
             Ok(bytes) => match String::from_utf8(bytes) {
@@ -171,6 +176,17 @@ pub(crate) fn load(opts: &Selection, estate: &mut Estate) -> Result<()> {
         return Err(Error::NothingScanned(std::mem::take(
             &mut estate.diagnostics,
         )));
+    }
+    if scanned == 0 {
+        let shown: Vec<&str> = others.iter().take(5).map(String::as_str).collect();
+        estate.gaps.push(SourceGap {
+            source: opts.paths.iter().map(|p| display(p)).collect::<Vec<_>>().join(", "),
+            reason: format!(
+                "no infrastructure as code kensa reads was found (ARM/Bicep JSON, Terraform, Packer); {} other file(s) skipped{}",
+                others.len(),
+                if shown.is_empty() { String::new() } else { format!(": {}", shown.join(", ")) }
+            ),
+        });
     }
     estate.inputs.extend(opts.paths.iter().map(|p| display(p)));
     Ok(())

@@ -176,9 +176,17 @@ impl<'a> Scope<'a> {
                 }
             }
             Expression::BinaryOp(b) => {
+                let op = *b.operator.value();
                 let l = self.expr(&b.lhs_expr, d)?;
+                // `&&` and `||` short-circuit (as Terraform does since 1.10): `x != null &&
+                // x.attr` must not evaluate `x.attr` when x is null.
+                match (op, &l) {
+                    (BinaryOperator::And, Value::Bool(false)) => return Ok(json!(false)),
+                    (BinaryOperator::Or, Value::Bool(true)) => return Ok(json!(true)),
+                    _ => {}
+                }
                 let r = self.expr(&b.rhs_expr, d)?;
-                binary(*b.operator.value(), &l, &r)?
+                binary(op, &l, &r)?
             }
             Expression::ForExpr(f) => self.for_expr(f, d)?,
         })

@@ -36,6 +36,9 @@ pub(crate) fn arm_type(tf_type: &str) -> Option<&'static str> {
         "azurerm_image" => "Microsoft.Compute/images",
         "azurerm_disk_encryption_set" => "Microsoft.Compute/diskEncryptionSets",
         "azurerm_virtual_machine_extension" => "Microsoft.Compute/virtualMachines/extensions",
+        "azurerm_virtual_machine_scale_set_extension" => {
+            "Microsoft.Compute/virtualMachineScaleSets/extensions"
+        }
         _ => return None,
     })
 }
@@ -59,9 +62,18 @@ pub(crate) fn arm_name(tf_type: &str, v: &Value) -> String {
 /// so two roots that reuse names stay distinct resources).
 pub(crate) fn arm_id(tf_type: &str, v: &Value, scope: &str) -> Option<String> {
     let kind = arm_type(tf_type)?;
-    if tf_type == "azurerm_virtual_machine_extension" {
-        let vm = v.get("virtual_machine_id").and_then(Value::as_str)?;
-        return Some(format!("{vm}/extensions/{}", text(v.get("name"))));
+    // Extensions are children of the machine they are declared for.
+    for (t, parent) in [
+        ("azurerm_virtual_machine_extension", "virtual_machine_id"),
+        (
+            "azurerm_virtual_machine_scale_set_extension",
+            "virtual_machine_scale_set_id",
+        ),
+    ] {
+        if tf_type == t {
+            let machine = v.get(parent).and_then(Value::as_str)?;
+            return Some(format!("{machine}/extensions/{}", text(v.get("name"))));
+        }
     }
     let rg = text(v.get("resource_group_name"));
     let mut segs = kind.split('/');
@@ -73,6 +85,16 @@ pub(crate) fn arm_id(tf_type: &str, v: &Value, scope: &str) -> Option<String> {
         id.push_str(&format!("/{t}/{}", names.get(i).copied().unwrap_or("?")));
     }
     Some(id)
+}
+
+/// An id for a resource kensa does not map (a role assignment, a diagnostic setting), so
+/// that references to it resolve to a known, stable string.
+pub(crate) fn placeholder_id(tf_type: &str, v: &Value, scope: &str) -> String {
+    format!(
+        "/subscriptions/{scope}/resourceGroups/{}/providers/terraform/{tf_type}/{}",
+        text(v.get("resource_group_name")),
+        text(v.get("name"))
+    )
 }
 
 fn text(v: Option<&Value>) -> String {
@@ -206,7 +228,9 @@ pub(crate) fn map(tf_type: &str, v: &Value, id: &str) -> Option<Mapped> {
                 "endOfLifeDate": get(v, "end_of_life_date"),
             },
         }),
-        "azurerm_virtual_machine_extension" => extension(v),
+        "azurerm_virtual_machine_extension" | "azurerm_virtual_machine_scale_set_extension" => {
+            extension(v)
+        }
         _ => json!({}),
     };
     let mut out = Map::new();

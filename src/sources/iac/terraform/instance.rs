@@ -227,9 +227,8 @@ impl<'r> Run<'r> {
                     o.remove(*m);
                 }
             }
-            if let Some(id) = azurerm::arm_id(t, &values, self.scope_id) {
-                values["id"] = json!(id);
-            }
+            values["id"] = json!(azurerm::arm_id(t, &values, self.scope_id)
+                .unwrap_or_else(|| azurerm::placeholder_id(t, &values, self.scope_id)));
             if kind == "resource" {
                 out.resources.push(TfResource {
                     tf_type: t.clone(),
@@ -295,6 +294,15 @@ impl<'r> Run<'r> {
             k => format!("{k}.{name}"),
         };
         let address = format!("{}module.{name}", inst.address);
+        let expansion = expand(scope, b);
+        // No instances: nothing to follow, whether or not the source is on disk.
+        if let Expansion::Many(instances, keyed) = &expansion {
+            if instances.is_empty() {
+                let none = if *keyed { json!({}) } else { json!([]) };
+                refs.insert(format!("module.{name}"), none);
+                return;
+            }
+        }
         let child = match config::source(config, b, &key, self.root) {
             _ if inst.depth >= MAX_DEPTH => {
                 Err(format!("modules nested deeper than {MAX_DEPTH} levels"))
@@ -336,7 +344,7 @@ impl<'r> Run<'r> {
             out.notes.extend(evaluated.notes.iter().cloned());
             evaluated.outputs.clone()
         };
-        let value = match expand(scope, b) {
+        let value = match expansion {
             Expansion::One => call(scope, "", out),
             Expansion::Many(instances, keyed) => {
                 let mut list = Vec::new();
