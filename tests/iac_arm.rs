@@ -157,7 +157,8 @@ fn findings_point_at_the_offending_line() {
     let Some(dir) = shared("arm-templates/vm-simple-linux") else {
         return;
     };
-    let report = iac_json(&[dir.to_str().expect("utf-8")]);
+    // Named on its own, the compiled template is read (its Bicep source is not in the scan).
+    let report = iac_json(&[dir.join("azuredeploy.json").to_str().expect("utf-8")]);
     let f = report["findings"]
         .as_array()
         .expect("findings")
@@ -189,6 +190,25 @@ fn findings_point_at_the_offending_line() {
         line.contains("\"version\"") || line.contains("imageReference"),
         "points at {line:?}"
     );
+    // The folder holds the Bicep source: it is read instead, and the finding points at the
+    // line of main.bicep the engineer edits.
+    let report = iac_json(&[dir.to_str().expect("utf-8")]);
+    let f = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule_id"] == "network.nsg-open-management-port")
+        .expect("SSH is open in vm-simple-linux");
+    assert!(f["location"]["file"].as_str().unwrap().ends_with("main.bicep"));
+    let bicep = std::fs::read_to_string(dir.join("main.bicep")).expect("readable");
+    let line = bicep
+        .lines()
+        .nth(f["location"]["line"].as_u64().expect("line") as usize - 1)
+        .expect("the line exists");
+    assert!(line.contains("destinationPortRange") && line.contains("22"), "points at {line:?}");
+    let skipped = report["coverage"]["skipped"].to_string();
+    assert!(skipped.contains("azuredeploy.json") && skipped.contains("compiled from"), "{skipped}");
+    assert_eq!(report["coverage"]["resources"].as_u64(), Some(6), "once, from main.bicep");
 }
 
 #[test]
@@ -309,7 +329,8 @@ fn iac_sarif_validates_and_carries_regions_and_line_hashes() {
         let loc = &r["locations"][0]["physicalLocation"];
         let uri = loc["artifactLocation"]["uri"].as_str().expect("uri");
         assert!(
-            uri.starts_with("../shared/external/arm-templates/") && uri.ends_with(".json"),
+            uri.starts_with("../shared/external/arm-templates/")
+                && (uri.ends_with(".json") || uri.ends_with(".bicep")),
             "{uri}"
         );
         let region = &loc["region"];

@@ -26,6 +26,10 @@ pub(crate) struct Coverage {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) unevaluated: Vec<SourceGap>,
     pub(crate) duplicate_rows_dropped: usize,
+    /// Files deliberately not read on their own, and why (a compiled template whose Bicep
+    /// source was scanned instead): not a gap.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) skipped: Vec<SourceGap>,
     /// Rules that failed on a resource (a runtime error in the policy): their verdict there
     /// is unknown.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -74,6 +78,11 @@ impl Coverage {
             undecided,
             unevaluated,
             duplicate_rows_dropped: inventory.duplicates,
+            skipped: {
+                let mut s = inventory.skipped.clone();
+                s.sort();
+                s
+            },
             rule_failures,
         }
     }

@@ -34,6 +34,7 @@ pub(crate) struct Inventory {
     extensions: HashMap<String, Vec<usize>>,
     pub(crate) gaps: Vec<SourceGap>,
     pub(crate) unevaluated: Vec<SourceGap>,
+    pub(crate) skipped: Vec<SourceGap>,
     pub(crate) inputs: Vec<String>,
     /// Rows dropped because an earlier row had the same id (overlapping pages or files).
     pub(crate) duplicates: usize,
@@ -65,6 +66,7 @@ impl Inventory {
             extensions: HashMap::new(),
             gaps: estate.gaps,
             unevaluated: estate.unevaluated,
+            skipped: estate.skipped,
             inputs: estate.inputs,
             duplicates,
         };

@@ -203,6 +203,9 @@ pub(crate) struct Estate {
     /// Parts of the sources deliberately not followed (a linked template, a condition that
     /// depends on an unknown): listed in the coverage, not a failure.
     pub(crate) unevaluated: Vec<SourceGap>,
+    /// Files deliberately not read on their own, and why (an ARM template compiled from a
+    /// scanned Bicep file): informational, not a gap.
+    pub(crate) skipped: Vec<SourceGap>,
     /// Human names of the inputs, for the report header.
     pub(crate) inputs: Vec<String>,
 }

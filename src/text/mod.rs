@@ -21,6 +21,11 @@ impl Span {
     pub(crate) fn new(start: usize, end: usize) -> Span {
         Span { start, end }
     }
+
+    /// The text the span covers in `src` (empty when it does not fit).
+    pub(crate) fn text(self, src: &str) -> &str {
+        src.get(self.start..self.end).unwrap_or("")
+    }
 }
 
 /// A source file (IaC) kept for line positions, excerpts and fingerprints.

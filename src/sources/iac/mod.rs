@@ -3,27 +3,28 @@
 //! the one model (ARM-shaped JSON) with the file span of each value.
 
 pub(crate) mod arm;
+pub(crate) mod bicep;
 pub(crate) mod expr;
+mod files;
 pub(crate) mod hcl;
 pub(crate) mod jsonc;
+pub(crate) mod net;
 pub(crate) mod normalize;
 pub(crate) mod packer;
 pub(crate) mod terraform;
 pub(crate) mod unknown;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde_json::Value;
 
 use super::{Estate, Located, Origin, RawRow, Resource, SourceGap};
 use crate::error::{Error, Result};
 use crate::text::{SourceFile, Span};
-
-/// Directories that never hold the project's own IaC.
-const SKIP_DIRS: &[&str] = &[".git", ".terraform", "node_modules"];
+pub(crate) use files::{display, resource_group};
+use files::{beside_parameters, globs, kind_of, read_parameters, walk, Kind};
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Selection {
@@ -81,9 +82,18 @@ impl FileError {
     }
 }
 
+/// A recognised file, read.
+struct Input {
+    path: PathBuf,
+    file: Arc<SourceFile>,
+    kind: Kind,
+    explicit: bool,
+}
+
 pub(crate) fn load(opts: &Selection, estate: &mut Estate) -> Result<()> {
     let exclude = globs(&opts.exclude)?;
-    let mut files = Vec::new();
+    let mut found = Vec::new();
+    let mut walked = HashSet::new();
     for p in &opts.paths {
         if !p.exists() {
             return Err(Error::Usage(format!(
@@ -91,68 +101,78 @@ pub(crate) fn load(opts: &Selection, estate: &mut Estate) -> Result<()> {
                 p.display()
             )));
         }
-        walk(p, &exclude, &mut files, p.is_file());
+        walk(p, &exclude, &mut found, p.is_file(), &mut walked);
     }
     let given = match &opts.parameters {
         Some(p) => Some(read_parameters(p)?),
         None => None,
     };
-    let mut scanned = 0;
-    let mut failed = 0;
-    let mut seen = Declarations::new();
+    let mut intake = Intake {
+        estate,
+        seen: Declarations::new(),
+        scanned: 0,
+        failed: 0,
+    };
     // Files that are not IaC kensa reads (named in the report when nothing else was read).
     let mut others: Vec<String> = Vec::new();
+    let mut inputs = Vec::new();
+    for (path, explicit) in found {
+        let Some(kind) = kind_of(&path) else {
+            others.push(display(&path));
+            continue;
+        };
+        let shown = display(&path);
+        match std::fs::read(&path).map(String::from_utf8) {
+            Ok(Ok(text)) => inputs.push(Input {
+                file: Arc::new(SourceFile::new(shown, text)),
+                path,
+                kind,
+                explicit,
+            }),
+            Ok(Err(_)) => intake.skip(&shown, None, "not UTF-8 text".into()),
+            Err(e) => intake.skip(&shown, None, format!("cannot read: {e}")),
+        }
+    }
+    let bicep = BicepPlan::of(&inputs, &mut intake);
     let mut planned: Vec<PathBuf> = Vec::new();
     // HCL configurations span a directory: their files are gathered per directory.
     let mut packer_dirs = DirFiles::new();
     let mut tf_dirs = DirFiles::new();
-    for (path, explicit) in &files {
-        let Some(kind) = kind_of(path) else {
-            others.push(display(path));
-            continue;
-        };
-        let shown = display(path);
-        let text = match std::fs::read(path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(t) => t,
-                Err(_) => {
-                    failed += 1;
-                    skip(estate, &shown, None, "not UTF-8 text".into());
+    let mut modules: Vec<ModuleOutcome> = Vec::new();
+    for input in &inputs {
+        let dir = input.path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let file = Arc::clone(&input.file);
+        match input.kind {
+            Kind::Json => {
+                if let Some(why) = bicep.skips(&input.path, &file) {
+                    intake.estate.skipped.push(SourceGap {
+                        source: file.path.clone(),
+                        reason: why,
+                    });
                     continue;
                 }
-            },
-            Err(e) => {
-                failed += 1;
-                skip(estate, &shown, None, format!("cannot read: {e}"));
-                continue;
-            }
-        };
-        let file = Arc::new(SourceFile::new(shown.clone(), text));
-        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        match kind {
-            Kind::Json => match read_json(path, &file, given.as_ref(), opts, *explicit) {
-                Ok(Some(out)) => {
-                    scanned += 1;
-                    // A plan is its configuration, evaluated exactly: the `.tf` beside it
-                    // is read for locations only, not evaluated a second time.
-                    if out.language == "terraform" {
-                        planned.push(dir.clone());
+                match read_json(input, given.as_ref(), opts) {
+                    Ok(Some(out)) => {
+                        // A plan is its configuration, evaluated exactly: the `.tf` beside
+                        // it is read for locations only, not evaluated a second time.
+                        if out.language == "terraform" {
+                            planned.push(dir.clone());
+                        }
+                        intake.scanned += 1;
+                        intake.add(&file, out);
                     }
-                    add(estate, &mut seen, &file, out);
+                    Ok(None) => {}
+                    Err(e) => intake.skip(&file.path, Some((&file, e.offset)), e.message),
                 }
-                Ok(None) => {}
-                Err(e) => {
-                    failed += 1;
-                    skip(estate, &shown, Some((&file, e.offset)), e.message);
-                }
-            },
+            }
+            Kind::Bicep => modules.extend(bicep.evaluate(input, given.as_ref(), opts, &mut intake)),
+            Kind::BicepParams => {}
             Kind::PackerHcl => packer_dirs.entry(dir).or_default().0.push(file),
             Kind::PackerVars => packer_dirs.entry(dir).or_default().1.push(file),
             Kind::Terraform => tf_dirs.entry(dir).or_default().0.push(file),
             Kind::TerraformVars => tf_dirs.entry(dir).or_default().1.push(file),
         }
     }
-    let mut modules: Vec<ModuleOutcome> = Vec::new();
     for (files, vars) in packer_dirs.values().filter(|(f, _)| !f.is_empty()) {
         modules.push(packer::read_hcl_dir(files, vars));
     }
@@ -161,17 +181,15 @@ pub(crate) fn load(opts: &Selection, estate: &mut Estate) -> Result<()> {
     for m in modules {
         match m {
             Ok(outcomes) => {
-                scanned += 1;
+                intake.scanned += 1;
                 for (file, out) in outcomes {
-                    add(estate, &mut seen, &file, out);
+                    intake.add(&file, out);
                 }
             }
-            Err((file, e)) => {
-                failed += 1;
-                skip(estate, &file.path, Some((&file, e.offset)), e.message);
-            }
+            Err((file, e)) => intake.skip(&file.path, Some((&file, e.offset)), e.message),
         }
     }
+    let (scanned, failed) = (intake.scanned, intake.failed);
     if scanned == 0 && failed > 0 {
         return Err(Error::NothingScanned(std::mem::take(
             &mut estate.diagnostics,
@@ -182,7 +200,7 @@ pub(crate) fn load(opts: &Selection, estate: &mut Estate) -> Result<()> {
         estate.gaps.push(SourceGap {
             source: opts.paths.iter().map(|p| display(p)).collect::<Vec<_>>().join(", "),
             reason: format!(
-                "no infrastructure as code kensa reads was found (ARM/Bicep JSON, Terraform, Packer); {} other file(s) skipped{}",
+                "no infrastructure as code kensa reads was found (ARM JSON, Bicep, Terraform, Packer); {} other file(s) skipped{}",
                 others.len(),
                 if shown.is_empty() { String::new() } else { format!(": {}", shown.join(", ")) }
             ),
@@ -190,6 +208,166 @@ pub(crate) fn load(opts: &Selection, estate: &mut Estate) -> Result<()> {
     }
     estate.inputs.extend(opts.paths.iter().map(|p| display(p)));
     Ok(())
+}
+
+/// A JSON file, recognised by content: ARM template, Terraform plan, Packer legacy JSON.
+/// Other JSON (parameters files, package.json…) is not IaC and is passed over unless it was
+/// named on the command line.
+fn read_json(
+    input: &Input,
+    given: Option<&HashMap<String, Value>>,
+    opts: &Selection,
+) -> std::result::Result<Option<FileOutcome>, FileError> {
+    let (path, file) = (&input.path, &input.file);
+    let root = jsonc::parse(&file.text).map_err(|e| FileError::at(e.offset, e.message))?;
+    if arm::is_template(&root) {
+        let params = match given {
+            Some(p) => p.clone(),
+            None if opts.no_parameter_files => HashMap::new(),
+            None => beside_parameters(path)?,
+        };
+        let out = arm::evaluate(&root, &params, &resource_group(&file.path), path.parent())
+            .map_err(|e| FileError::at(e.span.start, e.message))?;
+        return Ok(Some(FileOutcome {
+            language: "arm",
+            resources: out.resources,
+            notes: out.notes.into_iter().map(|n| (n.span, n.message)).collect(),
+        }));
+    }
+    if terraform::is_plan(&root) {
+        return terraform::read_plan(&root, path, file).map(Some);
+    }
+    if packer::is_json_template(&root) {
+        return packer::read_json(&root, &file.path).map(Some);
+    }
+    if arm::is_parameters_file(&root) || !input.explicit {
+        return Ok(None);
+    }
+    Err(FileError::at(
+        root.span.start,
+        "not an ARM template, Terraform plan or Packer template (an ARM template needs a deploymentTemplate `$schema`)",
+    ))
+}
+
+/// How the templates of a scan compose: Bicep files are evaluated once per `.bicepparam`
+/// that points at them (else with their `<name>.parameters.json` or defaults), never on
+/// their own when another scanned template calls them as a module or links them, and
+/// instead of the ARM JSON that was compiled from them.
+struct BicepPlan {
+    /// Canonical paths of the scanned `.bicep` files.
+    sources: HashSet<PathBuf>,
+    /// Canonical paths of files scanned `.bicep` files call as local modules.
+    modules: HashSet<PathBuf>,
+    /// Template (canonical) → (parameters file as shown, its values).
+    params: HashMap<PathBuf, Vec<(String, HashMap<String, Value>)>>,
+}
+
+impl BicepPlan {
+    fn of(inputs: &[Input], intake: &mut Intake<'_>) -> BicepPlan {
+        let mut plan = BicepPlan {
+            sources: HashSet::new(),
+            modules: HashSet::new(),
+            params: HashMap::new(),
+        };
+        for i in inputs {
+            let real = i.path.canonicalize().unwrap_or_else(|_| i.path.clone());
+            match i.kind {
+                Kind::Bicep => {
+                    plan.modules.extend(bicep::local_modules(&i.path, &i.file));
+                    plan.sources.insert(real);
+                }
+                Kind::Json => plan.modules.extend(arm::linked_files(&i.path, &i.file)),
+                Kind::BicepParams => match bicep::read_params(&i.path, &i.file) {
+                    Ok((target, values)) => plan
+                        .params
+                        .entry(target)
+                        .or_default()
+                        .push((i.file.path.clone(), values)),
+                    Err(e) => intake.skip(&i.file.path, Some((&i.file, e.offset)), e.message),
+                },
+                _ => {}
+            }
+        }
+        plan
+    }
+
+    /// Why a JSON file is not read on its own, if it is not.
+    fn skips(&self, path: &Path, file: &SourceFile) -> Option<String> {
+        let real = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        if self.modules.contains(&real) {
+            return Some("evaluated as a module or linked template of another scanned template".into());
+        }
+        let root = jsonc::parse(&file.text).ok()?;
+        if !bicep::compiled(&root) {
+            return None;
+        }
+        let dir = real.parent()?;
+        let stem = real.file_stem()?.to_string_lossy().to_string();
+        let source = [format!("{stem}.bicep"), "main.bicep".to_string()]
+            .into_iter()
+            .map(|n| dir.join(n))
+            .find(|b| self.sources.contains(b) && (b.file_stem().is_some_and(|s| s.to_string_lossy() == stem) || stem == "azuredeploy"))?;
+        Some(format!(
+            "compiled from {}, which is scanned: its resources are reported once, from the Bicep source",
+            display(&source)
+        ))
+    }
+
+    fn evaluate(
+        &self,
+        input: &Input,
+        given: Option<&HashMap<String, Value>>,
+        opts: &Selection,
+        intake: &mut Intake<'_>,
+    ) -> Vec<ModuleOutcome> {
+        let real = input.path.canonicalize().unwrap_or_else(|_| input.path.clone());
+        let file = &input.file;
+        if self.modules.contains(&real) {
+            intake.estate.skipped.push(SourceGap {
+                source: file.path.clone(),
+                reason: "evaluated as a module of a scanned Bicep file".into(),
+            });
+            return Vec::new();
+        }
+        if let Some(sets) = self.params.get(&real) {
+            return sets
+                .iter()
+                .map(|(shown, values)| bicep::evaluate(file, values.clone(), &resource_group(shown)))
+                .collect();
+        }
+        let values = match given {
+            Some(p) => p.clone(),
+            None if opts.no_parameter_files => HashMap::new(),
+            None => match beside_parameters(&input.path) {
+                Ok(v) => v,
+                Err(e) => {
+                    intake.skip(&file.path, Some((file, e.offset)), e.message);
+                    return Vec::new();
+                }
+            },
+        };
+        vec![bicep::evaluate(file, values, &resource_group(&file.path))]
+    }
+}
+
+/// What the files of a scan add to the estate, as they are read.
+struct Intake<'e> {
+    estate: &'e mut Estate,
+    /// Resource ids declared so far (lower-cased) → where.
+    seen: Declarations,
+    scanned: usize,
+    failed: usize,
+}
+
+impl Intake<'_> {
+    fn skip(&mut self, shown: &str, at: Option<(&SourceFile, usize)>, message: String) {
+        self.failed += 1;
+        skip(self.estate, shown, at, message);
+    }
+
+    fn add(&mut self, file: &Arc<SourceFile>, out: FileOutcome) {
+        add(self.estate, &mut self.seen, file, out);
+    }
 }
 
 /// Prints the diagnostic and records the file as not covered.
@@ -278,161 +456,3 @@ fn add(estate: &mut Estate, seen: &mut Declarations, file: &Arc<SourceFile>, out
     }
 }
 
-enum Kind {
-    Json,
-    Terraform,
-    TerraformVars,
-    PackerHcl,
-    PackerVars,
-}
-
-fn kind_of(path: &Path) -> Option<Kind> {
-    let name = path.file_name()?.to_string_lossy().to_lowercase();
-    if name.ends_with(".pkr.hcl") {
-        Some(Kind::PackerHcl)
-    } else if name.ends_with(".auto.pkrvars.hcl") {
-        Some(Kind::PackerVars)
-    } else if name.ends_with(".tf") {
-        Some(Kind::Terraform)
-    } else if terraform::is_var_file(&name) {
-        Some(Kind::TerraformVars)
-    } else if name.ends_with(".json") || name.ends_with(".jsonc") {
-        Some(Kind::Json)
-    } else {
-        None
-    }
-}
-
-/// A JSON file, recognised by content: ARM template, Terraform plan, Packer legacy JSON.
-/// Other JSON (parameters files, package.json…) is not IaC and is passed over unless it was
-/// named on the command line.
-fn read_json(
-    path: &Path,
-    file: &Arc<SourceFile>,
-    given: Option<&HashMap<String, Value>>,
-    opts: &Selection,
-    explicit: bool,
-) -> std::result::Result<Option<FileOutcome>, FileError> {
-    let root = jsonc::parse(&file.text).map_err(|e| FileError::at(e.offset, e.message))?;
-    if arm::is_template(&root) {
-        let params = match given {
-            Some(p) => p.clone(),
-            None if opts.no_parameter_files => HashMap::new(),
-            None => beside_parameters(path)?,
-        };
-        let out = arm::evaluate(&root, &params, &resource_group(&file.path))
-            .map_err(|e| FileError::at(e.span.start, e.message))?;
-        return Ok(Some(FileOutcome {
-            language: "arm",
-            resources: out.resources,
-            notes: out.notes.into_iter().map(|n| (n.span, n.message)).collect(),
-        }));
-    }
-    if terraform::is_plan(&root) {
-        return terraform::read_plan(&root, path, file).map(Some);
-    }
-    if packer::is_json_template(&root) {
-        return packer::read_json(&root, &file.path).map(Some);
-    }
-    if arm::is_parameters_file(&root) || !explicit {
-        return Ok(None);
-    }
-    Err(FileError::at(
-        root.span.start,
-        "not an ARM template, Terraform plan or Packer template (an ARM template needs a deploymentTemplate `$schema`)",
-    ))
-}
-
-/// `<stem>.parameters.json` beside the template, when there is one.
-fn beside_parameters(template: &Path) -> std::result::Result<HashMap<String, Value>, FileError> {
-    let Some(stem) = template.file_stem() else {
-        return Ok(HashMap::new());
-    };
-    let candidate = template.with_file_name(format!("{}.parameters.json", stem.to_string_lossy()));
-    if !candidate.is_file() {
-        return Ok(HashMap::new());
-    }
-    read_parameters(&candidate).map_err(|e| FileError::at(0, e.to_string()))
-}
-
-fn read_parameters(path: &Path) -> Result<HashMap<String, Value>> {
-    let shown = display(path);
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-        path: shown.clone(),
-        source,
-    })?;
-    let root = jsonc::parse(&text)
-        .map_err(|e| Error::input_at(&shown, &text, e.offset, e.message, "here"))?;
-    if root.get("parameters").is_none() || arm::is_template(&root) {
-        return Err(Error::input(
-            &shown,
-            "not an ARM parameters file (no `parameters` object)",
-        ));
-    }
-    Ok(arm::parameter_values(&root))
-}
-
-/// Each template deploys into its own placeholder resource group, named after the file, so
-/// two templates that declare a resource of the same name stay two resources.
-pub(crate) fn resource_group(shown: &str) -> String {
-    shown
-        .split('/')
-        .filter(|seg| !matches!(*seg, "" | "." | ".."))
-        .collect::<Vec<_>>()
-        .join("_")
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-_.()".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
-/// The path as reports show it: relative to the working directory when it lies below it
-/// (SARIF wants repository-relative paths), else as given.
-pub(crate) fn display(p: &Path) -> String {
-    let rel = std::env::current_dir()
-        .ok()
-        .and_then(|cwd| p.strip_prefix(cwd).ok().map(Path::to_path_buf));
-    let p = rel.as_deref().unwrap_or(p);
-    let s = p.to_string_lossy().replace('\\', "/");
-    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
-}
-
-fn globs(patterns: &[String]) -> Result<GlobSet> {
-    let mut b = GlobSetBuilder::new();
-    for p in patterns {
-        b.add(Glob::new(p).map_err(|e| Error::Usage(format!("--exclude {p:?}: {e}")))?);
-    }
-    b.build()
-        .map_err(|e| Error::Usage(format!("--exclude: {e}")))
-}
-
-/// Files under `p` in a stable order; `explicit` when named on the command line.
-fn walk(p: &Path, exclude: &GlobSet, out: &mut Vec<(PathBuf, bool)>, explicit: bool) {
-    let shown = display(p);
-    if !explicit && (exclude.is_match(&shown) || exclude.is_match(p)) {
-        return;
-    }
-    if p.is_dir() {
-        if !explicit
-            && p.file_name()
-                .is_some_and(|n| SKIP_DIRS.contains(&n.to_string_lossy().as_ref()))
-        {
-            return;
-        }
-        let Ok(entries) = std::fs::read_dir(p) else {
-            return;
-        };
-        let mut children: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        children.sort();
-        for c in children {
-            walk(&c, exclude, out, false);
-        }
-    } else if p.is_file() {
-        out.push((p.to_path_buf(), explicit));
-    }
-}

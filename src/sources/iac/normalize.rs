@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value};
 
+use super::expr::SUBSCRIPTION_ID;
 use super::Declared;
 
 /// A disk a VM attaches by id gets `managedBy`, as Azure shows it (the relation the disk
@@ -123,3 +124,54 @@ fn pointer_array<'v>(root: &'v mut Value, pointer: &str) -> Option<&'v mut Vec<V
     }
     cur.as_array_mut()
 }
+
+/// Sub-resources written inline get the ids Azure gives them, so relations (NIC → subnet)
+/// resolve as they do live.
+pub(crate) fn name_children(value: &mut Map<String, Value>, id: &str) {
+    const CHILDREN: &[&str] = &[
+        "subnets",
+        "securityRules",
+        "ipConfigurations",
+        "frontendIPConfigurations",
+        "backendAddressPools",
+    ];
+    let Some(Value::Object(props)) = value.get_mut("properties") else {
+        return;
+    };
+    for (k, v) in props.iter_mut() {
+        let Some(child) = CHILDREN.iter().find(|c| c.eq_ignore_ascii_case(k)) else {
+            continue;
+        };
+        let Value::Array(items) = v else { continue };
+        for item in items {
+            let Value::Object(o) = item else { continue };
+            if o.contains_key("id") {
+                continue;
+            }
+            if let Some(name) = o.get("name").and_then(Value::as_str) {
+                let child_id = format!("{id}/{child}/{name}");
+                o.insert("id".into(), Value::String(child_id));
+            }
+        }
+    }
+}
+
+/// The id a deployment into resource group `rg` would give the resource.
+pub(crate) fn resource_id(rg: &str, kind: &str, name: &str) -> String {
+    let mut segs = kind.split('/');
+    let ns = segs.next().unwrap_or_default();
+    let types: Vec<&str> = segs.collect();
+    let names: Vec<&str> = name.split('/').collect();
+    let mut id = format!(
+        "/subscriptions/{}/resourceGroups/{rg}/providers/{ns}",
+        SUBSCRIPTION_ID
+    );
+    for (i, t) in types.iter().enumerate() {
+        id.push_str(&format!(
+            "/{t}/{}",
+            names.get(i).copied().unwrap_or("<unknown name>")
+        ));
+    }
+    id
+}
+

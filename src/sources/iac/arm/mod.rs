@@ -4,16 +4,18 @@
 mod scope;
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
-use super::expr::{text, SUBSCRIPTION_ID};
+use super::expr::{text, LINK_BASE};
 use super::jsonc::{Kind, Node};
 use super::normalize;
 use super::unknown::{unknown, unknown_reason};
 use super::Declared;
-use crate::text::Span;
+use crate::text::{SourceFile, Span};
 use scope::{Rec, Scope};
 
 /// Loops larger than this are not expanded (no real template needs it; a hostile one could
@@ -61,12 +63,16 @@ pub(crate) fn is_parameters_file(root: &Node) -> bool {
 
 /// Evaluates `template` with `parameters` (a parameters file's `parameters` values, by
 /// lower-cased name) in resource group `rg`.
+/// Evaluates `template` with `parameters` (a parameters file's `parameters` values, by
+/// lower-cased name) in resource group `rg`; linked templates are read relative to
+/// `folder` when given.
 pub(crate) fn evaluate(
     template: &Node,
     parameters: &HashMap<String, Value>,
     rg: &str,
+    folder: Option<&Path>,
 ) -> Result<Output, EvalError> {
-    let first = pass(template, parameters, rg, Rc::default())?;
+    let first = pass(template, parameters, rg, Rc::default(), folder)?;
     if !first.1 {
         return Ok(first.0);
     }
@@ -81,7 +87,7 @@ pub(crate) fn evaluate(
         refs.entry(name.to_lowercase())
             .or_insert_with(|| r.value.clone());
     }
-    Ok(pass(template, parameters, rg, Rc::new(refs))?.0)
+    Ok(pass(template, parameters, rg, Rc::new(refs), folder)?.0)
 }
 
 fn pass(
@@ -89,10 +95,14 @@ fn pass(
     parameters: &HashMap<String, Value>,
     rg: &str,
     refs: Rc<HashMap<String, Value>>,
+    folder: Option<&Path>,
 ) -> Result<(Output, bool), EvalError> {
     let scope = Scope::new(template, parameters.clone(), rg, refs);
     let mut out = Output::default();
-    let walker = Walker { depth: 0 };
+    let walker = Walker {
+        depth: 0,
+        folder: folder.map(Path::to_path_buf),
+    };
     if let Some(list) = template.get("resources") {
         walker.resources(&scope, list, None, &mut out)?;
     }
@@ -100,6 +110,50 @@ fn pass(
     normalize::attach_disks(&mut out.resources);
     let asked = scope.referenced.get();
     Ok((out, asked))
+}
+
+/// The files a template links by relative path (`templateLink.relativePath`, or
+/// `uri(deployment().properties.templateLink.uri, 'x.json')`), for the scan to evaluate
+/// them as linked templates rather than on their own.
+pub(crate) fn linked_files(path: &Path, file: &SourceFile) -> Vec<PathBuf> {
+    fn find(n: &Node, out: &mut Vec<String>, depth: usize) {
+        if depth > 64 {
+            return;
+        }
+        if let Some(link) = n.get("templateLink") {
+            if let Some(r) = link.get("relativePath").and_then(Node::as_str) {
+                out.push(r.to_string());
+            }
+            if let Some(u) = link.get("uri").and_then(Node::as_str) {
+                let marker = "deployment().properties.templateLink.uri,";
+                if let Some(at) = u.find(marker) {
+                    let rest = u[at + marker.len()..].trim();
+                    if let Some(quoted) = rest.strip_prefix('\'') {
+                        out.extend(quoted.split('\'').next().map(str::to_string));
+                    }
+                }
+            }
+        }
+        for child in n.items().iter().chain(n.members().iter().map(|(_, v)| v)) {
+            find(child, out, depth + 1);
+        }
+    }
+    let Ok(root) = super::jsonc::parse(&file.text) else {
+        return Vec::new();
+    };
+    if !is_template(&root) {
+        return Vec::new();
+    }
+    let mut rel = Vec::new();
+    find(&root, &mut rel, 0);
+    let folder = path.parent().unwrap_or(Path::new(""));
+    rel.into_iter()
+        .filter(|r| !r.starts_with('['))
+        .map(|r| {
+            let p = folder.join(r);
+            p.canonicalize().unwrap_or(p)
+        })
+        .collect()
 }
 
 /// Parameter values from a parameters file (`{"parameters": {"x": {"value": …}}}`).
@@ -120,6 +174,8 @@ pub(crate) fn parameter_values(file: &Node) -> HashMap<String, Value> {
 
 struct Walker {
     depth: usize,
+    /// The folder of the template, for linked templates given by relative path.
+    folder: Option<PathBuf>,
 }
 
 impl Walker {
@@ -159,17 +215,22 @@ impl Walker {
                 .to_lowercase();
             let instances = match count {
                 Some(n) => (0..n).map(|i| json!(i)).collect::<Vec<_>>(),
+                // Never one made-up instance judged as real: the loop is listed instead.
                 None => {
                     out.notes.push(Note {
                         span: loop_spec.map_or(node.span, |s| s.span),
-                        message: "the copy count is not known: one instance evaluated".into(),
+                        message: "the copy count is not known: its instances are not evaluated"
+                            .into(),
                     });
-                    vec![unknown("the copy index of a loop whose count is not known")]
+                    Vec::new()
                 }
             };
             for index in instances {
                 if loop_spec.is_some() {
-                    scope.copies.borrow_mut().push((loop_name.clone(), index));
+                    scope
+                        .copies
+                        .borrow_mut()
+                        .push((loop_name.clone(), index, false));
                 }
                 let r = self.resource(scope, node, parent, out);
                 if loop_spec.is_some() {
@@ -219,7 +280,7 @@ impl Walker {
         if kind.eq_ignore_ascii_case("Microsoft.Resources/deployments") {
             return self.deployment(scope, node, &name, out);
         }
-        let id = resource_id(&scope.rg, &kind, &name);
+        let id = normalize::resource_id(&scope.rg, &kind, &name);
         let mut spans = Vec::new();
         let mut value = Map::new();
         for (k, v) in node.members() {
@@ -239,7 +300,7 @@ impl Walker {
         let name_span = node.get("name").map_or(node.span, |n| n.span);
         spans.push(("/name".into(), name_span));
         spans.push((String::new(), name_span));
-        name_children(&mut value, &id);
+        normalize::name_children(&mut value, &id);
         value.insert("id".into(), Value::String(id));
         value.insert("name".into(), Value::String(name.clone()));
         value.insert("type".into(), Value::String(kind.clone()));
@@ -274,11 +335,7 @@ impl Walker {
             return Ok(());
         };
         if let Some(link) = props.get("templateLink") {
-            out.notes.push(Note {
-                span: link.span,
-                message: format!("linked template of deployment '{name}' is not fetched"),
-            });
-            return Ok(());
+            return self.linked(scope, props, link, name, out);
         }
         let Some(template) = props.get("template") else {
             return Ok(());
@@ -296,22 +353,11 @@ impl Walker {
             .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
         let walker = Walker {
             depth: self.depth + 1,
+            folder: self.folder.clone(),
         };
         let list = template.get("resources");
         let r = if inner {
-            let mut given = HashMap::new();
-            for (k, v) in props
-                .get("parameters")
-                .map(Node::members)
-                .unwrap_or_default()
-            {
-                let value = match (v.get("value"), v.get("reference")) {
-                    (Some(val), _) => scope.eval(val, &mut None)?,
-                    (None, Some(_)) => unknown(format!("parameter '{k}' is a Key Vault reference")),
-                    (None, None) => continue,
-                };
-                given.insert(k.to_lowercase(), value);
-            }
+            let given = deployment_parameters(scope, props)?;
             let inner_scope = Scope::new(template, given, &scope.rg, Rc::clone(&scope.refs));
             match list {
                 Some(l) => walker.resources(&inner_scope, l, None, out),
@@ -330,6 +376,86 @@ impl Walker {
     }
 }
 
+impl Walker {
+    /// A linked template: one in the scanned tree (`relativePath`, or `uri()` against this
+    /// template's own link) is read and evaluated with the deployment's parameters, its
+    /// resources pointing at their own file; anything else is listed as not followed.
+    fn linked(
+        &self,
+        scope: &Scope<'_>,
+        props: &Node,
+        link: &Node,
+        name: &str,
+        out: &mut Output,
+    ) -> Result<(), String> {
+        let not_followed = |out: &mut Output, why: String| {
+            out.notes.push(Note {
+                span: link.span,
+                message: format!("linked template of deployment '{name}' is not followed: {why}"),
+            });
+            Ok(())
+        };
+        let relative = match (link.get("relativePath"), link.get("uri")) {
+            (Some(r), _) => scope.eval(r, &mut None)?,
+            (None, Some(u)) => match scope.eval(u, &mut None)? {
+                Value::String(s) if s.starts_with(LINK_BASE) => Value::String(s[LINK_BASE.len()..].to_string()),
+                Value::String(s) => return not_followed(out, format!("{s} is not fetched")),
+                other => other,
+            },
+            (None, None) => return not_followed(out, "it has no uri".into()),
+        };
+        let (Value::String(relative), Some(folder)) = (relative, &self.folder) else {
+            return not_followed(out, "its location is not known".into());
+        };
+        let path = folder.join(&relative);
+        if self.depth >= MAX_NESTING {
+            return Err(scope.fail(link.span, format!("nested deployments deeper than {MAX_NESTING} levels")));
+        }
+        if props.get("parametersLink").is_some() {
+            return not_followed(out, "its parameters are linked too".into());
+        }
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            return not_followed(out, format!("{} is not a readable file", super::display(&path)));
+        };
+        let file = Arc::new(SourceFile::new(super::display(&path), text));
+        let root = super::jsonc::parse(&file.text).map_err(|e| {
+            let (line, column) = file.position(e.offset);
+            scope.fail(link.span, format!("{}:{line}:{column}: {}", file.path, e.message))
+        })?;
+        let given = deployment_parameters(scope, props)?;
+        let linked = evaluate(&root, &given, &scope.rg, path.parent()).map_err(|e| {
+            let (line, _) = file.position(e.span.start);
+            scope.fail(link.span, format!("{}:{line}: {}", file.path, e.message))
+        })?;
+        for mut d in linked.resources {
+            d.file.get_or_insert_with(|| Arc::clone(&file));
+            out.resources.push(d);
+        }
+        for n in linked.notes {
+            let (line, _) = file.position(n.span.start);
+            out.notes.push(Note {
+                span: link.span,
+                message: format!("{}:{line}: {}", file.path, n.message),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The parameter values a nested or linked deployment passes (`properties.parameters`).
+fn deployment_parameters(scope: &Scope<'_>, props: &Node) -> Result<HashMap<String, Value>, String> {
+    let mut given = HashMap::new();
+    for (k, v) in props.get("parameters").map(Node::members).unwrap_or_default() {
+        let value = match (v.get("value"), v.get("reference")) {
+            (Some(val), _) => scope.eval(val, &mut None)?,
+            (None, Some(_)) => unknown(format!("parameter '{k}' is a Key Vault reference")),
+            (None, None) => continue,
+        };
+        given.insert(k.to_lowercase(), value);
+    }
+    Ok(given)
+}
+
 fn text_of(scope: &Scope<'_>, node: &Node, key: &str) -> Result<String, String> {
     let n = node
         .get(key)
@@ -342,63 +468,13 @@ fn text_of(scope: &Scope<'_>, node: &Node, key: &str) -> Result<String, String> 
     })
 }
 
-/// Sub-resources written inline get the ids Azure gives them, so relations (NIC → subnet)
-/// resolve as they do live.
-fn name_children(value: &mut Map<String, Value>, id: &str) {
-    const CHILDREN: &[&str] = &[
-        "subnets",
-        "securityRules",
-        "ipConfigurations",
-        "frontendIPConfigurations",
-        "backendAddressPools",
-    ];
-    let Some(Value::Object(props)) = value.get_mut("properties") else {
-        return;
-    };
-    for (k, v) in props.iter_mut() {
-        let Some(child) = CHILDREN.iter().find(|c| c.eq_ignore_ascii_case(k)) else {
-            continue;
-        };
-        let Value::Array(items) = v else { continue };
-        for item in items {
-            let Value::Object(o) = item else { continue };
-            if o.contains_key("id") {
-                continue;
-            }
-            if let Some(name) = o.get("name").and_then(Value::as_str) {
-                let child_id = format!("{id}/{child}/{name}");
-                o.insert("id".into(), Value::String(child_id));
-            }
-        }
-    }
-}
-
-/// The id a deployment into resource group `rg` would give the resource.
-fn resource_id(rg: &str, kind: &str, name: &str) -> String {
-    let mut segs = kind.split('/');
-    let ns = segs.next().unwrap_or_default();
-    let types: Vec<&str> = segs.collect();
-    let names: Vec<&str> = name.split('/').collect();
-    let mut id = format!(
-        "/subscriptions/{}/resourceGroups/{rg}/providers/{ns}",
-        SUBSCRIPTION_ID
-    );
-    for (i, t) in types.iter().enumerate() {
-        id.push_str(&format!(
-            "/{t}/{}",
-            names.get(i).copied().unwrap_or("<unknown name>")
-        ));
-    }
-    id
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn run(template: &str) -> Output {
         let root = super::super::jsonc::parse(template).expect("parses");
-        evaluate(&root, &HashMap::new(), "rg").expect("evaluates")
+        evaluate(&root, &HashMap::new(), "rg", None).expect("evaluates")
     }
 
     const SCHEMA: &str = r#""$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "contentVersion": "1.0.0.0""#;

@@ -21,7 +21,8 @@ pub(super) struct Scope<'t> {
     pub(super) cache: RefCell<HashMap<String, Value>>,
     /// Variables and parameters being evaluated, to catch recursion.
     pub(super) stack: RefCell<Vec<String>>,
-    pub(super) copies: RefCell<Vec<(String, Value)>>,
+    /// Copy loops being expanded: (name, index, a property or variable loop?).
+    pub(super) copies: RefCell<Vec<(String, Value, bool)>>,
     pub(super) rg: String,
     /// Where the innermost failure happened.
     pub(super) fail_at: RefCell<Option<Span>>,
@@ -101,8 +102,23 @@ impl<'t> Scope<'t> {
                         }
                         continue;
                     }
-                    let mut sub = rec.as_mut().map(|r| r.child(k));
-                    out.insert(k.clone(), self.eval(v, &mut sub)?);
+                    // A property name may itself be an expression (Bicep compiles `'${x}': v`
+                    // to `"[format('{0}', variables('x'))]": v`).
+                    let key = match parse::expression_text(k) {
+                        Some(_) => {
+                            let key_node = Node {
+                                span: node.span,
+                                kind: Kind::String(k.clone()),
+                            };
+                            match self.eval(&key_node, &mut None)? {
+                                u if unknown_reason(&u).is_some() => continue,
+                                v => expr::text(&v),
+                            }
+                        }
+                        None => parse::literal(k).to_string(),
+                    };
+                    let mut sub = rec.as_mut().map(|r| r.child(&key));
+                    out.insert(key, self.eval(v, &mut sub)?);
                 }
                 Ok(Value::Object(out))
             }
@@ -139,7 +155,7 @@ impl<'t> Scope<'t> {
         for i in 0..count {
             self.copies
                 .borrow_mut()
-                .push((name.to_lowercase(), json!(i)));
+                .push((name.to_lowercase(), json!(i), true));
             let mut sub = rec.as_mut().map(|r| r.child(&format!("{name}/{i}")));
             let v = self.eval(input, &mut sub);
             self.copies.borrow_mut().pop();
@@ -254,11 +270,15 @@ impl Context for Scope<'_> {
 
     fn copy_index(&self, loop_name: Option<&str>) -> EvalResult {
         let copies = self.copies.borrow();
+        // Without a name, copyIndex() is the resource loop's, even inside a property loop.
         let found = match loop_name {
-            Some(n) => copies.iter().rev().find(|(l, _)| l.eq_ignore_ascii_case(n)),
-            None => copies.last(),
+            Some(n) => copies
+                .iter()
+                .rev()
+                .find(|(l, _, _)| l.eq_ignore_ascii_case(n)),
+            None => copies.iter().rev().find(|(_, _, property)| !property),
         };
-        found.map(|(_, i)| i.clone()).ok_or_else(|| {
+        found.map(|(_, i, _)| i.clone()).ok_or_else(|| {
             ExprError::Value(match loop_name {
                 Some(n) => format!("copyIndex('{n}') outside a copy loop of that name"),
                 None => "copyIndex() outside a copy loop".into(),

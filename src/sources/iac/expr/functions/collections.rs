@@ -6,6 +6,12 @@ use super::{arity, int, one, s, truth};
 use crate::sources::iac::expr::{kind, text, EvalResult, ExprError};
 
 pub(super) const NAMES: &[&str] = &[
+    "objectkeys",
+    "shallowmerge",
+    "flatten",
+    "indexfromend",
+    "tryindexfromend",
+    "tryget",
     "equals",
     "not",
     "empty",
@@ -206,6 +212,72 @@ pub(super) fn call(name: &str, a: &[Value]) -> EvalResult {
             other => return Err(format!("items() of {}", kind(other)).into()),
         },
 
+        "objectkeys" => match one(name, a)? {
+            Value::Object(o) => {
+                let mut keys: Vec<&String> = o.keys().collect();
+                keys.sort_by_key(|k| k.to_lowercase());
+                json!(keys)
+            }
+            other => return Err(format!("objectKeys() of {}", kind(other)).into()),
+        },
+        "shallowmerge" => {
+            let items = one(name, a)?.as_array().ok_or("shallowMerge() expects an array of objects")?;
+            let mut out = Map::new();
+            for o in items {
+                match o {
+                    Value::Object(o) => out.extend(o.clone()),
+                    Value::Null => {}
+                    other => return Err(format!("shallowMerge() of {}", kind(other)).into()),
+                }
+            }
+            Value::Object(out)
+        }
+        "flatten" => {
+            let items = one(name, a)?.as_array().ok_or("flatten() expects an array of arrays")?;
+            let mut out = Vec::new();
+            for x in items {
+                match x {
+                    Value::Array(inner) => out.extend(inner.iter().cloned()),
+                    other => return Err(format!("flatten() of an array holding {}", kind(other)).into()),
+                }
+            }
+            Value::Array(out)
+        }
+        "indexfromend" | "tryindexfromend" => {
+            arity(name, a, 2, 2)?;
+            let list = a[0].as_array().ok_or("indexFromEnd() expects an array")?;
+            let n = int(name, &a[1])?;
+            let at = usize::try_from(n).ok().and_then(|n| list.len().checked_sub(n));
+            match (at.and_then(|i| list.get(i)), name) {
+                (Some(v), _) => v.clone(),
+                (None, "tryindexfromend") => Value::Null,
+                (None, _) => return Err(format!("indexFromEnd({n}) of an array of {}", list.len()).into()),
+            }
+        }
+        "tryget" => {
+            if a.len() < 2 {
+                return Err("tryGet() needs a value and at least one key".into());
+            }
+            let mut v = a[0].clone();
+            for k in &a[1..] {
+                v = match (&v, k) {
+                    (Value::Object(o), _) => {
+                        let key = text(k);
+                        o.iter()
+                            .find(|(x, _)| x.eq_ignore_ascii_case(&key))
+                            .map(|(_, x)| x.clone())
+                            .unwrap_or(Value::Null)
+                    }
+                    (Value::Array(l), Value::Number(n)) => n
+                        .as_u64()
+                        .and_then(|n| l.get(n as usize))
+                        .cloned()
+                        .unwrap_or(Value::Null),
+                    _ => Value::Null,
+                };
+            }
+            v
+        }
         _ => return Err(ExprError::UnknownFunction(name.to_string())),
     })
 }

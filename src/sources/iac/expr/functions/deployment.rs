@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use super::{arity, int, s};
-use crate::sources::iac::expr::{text, Context, EvalResult, ExprError, SUBSCRIPTION_ID};
+use crate::sources::iac::expr::{text, Context, EvalResult, ExprError, LINK_BASE, SUBSCRIPTION_ID};
 
 pub(super) const NAMES: &[&str] = &[
     "parameters",
@@ -86,9 +86,14 @@ pub(super) fn call(name: &str, a: &[Value], cx: &dyn Context) -> EvalResult {
             "tenantId": SUBSCRIPTION_ID,
             "displayName": "subscription",
         }),
-        "deployment" => {
-            json!({"name": "kensa-iac", "properties": {}, "location": "deployment-location"})
-        }
+        // The template's own link is a placeholder in its folder, so that
+        // `uri(deployment().properties.templateLink.uri, 'nested/x.json')` names a file
+        // beside it (see arm::LINK_BASE).
+        "deployment" => json!({
+            "name": "kensa-iac",
+            "location": "deployment-location",
+            "properties": {"templateLink": {"uri": format!("{LINK_BASE}template.json")}},
+        }),
         "environment" => json!({
             "name": "AzureCloud",
             "resourceManager": "https://management.azure.com/",

@@ -5,25 +5,21 @@
 
 mod collections;
 mod deployment;
+mod lambda;
+mod network;
 mod text;
 
 use serde_json::Value;
 
 use super::super::unknown::{unknown, unknown_reason};
-use super::{eval, kind, Context, EvalResult, Expr, ExprError};
+use super::{eval_in, kind, Context, EvalResult, Expr, ExprError, Locals};
 
 /// Functions ARM has that kensa does not evaluate: their value is unknown, never an error.
 const UNEVALUATED: &[&str] = &[
     "utcnow",
     "newguid",
     "providers",
-    "filter",
-    "map",
-    "reduce",
-    "sort",
     "tojson",
-    "lambda",
-    "lambdavariables",
     "datauri",
     "datauritostring",
     "base64tostring",
@@ -38,22 +34,11 @@ const UNEVALUATED: &[&str] = &[
     "managementgroupresourceid",
     "tenant",
     "float",
-    "objectkeys",
-    "shallowmerge",
-    "groupby",
-    "mapvalues",
-    "toobject",
-    "flatten",
-    "indexfromend",
-    "tryget",
-    "tryindexfromend",
-    "parsecidr",
-    "cidrsubnet",
-    "cidrhost",
     "pickzones",
 ];
 
-pub(crate) fn call(name: &str, exprs: &[Expr], cx: &dyn Context) -> EvalResult {
+pub(crate) fn call(name: &str, exprs: &[Expr], cx: &dyn Context, locals: &Locals) -> EvalResult {
+    let eval = |e: &Expr, cx: &dyn Context| eval_in(e, cx, locals);
     // Lazy functions first: only the branch taken is evaluated.
     match name {
         "if" => {
@@ -92,12 +77,20 @@ pub(crate) fn call(name: &str, exprs: &[Expr], cx: &dyn Context) -> EvalResult {
             }
             return Ok(Value::Null);
         }
+        "lambdavariables" => {
+            let args = exprs.iter().map(|e| eval(e, cx)).collect::<Result<Vec<_>, _>>()?;
+            let var = s(name, one(name, &args)?)?;
+            return eval_in(&Expr::Local(var.to_string()), cx, locals);
+        }
+        _ if lambda::NAMES.contains(&name) => return lambda::call(name, exprs, cx, locals),
         _ => {}
     }
-    if name.contains('.') {
-        return Ok(unknown(format!(
-            "user-defined function {name}() is not evaluated"
-        )));
+    if let Some((namespace, member)) = name.split_once('.') {
+        return Ok(unknown(match namespace {
+            "resource" => format!("{member}() of a resource is only known at deployment"),
+            "bicep" => format!("{member}() is not evaluated (it reads files or the environment when the template is built)"),
+            _ => format!("user-defined function {name}() is not evaluated"),
+        }));
     }
     if name.starts_with("list") || UNEVALUATED.contains(&name) {
         return Ok(unknown(format!("{name}() is only known at deployment")));
@@ -106,6 +99,9 @@ pub(crate) fn call(name: &str, exprs: &[Expr], cx: &dyn Context) -> EvalResult {
         .iter()
         .map(|e| eval(e, cx))
         .collect::<Result<Vec<_>, _>>()?;
+    if !known(name) && cx.lenient() {
+        return Ok(unknown(format!("{name}() is not evaluated")));
+    }
     if let Some(u) = args.iter().find(|a| unknown_reason(a).is_some()) {
         // Still check the function exists, so a typo is reported even here.
         if !known(name) {
@@ -119,6 +115,8 @@ pub(crate) fn call(name: &str, exprs: &[Expr], cx: &dyn Context) -> EvalResult {
         text::call(name, &args)
     } else if collections::NAMES.contains(&name) {
         collections::call(name, &args)
+    } else if network::NAMES.contains(&name) {
+        network::call(name, &args)
     } else {
         Err(ExprError::UnknownFunction(name.to_string()))
     }
@@ -126,7 +124,13 @@ pub(crate) fn call(name: &str, exprs: &[Expr], cx: &dyn Context) -> EvalResult {
 
 /// Every function the library evaluates.
 fn known(name: &str) -> bool {
-    [deployment::NAMES, text::NAMES, collections::NAMES]
+    [
+        deployment::NAMES,
+        text::NAMES,
+        collections::NAMES,
+        network::NAMES,
+        lambda::NAMES,
+    ]
         .iter()
         .any(|names| names.contains(&name))
 }

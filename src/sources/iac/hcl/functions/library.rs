@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 use serde_json::{Map, Value};
 
 use super::encode::*;
-use super::net::*;
+use crate::sources::iac::net::*;
 use super::*;
 
 // ---------------------------------------------------------------- the functions

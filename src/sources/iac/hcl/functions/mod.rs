@@ -16,7 +16,7 @@ macro_rules! ensure {
 
 mod encode;
 mod library;
-mod net;
+
 #[cfg(test)]
 mod tests;
 

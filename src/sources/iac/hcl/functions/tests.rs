@@ -1,4 +1,4 @@
-use super::net::{fmt_ip, parse_ipv6};
+use crate::sources::iac::net::{fmt_ip, parse_ipv6};
 use super::*;
 use serde_json::json;
 

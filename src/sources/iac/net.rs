@@ -3,7 +3,7 @@
 // ---------------------------------------------------------------- IP addresses
 
 /// (address, address bits 32|128, prefix length)
-pub(super) fn parse_cidr(s: &str) -> Result<(u128, u32, u32), String> {
+pub(crate) fn parse_cidr(s: &str) -> Result<(u128, u32, u32), String> {
     let bad = || format!("invalid CIDR address {s:?}");
     let (ip, len) = s.split_once('/').ok_or_else(bad)?;
     let (addr, bits) = if ip.contains(':') {
@@ -19,7 +19,7 @@ pub(super) fn parse_cidr(s: &str) -> Result<(u128, u32, u32), String> {
     Ok((addr & mask(plen, bits), bits, plen))
 }
 
-pub(super) fn mask(plen: u32, bits: u32) -> u128 {
+pub(crate) fn mask(plen: u32, bits: u32) -> u128 {
     if plen == 0 {
         0
     } else {
@@ -27,7 +27,7 @@ pub(super) fn mask(plen: u32, bits: u32) -> u128 {
     }
 }
 
-pub(super) fn parse_ipv4(s: &str) -> Option<u32> {
+pub(crate) fn parse_ipv4(s: &str) -> Option<u32> {
     let parts: Vec<&str> = s.split('.').collect();
     let ok = parts.len() == 4
         && parts
@@ -40,7 +40,7 @@ pub(super) fn parse_ipv4(s: &str) -> Option<u32> {
     })?
 }
 
-pub(super) fn parse_ipv6(s: &str) -> Option<u128> {
+pub(crate) fn parse_ipv6(s: &str) -> Option<u128> {
     fn groups(part: &str, v4_ok: bool) -> Option<Vec<u16>> {
         let items: Vec<&str> = if part.is_empty() {
             vec![]
@@ -74,7 +74,7 @@ pub(super) fn parse_ipv6(s: &str) -> Option<u128> {
     (g.len() == 8).then(|| g.iter().fold(0u128, |a, &x| (a << 16) | x as u128))
 }
 
-pub(super) fn fmt_ip(a: u128, bits: u32) -> String {
+pub(crate) fn fmt_ip(a: u128, bits: u32) -> String {
     if bits == 32 {
         let a = a as u32;
         return format!(
