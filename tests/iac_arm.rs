@@ -199,16 +199,29 @@ fn findings_point_at_the_offending_line() {
         .iter()
         .find(|f| f["rule_id"] == "network.nsg-open-management-port")
         .expect("SSH is open in vm-simple-linux");
-    assert!(f["location"]["file"].as_str().unwrap().ends_with("main.bicep"));
+    assert!(f["location"]["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("main.bicep"));
     let bicep = std::fs::read_to_string(dir.join("main.bicep")).expect("readable");
     let line = bicep
         .lines()
         .nth(f["location"]["line"].as_u64().expect("line") as usize - 1)
         .expect("the line exists");
-    assert!(line.contains("destinationPortRange") && line.contains("22"), "points at {line:?}");
+    assert!(
+        line.contains("destinationPortRange") && line.contains("22"),
+        "points at {line:?}"
+    );
     let skipped = report["coverage"]["skipped"].to_string();
-    assert!(skipped.contains("azuredeploy.json") && skipped.contains("compiled from"), "{skipped}");
-    assert_eq!(report["coverage"]["resources"].as_u64(), Some(6), "once, from main.bicep");
+    assert!(
+        skipped.contains("azuredeploy.json") && skipped.contains("compiled from"),
+        "{skipped}"
+    );
+    assert_eq!(
+        report["coverage"]["resources"].as_u64(),
+        Some(6),
+        "once, from main.bicep"
+    );
 }
 
 #[test]
@@ -346,4 +359,84 @@ fn iac_sarif_validates_and_carries_regions_and_line_hashes() {
             hex.len() <= 16 && u64::from_str_radix(hex, 16).is_ok() && n.parse::<u32>().is_ok()
         );
     }
+}
+
+#[test]
+fn linked_templates_in_the_tree_are_followed_with_their_deployment_named() {
+    let report = iac_json(&[&fixture("iac/arm/linked")]);
+    let mut got: Vec<_> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            let (file, line) = file_and_line(f);
+            let via = f["location"]["via"][0].as_str().unwrap_or_default();
+            (
+                f["rule_id"].as_str().unwrap_or_default().to_string(),
+                file,
+                line,
+                via.rsplit('/').next().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    // `relativePath` and `uri(deployment().properties.templateLink.uri, …)` both; the
+    // parameter the parent passes (`Internet`) is what the NSG rule sees.
+    assert_eq!(
+        got,
+        [
+            (
+                "disk.encryption".into(),
+                "disk.json".into(),
+                8,
+                "azuredeploy.json:26 deployment disk".into()
+            ),
+            (
+                "network.nsg-open-management-port".into(),
+                "nsg.json".into(),
+                20,
+                "azuredeploy.json:14 deployment nsg".into()
+            ),
+        ]
+    );
+    // A link to another host is not fetched: listed, and the scan is incomplete.
+    let notes = report["coverage"]["unevaluated"].to_string();
+    assert!(
+        notes.contains("azuredeploy.json:35") && notes.contains("is not fetched"),
+        "{notes}"
+    );
+    assert_eq!(report["coverage"]["complete"], false);
+    // The linked files are read through their parent, not again on their own.
+    assert_eq!(
+        report["coverage"]["skipped"].as_array().map_or(0, Vec::len),
+        2
+    );
+}
+
+#[test]
+fn language_version_2_templates_with_lambdas_and_symbolic_resources() {
+    let report = iac_json(&[&fixture("iac/arm/lv2")]);
+    // filter(lambda) keeps ssh and web; 443 is not a management port.
+    let open: Vec<_> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["resource_name"].as_str().unwrap_or_default().to_string(),
+                f["evidence"]["port"].as_u64(),
+                file_and_line(f).1,
+            )
+        })
+        .collect();
+    assert_eq!(open, [("nsg-lv2".to_string(), Some(22), 51)]);
+    // The existing network is a reference; the IP loop counts zero; shallowMerge tags.
+    let rows = kensa(&["inventory", "--iac", &fixture("iac/arm/lv2"), "--resources"]);
+    let rows: serde_json::Value = serde_json::from_slice(&rows.stdout).expect("JSON");
+    let rows = rows.as_array().expect("rows");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(
+        rows[0]["resource"]["tags"],
+        serde_json::json!({"env": "prod", "owner": "platform"})
+    );
 }

@@ -44,12 +44,16 @@ pub(crate) fn kind_of(path: &Path) -> Option<Kind> {
     }
 }
 
-
 /// `<stem>.parameters.json` beside the template, when there is one.
 /// A Bicep `main.bicep` also takes the parameters of the `azuredeploy.json` compiled from
 /// it (quickstarts ship `azuredeploy.parameters.json`).
-pub(crate) fn beside_parameters(template: &Path) -> std::result::Result<HashMap<String, Value>, FileError> {
-    let Some(stem) = template.file_stem().map(|s| s.to_string_lossy().to_string()) else {
+pub(crate) fn beside_parameters(
+    template: &Path,
+) -> std::result::Result<HashMap<String, Value>, FileError> {
+    let Some(stem) = template
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+    else {
         return Ok(HashMap::new());
     };
     let mut candidates = vec![template.with_file_name(format!("{stem}.parameters.json"))];
@@ -79,7 +83,6 @@ pub(crate) fn read_parameters(path: &Path) -> Result<HashMap<String, Value>> {
     Ok(arm::parameter_values(&root))
 }
 
-
 /// Each template deploys into its own placeholder resource group, named after the file, so
 /// two templates that declare a resource of the same name stay two resources.
 pub(crate) fn resource_group(shown: &str) -> String {
@@ -108,6 +111,26 @@ pub(crate) fn display(p: &Path) -> String {
     let p = rel.as_deref().unwrap_or(p);
     let s = p.to_string_lossy().replace('\\', "/");
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
+
+/// `rel` as written in a file in `folder` (a module source, a linked template): joined and
+/// with `.` and `..` folded, so `app/./vm.bicep` is reported as `app/vm.bicep`. Lexical, not
+/// canonical: symbolic links stay as the author wrote them.
+pub(crate) fn beside(folder: &Path, rel: &str) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in folder.join(rel).components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 pub(crate) fn globs(patterns: &[String]) -> Result<GlobSet> {

@@ -23,7 +23,7 @@ use serde_json::Value;
 use super::{Estate, Located, Origin, RawRow, Resource, SourceGap};
 use crate::error::{Error, Result};
 use crate::text::{SourceFile, Span};
-pub(crate) use files::{display, resource_group};
+pub(crate) use files::{beside, display, resource_group};
 use files::{beside_parameters, globs, kind_of, read_parameters, walk, Kind};
 
 #[derive(Debug, Clone, Default)]
@@ -140,7 +140,11 @@ pub(crate) fn load(opts: &Selection, estate: &mut Estate) -> Result<()> {
     let mut tf_dirs = DirFiles::new();
     let mut modules: Vec<ModuleOutcome> = Vec::new();
     for input in &inputs {
-        let dir = input.path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let dir = input
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
         let file = Arc::clone(&input.file);
         match input.kind {
             Kind::Json => {
@@ -226,7 +230,8 @@ fn read_json(
             None if opts.no_parameter_files => HashMap::new(),
             None => beside_parameters(path)?,
         };
-        let out = arm::evaluate(&root, &params, &resource_group(&file.path), path.parent())
+        let place = arm::Place { path, file };
+        let out = arm::evaluate(&root, &params, &resource_group(&file.path), Some(place))
             .map_err(|e| FileError::at(e.span.start, e.message))?;
         return Ok(Some(FileOutcome {
             language: "arm",
@@ -258,9 +263,12 @@ struct BicepPlan {
     sources: HashSet<PathBuf>,
     /// Canonical paths of files scanned `.bicep` files call as local modules.
     modules: HashSet<PathBuf>,
-    /// Template (canonical) → (parameters file as shown, its values).
-    params: HashMap<PathBuf, Vec<(String, HashMap<String, Value>)>>,
+    /// Template (canonical) → the `.bicepparam` files using it.
+    params: HashMap<PathBuf, Vec<ParamsFile>>,
 }
+
+/// A `.bicepparam` file as shown, and its values.
+type ParamsFile = (String, HashMap<String, Value>);
 
 impl BicepPlan {
     fn of(inputs: &[Input], intake: &mut Intake<'_>) -> BicepPlan {
@@ -295,7 +303,9 @@ impl BicepPlan {
     fn skips(&self, path: &Path, file: &SourceFile) -> Option<String> {
         let real = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
         if self.modules.contains(&real) {
-            return Some("evaluated as a module or linked template of another scanned template".into());
+            return Some(
+                "evaluated as a module or linked template of another scanned template".into(),
+            );
         }
         let root = jsonc::parse(&file.text).ok()?;
         if !bicep::compiled(&root) {
@@ -306,7 +316,11 @@ impl BicepPlan {
         let source = [format!("{stem}.bicep"), "main.bicep".to_string()]
             .into_iter()
             .map(|n| dir.join(n))
-            .find(|b| self.sources.contains(b) && (b.file_stem().is_some_and(|s| s.to_string_lossy() == stem) || stem == "azuredeploy"))?;
+            .find(|b| {
+                self.sources.contains(b)
+                    && (b.file_stem().is_some_and(|s| s.to_string_lossy() == stem)
+                        || stem == "azuredeploy")
+            })?;
         Some(format!(
             "compiled from {}, which is scanned: its resources are reported once, from the Bicep source",
             display(&source)
@@ -320,7 +334,10 @@ impl BicepPlan {
         opts: &Selection,
         intake: &mut Intake<'_>,
     ) -> Vec<ModuleOutcome> {
-        let real = input.path.canonicalize().unwrap_or_else(|_| input.path.clone());
+        let real = input
+            .path
+            .canonicalize()
+            .unwrap_or_else(|_| input.path.clone());
         let file = &input.file;
         if self.modules.contains(&real) {
             intake.estate.skipped.push(SourceGap {
@@ -332,7 +349,9 @@ impl BicepPlan {
         if let Some(sets) = self.params.get(&real) {
             return sets
                 .iter()
-                .map(|(shown, values)| bicep::evaluate(file, values.clone(), &resource_group(shown)))
+                .map(|(shown, values)| {
+                    bicep::evaluate(file, values.clone(), &resource_group(shown))
+                })
                 .collect();
         }
         let values = match given {
@@ -390,15 +409,21 @@ fn skip(estate: &mut Estate, shown: &str, at: Option<(&SourceFile, usize)>, mess
 }
 
 /// Resource ids declared so far (lower-cased) → where.
-type Declarations = HashMap<String, String>;
+/// Resource ids declared so far: where, the resource as declared, and the module calls that
+/// reached it.
+type Declarations = HashMap<String, (String, Value, Vec<String>)>;
 
 fn add(estate: &mut Estate, seen: &mut Declarations, file: &Arc<SourceFile>, out: FileOutcome) {
     for (span, message) in out.notes {
         let (line, _) = file.position(span.start);
-        estate.unevaluated.push(SourceGap {
+        let gap = SourceGap {
             source: format!("{}:{line}", file.path),
             reason: message,
-        });
+        };
+        // A module called twice says the same thing twice.
+        if !estate.unevaluated.contains(&gap) {
+            estate.unevaluated.push(gap);
+        }
     }
     for mut d in out.resources {
         let file = d.file.as_ref().unwrap_or(file);
@@ -417,9 +442,20 @@ fn add(estate: &mut Estate, seen: &mut Declarations, file: &Arc<SourceFile>, out
         };
         // Two declarations of one resource id: an error of the template itself. Both are
         // evaluated (the later one under its own id) and the scan says so.
-        if let Some(first) = seen.get(&id.to_lowercase()) {
-            // Ids built from values only known at deployment may well differ then.
-            if !id.contains("<unknown") {
+        if let Some((first, earlier, earlier_via)) = seen.get(&id.to_lowercase()) {
+            // Ids built from values only known at deployment (`<…>`) may well differ then.
+            let known = !id.contains('<');
+            // One module deployed twice alike (to prove it is idempotent): two deployments
+            // with one result, judged once. Within one deployment a second declaration is
+            // an error of the template, alike or not.
+            if known && *earlier == d.value && *earlier_via != d.via {
+                estate.skipped.push(SourceGap {
+                    source: here,
+                    reason: format!("resource id {id} is declared alike at {first}: judged once"),
+                });
+                continue;
+            }
+            if known {
                 estate.gaps.push(SourceGap {
                     source: here.clone(),
                     reason: format!(
@@ -431,10 +467,18 @@ fn add(estate: &mut Estate, seen: &mut Declarations, file: &Arc<SourceFile>, out
                 .get("terraformAddress")
                 .and_then(Value::as_str)
                 .map_or_else(|| format!("{}:{line}", file.path), str::to_string);
-            id = format!("{id}~{suffix}");
+            // Loop instances with unknown names share file and line too: number them, so
+            // that none is taken for another.
+            let base = format!("{id}~{suffix}");
+            id = base.clone();
+            let mut n = 1;
+            while seen.contains_key(&id.to_lowercase()) {
+                n += 1;
+                id = format!("{base}#{n}");
+            }
             d.value["id"] = Value::String(id.clone());
         }
-        seen.insert(id.to_lowercase(), here);
+        seen.insert(id.to_lowercase(), (here, d.value.clone(), d.via.clone()));
         estate.resources.push(Resource {
             key: Arc::from(id.to_lowercase()),
             id,
@@ -455,4 +499,3 @@ fn add(estate: &mut Estate, seen: &mut Declarations, file: &Arc<SourceFile>, out
         });
     }
 }
-

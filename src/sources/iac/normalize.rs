@@ -174,4 +174,3 @@ pub(crate) fn resource_id(rg: &str, kind: &str, name: &str) -> String {
     }
     id
 }
-

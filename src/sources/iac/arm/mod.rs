@@ -14,7 +14,7 @@ use super::expr::{text, LINK_BASE};
 use super::jsonc::{Kind, Node};
 use super::normalize;
 use super::unknown::{unknown, unknown_reason};
-use super::Declared;
+use super::{beside, Declared};
 use crate::text::{SourceFile, Span};
 use scope::{Rec, Scope};
 
@@ -70,9 +70,9 @@ pub(crate) fn evaluate(
     template: &Node,
     parameters: &HashMap<String, Value>,
     rg: &str,
-    folder: Option<&Path>,
+    place: Option<Place<'_>>,
 ) -> Result<Output, EvalError> {
-    let first = pass(template, parameters, rg, Rc::default(), folder)?;
+    let first = pass(template, parameters, rg, Rc::default(), place)?;
     if !first.1 {
         return Ok(first.0);
     }
@@ -87,7 +87,15 @@ pub(crate) fn evaluate(
         refs.entry(name.to_lowercase())
             .or_insert_with(|| r.value.clone());
     }
-    Ok(pass(template, parameters, rg, Rc::new(refs), folder)?.0)
+    Ok(pass(template, parameters, rg, Rc::new(refs), place)?.0)
+}
+
+/// Where a template was read from: its path (linked templates are found beside it) and
+/// its text (linked templates' findings name the line of the deployment that links them).
+#[derive(Clone, Copy)]
+pub(crate) struct Place<'a> {
+    pub(crate) path: &'a Path,
+    pub(crate) file: &'a Arc<SourceFile>,
 }
 
 fn pass(
@@ -95,13 +103,14 @@ fn pass(
     parameters: &HashMap<String, Value>,
     rg: &str,
     refs: Rc<HashMap<String, Value>>,
-    folder: Option<&Path>,
+    place: Option<Place<'_>>,
 ) -> Result<(Output, bool), EvalError> {
     let scope = Scope::new(template, parameters.clone(), rg, refs);
     let mut out = Output::default();
     let walker = Walker {
         depth: 0,
-        folder: folder.map(Path::to_path_buf),
+        folder: place.and_then(|p| p.path.parent()).map(Path::to_path_buf),
+        file: place.map(|p| Arc::clone(p.file)),
     };
     if let Some(list) = template.get("resources") {
         walker.resources(&scope, list, None, &mut out)?;
@@ -150,7 +159,7 @@ pub(crate) fn linked_files(path: &Path, file: &SourceFile) -> Vec<PathBuf> {
     rel.into_iter()
         .filter(|r| !r.starts_with('['))
         .map(|r| {
-            let p = folder.join(r);
+            let p = beside(folder, &r);
             p.canonicalize().unwrap_or(p)
         })
         .collect()
@@ -176,6 +185,8 @@ struct Walker {
     depth: usize,
     /// The folder of the template, for linked templates given by relative path.
     folder: Option<PathBuf>,
+    /// The template's file, for the lines of the deployments that link others.
+    file: Option<Arc<SourceFile>>,
 }
 
 impl Walker {
@@ -354,6 +365,7 @@ impl Walker {
         let walker = Walker {
             depth: self.depth + 1,
             folder: self.folder.clone(),
+            file: self.file.clone(),
         };
         let list = template.get("resources");
         let r = if inner {
@@ -398,7 +410,9 @@ impl Walker {
         let relative = match (link.get("relativePath"), link.get("uri")) {
             (Some(r), _) => scope.eval(r, &mut None)?,
             (None, Some(u)) => match scope.eval(u, &mut None)? {
-                Value::String(s) if s.starts_with(LINK_BASE) => Value::String(s[LINK_BASE.len()..].to_string()),
+                Value::String(s) if s.starts_with(LINK_BASE) => {
+                    Value::String(s[LINK_BASE.len()..].to_string())
+                }
                 Value::String(s) => return not_followed(out, format!("{s} is not fetched")),
                 other => other,
             },
@@ -407,28 +421,46 @@ impl Walker {
         let (Value::String(relative), Some(folder)) = (relative, &self.folder) else {
             return not_followed(out, "its location is not known".into());
         };
-        let path = folder.join(&relative);
+        let path = beside(folder, &relative);
         if self.depth >= MAX_NESTING {
-            return Err(scope.fail(link.span, format!("nested deployments deeper than {MAX_NESTING} levels")));
+            return Err(scope.fail(
+                link.span,
+                format!("nested deployments deeper than {MAX_NESTING} levels"),
+            ));
         }
         if props.get("parametersLink").is_some() {
             return not_followed(out, "its parameters are linked too".into());
         }
         let Ok(text) = std::fs::read_to_string(&path) else {
-            return not_followed(out, format!("{} is not a readable file", super::display(&path)));
+            return not_followed(
+                out,
+                format!("{} is not a readable file", super::display(&path)),
+            );
         };
         let file = Arc::new(SourceFile::new(super::display(&path), text));
         let root = super::jsonc::parse(&file.text).map_err(|e| {
             let (line, column) = file.position(e.offset);
-            scope.fail(link.span, format!("{}:{line}:{column}: {}", file.path, e.message))
+            scope.fail(
+                link.span,
+                format!("{}:{line}:{column}: {}", file.path, e.message),
+            )
         })?;
         let given = deployment_parameters(scope, props)?;
-        let linked = evaluate(&root, &given, &scope.rg, path.parent()).map_err(|e| {
+        let place = Place {
+            path: &path,
+            file: &file,
+        };
+        let linked = evaluate(&root, &given, &scope.rg, Some(place)).map_err(|e| {
             let (line, _) = file.position(e.span.start);
             scope.fail(link.span, format!("{}:{line}: {}", file.path, e.message))
         })?;
+        let via = self.file.as_ref().map(|f| {
+            let (line, _) = f.position(link.span.start);
+            format!("{}:{line} deployment {name}", f.path)
+        });
         for mut d in linked.resources {
             d.file.get_or_insert_with(|| Arc::clone(&file));
+            d.via.splice(0..0, via.clone());
             out.resources.push(d);
         }
         for n in linked.notes {
@@ -443,9 +475,16 @@ impl Walker {
 }
 
 /// The parameter values a nested or linked deployment passes (`properties.parameters`).
-fn deployment_parameters(scope: &Scope<'_>, props: &Node) -> Result<HashMap<String, Value>, String> {
+fn deployment_parameters(
+    scope: &Scope<'_>,
+    props: &Node,
+) -> Result<HashMap<String, Value>, String> {
     let mut given = HashMap::new();
-    for (k, v) in props.get("parameters").map(Node::members).unwrap_or_default() {
+    for (k, v) in props
+        .get("parameters")
+        .map(Node::members)
+        .unwrap_or_default()
+    {
         let value = match (v.get("value"), v.get("reference")) {
             (Some(val), _) => scope.eval(val, &mut None)?,
             (None, Some(_)) => unknown(format!("parameter '{k}' is a Key Vault reference")),

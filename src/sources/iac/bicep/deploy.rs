@@ -13,12 +13,11 @@ use super::scope::{Decl, Failure, ModuleRun, Note, ResourceDecl, Scope};
 use super::syntax::{Expr as Ast, ExprKind, ObjectItem, Program, Statement, StatementKind};
 use crate::sources::iac::expr::{text, Context, EvalResult, ExprError, Locals};
 use crate::sources::iac::unknown::{unknown, unknown_reason};
-use crate::sources::iac::{arm, display, jsonc, normalize, Declared};
+use crate::sources::iac::{arm, beside, display, jsonc, normalize, Declared};
 use crate::text::{SourceFile, Span};
 
 /// Module calls nested deeper than this are not followed.
 const MAX_DEPTH: usize = 16;
-
 
 /// One instance of a declaration body: its object and the loop variables bound for it.
 struct Instance<'a> {
@@ -49,7 +48,10 @@ fn instances<'a>(
             other => notes.push((
                 Arc::clone(&scope.file),
                 cond.span,
-                format!("{what} not evaluated: its condition is not known ({})", reason(&other)),
+                format!(
+                    "{what} not evaluated: its condition is not known ({})",
+                    reason(&other)
+                ),
             )),
         },
         ExprKind::For {
@@ -64,7 +66,10 @@ fn instances<'a>(
                     notes.push((
                         Arc::clone(&scope.file),
                         iterable.span,
-                        format!("{what} not evaluated: its loop is over a value not known ({})", reason(&other)),
+                        format!(
+                            "{what} not evaluated: its loop is over a value not known ({})",
+                            reason(&other)
+                        ),
                     ));
                     return Ok((out, true));
                 }
@@ -81,7 +86,10 @@ fn instances<'a>(
                         other => notes.push((
                             Arc::clone(&scope.file),
                             cond.span,
-                            format!("{what}[{i}] not evaluated: its condition is not known ({})", reason(&other)),
+                            format!(
+                                "{what}[{i}] not evaluated: its condition is not known ({})",
+                                reason(&other)
+                            ),
                         )),
                     },
                     _ => out.push(one(body, locals, format!("[{i}]"))),
@@ -118,9 +126,12 @@ fn resource(
     let locals: &Locals = &inst.locals;
     let mut scratch = Vec::new();
     let spans = spans.unwrap_or(&mut scratch);
-    let name_ast = property(inst.object, "name").ok_or((r.stmt.span, "a resource without `name`".to_string()))?;
+    let name_ast = property(inst.object, "name")
+        .ok_or((r.stmt.span, "a resource without `name`".to_string()))?;
     let name = match scope.value(name_ast, locals)? {
-        v if unknown_reason(&v).is_some() => format!("<name unknown at byte {}>", name_ast.span.start),
+        v if unknown_reason(&v).is_some() => {
+            format!("<name unknown at byte {}>", name_ast.span.start)
+        }
         v => text(&v),
     };
     let written = text(&scope.value(r.type_string, &[])?);
@@ -151,7 +162,9 @@ fn resource(
     let id = match extends {
         Some(base) => {
             let rest = normalize::resource_id("", &kind, &full_name);
-            let providers = rest.find("/providers/").map_or(rest.as_str(), |i| &rest[i..]);
+            let providers = rest
+                .find("/providers/")
+                .map_or(rest.as_str(), |i| &rest[i..]);
             format!("{base}{providers}")
         }
         None => normalize::resource_id(&scope.rg, &kind, &full_name),
@@ -160,11 +173,15 @@ fn resource(
     if r.existing {
         value.insert(
             "properties".into(),
-            unknown(format!("existing resource {full_name}: its properties are only known at deployment")),
+            unknown(format!(
+                "existing resource {full_name}: its properties are only known at deployment"
+            )),
         );
     } else if let ExprKind::Object(items) = &inst.object.kind {
         for item in items {
-            let ObjectItem::Property(p) = item else { continue };
+            let ObjectItem::Property(p) = item else {
+                continue;
+            };
             if matches!(p.key.as_str(), "name" | "parent" | "scope" | "dependsOn") {
                 continue;
             }
@@ -212,7 +229,8 @@ pub(super) fn symbol_value(scope: &Scope<'_>, r: &ResourceDecl<'_>) -> Result<Va
 impl Scope<'_> {
     /// The value of symbol `name` (a parent resource), its error as a template failure.
     fn symbol_of(&self, name: &str) -> Result<Value, Failure> {
-        self.symbol(name).map_err(|e| (Span::default(), e.to_string()))
+        self.symbol(name)
+            .map_err(|e| (Span::default(), e.to_string()))
     }
 }
 
@@ -222,7 +240,10 @@ pub(super) fn module(scope: &Scope<'_>, name: &str, s: &Statement) -> Rc<ModuleR
         return Rc::clone(m);
     }
     let run = Rc::new(evaluate_module(scope, name, s));
-    scope.modules.borrow_mut().insert(name.to_string(), Rc::clone(&run));
+    scope
+        .modules
+        .borrow_mut()
+        .insert(name.to_string(), Rc::clone(&run));
     run
 }
 
@@ -231,9 +252,15 @@ fn evaluate_module(scope: &Scope<'_>, name: &str, s: &Statement) -> ModuleRun {
     let StatementKind::Module { path, body, .. } = &s.kind else {
         return run;
     };
-    let note = |run: &mut ModuleRun, span: Span, m: String| run.notes.push((Arc::clone(&scope.file), span, m));
+    let note = |run: &mut ModuleRun, span: Span, m: String| {
+        run.notes.push((Arc::clone(&scope.file), span, m))
+    };
     let Some(source) = path.as_str_literal() else {
-        note(&mut run, path.span, format!("module {name}: its path is not a literal string"));
+        note(
+            &mut run,
+            path.span,
+            format!("module {name}: its path is not a literal string"),
+        );
         run.outputs = unknown(format!("module {name} is not followed"));
         return run;
     };
@@ -245,13 +272,20 @@ fn evaluate_module(scope: &Scope<'_>, name: &str, s: &Statement) -> ModuleRun {
             return run;
         }
     };
-    let registry = source.starts_with("br:") || source.starts_with("br/") || source.starts_with("ts:") || source.starts_with("ts/");
-    let dir = Path::new(&scope.file.path).parent().unwrap_or(Path::new(""));
-    let target = dir.join(&source);
+    let registry = source.starts_with("br:")
+        || source.starts_with("br/")
+        || source.starts_with("ts:")
+        || source.starts_with("ts/");
+    let dir = Path::new(&scope.file.path)
+        .parent()
+        .unwrap_or(Path::new(""));
+    let target = beside(dir, &source);
     let mut outputs = Vec::new();
     for inst in &list {
         let why = if registry {
-            Some(format!("registry module {source:?} is not followed (it is fetched at build time)"))
+            Some(format!(
+                "registry module {source:?} is not followed (it is fetched at build time)"
+            ))
         } else if scope.depth >= MAX_DEPTH {
             Some(format!("modules nested deeper than {MAX_DEPTH} levels"))
         } else if !target.is_file() {
@@ -260,7 +294,11 @@ fn evaluate_module(scope: &Scope<'_>, name: &str, s: &Statement) -> ModuleRun {
             None
         };
         if let Some(why) = why {
-            note(&mut run, s.span, format!("module {name}{}: {why}", inst.suffix));
+            note(
+                &mut run,
+                s.span,
+                format!("module {name}{}: {why}", inst.suffix),
+            );
             outputs.push(unknown(format!("module {name} is not followed")));
             continue;
         }
@@ -275,17 +313,29 @@ fn evaluate_module(scope: &Scope<'_>, name: &str, s: &Statement) -> ModuleRun {
                 continue;
             }
         };
+        // `scope: rg` or `scope: resourceGroup('name')`: the module deploys into that group.
+        let rg = property(inst.object, "scope")
+            .and_then(|e| scope.value(e, &inst.locals).ok())
+            .and_then(|v| group_of(&v))
+            .unwrap_or_else(|| scope.rg.clone());
         let line = scope.file.position(s.span.start).0;
         let mut via = scope.via.clone();
-        via.push(format!("{}:{line} module {name}{}", scope.file.path, inst.suffix));
-        match follow(&target, params, &scope.rg, via, scope.depth + 1) {
+        via.push(format!(
+            "{}:{line} module {name}{}",
+            scope.file.path, inst.suffix
+        ));
+        match follow(&target, params, &rg, via, scope.depth + 1) {
             Ok(child) => {
                 outputs.push(json!({ "name": name, "outputs": child.outputs }));
                 run.resources.extend(child.resources);
                 run.notes.extend(child.notes);
             }
             Err(why) => {
-                note(&mut run, s.span, format!("module {name}{}: {why}", inst.suffix));
+                note(
+                    &mut run,
+                    s.span,
+                    format!("module {name}{}: {why}", inst.suffix),
+                );
                 outputs.push(unknown(format!("module {name} could not be read")));
             }
         }
@@ -310,8 +360,12 @@ fn follow(
     let file = Arc::new(SourceFile::new(display(path), text));
     if path.extension().is_some_and(|e| e == "json") {
         let root = jsonc::parse(&file.text).map_err(|e| format!("{}: {}", file.path, e.message))?;
-        let lower = params.into_iter().map(|(k, v)| (k.to_lowercase(), v)).collect();
-        let out = arm::evaluate(&root, &lower, rg, path.parent()).map_err(|e| {
+        let lower = params
+            .into_iter()
+            .map(|(k, v)| (k.to_lowercase(), v))
+            .collect();
+        let place = arm::Place { path, file: &file };
+        let out = arm::evaluate(&root, &lower, rg, Some(place)).map_err(|e| {
             let (line, _) = file.position(e.span.start);
             format!("{}:{line}: {}", file.path, e.message)
         })?;
@@ -320,8 +374,8 @@ fn follow(
             ..ModuleRun::default()
         };
         for mut d in out.resources {
-            d.file = Some(Arc::clone(&file));
-            d.via = via.clone();
+            d.file.get_or_insert_with(|| Arc::clone(&file));
+            d.via.splice(0..0, via.iter().cloned());
             run.resources.push(d);
         }
         run.notes = out
@@ -335,7 +389,14 @@ fn follow(
         let (line, column) = file.position(e.offset);
         format!("{}:{line}:{column}: {}", file.path, e.message)
     })?;
-    let scope = Scope::new(Arc::clone(&file), &program, params, rg.to_string(), via, depth);
+    let scope = Scope::new(
+        Arc::clone(&file),
+        &program,
+        params,
+        rg.to_string(),
+        via,
+        depth,
+    );
     deploy(&scope, &program).map_err(|(span, m)| {
         let (line, _) = file.position(span.start);
         format!("{}:{line}: {m}", file.path)
@@ -343,12 +404,21 @@ fn follow(
 }
 
 /// Everything `program` deploys (resources of this file and of its modules) and its outputs.
+/// The resource group a scope value names (its id's last `/resourceGroups/NAME`), if any.
+fn group_of(v: &Value) -> Option<String> {
+    let id = v.get("id")?.as_str()?;
+    let at = id.to_ascii_lowercase().rfind("/resourcegroups/")? + "/resourcegroups/".len();
+    let name = id[at..].split('/').next()?;
+    (!name.is_empty() && !name.contains('<')).then(|| name.to_string())
+}
+
 pub(super) fn deploy(scope: &Scope<'_>, program: &Program) -> Result<ModuleRun, Failure> {
     let mut run = ModuleRun::default();
     for name in &scope.order {
         match scope.decls.get(name) {
             Some(Decl::Resource(r)) if !r.existing => {
-                let (list, _) = instances(scope, r.body, &format!("resource {name}"), &mut run.notes)?;
+                let (list, _) =
+                    instances(scope, r.body, &format!("resource {name}"), &mut run.notes)?;
                 for inst in &list {
                     let mut spans = Vec::new();
                     let value = resource(scope, r, inst, Some(&mut spans))?;
@@ -356,11 +426,19 @@ pub(super) fn deploy(scope: &Scope<'_>, program: &Program) -> Result<ModuleRun, 
                         .as_str()
                         .is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.Resources/deployments"))
                     {
-                        run.notes.push((
-                            Arc::clone(&scope.file),
-                            r.stmt.span,
-                            format!("nested deployment {name}: use a module; an inline deployment resource is not evaluated"),
-                        ));
+                        // An inline template deploying nothing (the telemetry deployment
+                        // of every Azure Verified Module) hides nothing.
+                        let empty = value
+                            .pointer("/properties/template/resources")
+                            .and_then(Value::as_array)
+                            .is_some_and(Vec::is_empty);
+                        if !empty {
+                            run.notes.push((
+                                Arc::clone(&scope.file),
+                                r.stmt.span,
+                                format!("nested deployment {name}: use a module; an inline deployment resource is not evaluated"),
+                            ));
+                        }
                         continue;
                     }
                     let span = spans.last().map_or(r.stmt.span, |(_, s)| *s);
@@ -432,11 +510,13 @@ impl Context for Scope<'_> {
             return Ok(v.clone());
         }
         let Some(decl) = self.decls.get(name) else {
-            return Ok(unknown(format!("'{name}' is not declared in this file (imported?)")));
+            return Ok(unknown(format!(
+                "'{name}' is not declared in this file (imported?)"
+            )));
         };
         let fail = |(_, m): Failure| ExprError::Value(m);
         let v = self.guard(name, || match decl {
-            Decl::Param(default) => match (
+            Decl::Param(default, nullable) => match (
                 self.given
                     .get(name)
                     .or_else(|| self.given.get(&name.to_lowercase())),
@@ -444,6 +524,7 @@ impl Context for Scope<'_> {
             ) {
                 (Some(v), _) => Ok(v.clone()),
                 (None, Some(d)) => self.value(d, &[]).map_err(fail),
+                (None, None) if *nullable => Ok(Value::Null),
                 (None, None) => Ok(unknown(format!(
                     "parameter '{name}' has no default and no value (give --parameters FILE)"
                 ))),

@@ -29,12 +29,15 @@ pub(crate) struct Token {
 }
 
 const SYMS: [&str; 34] = [
-    "...", "::", "=>", "==", "=~", "!=", "!~", "<=", ">=", "&&", "||", "??", "(", ")", "[", "]", "{", "}", ",", ".",
-    ":", "=", "!", "<", ">", "+", "-", "*", "/", "%", "?", "@", "|", "^",
+    "...", "::", "=>", "==", "=~", "!=", "!~", "<=", ">=", "&&", "||", "??", "(", ")", "[", "]",
+    "{", "}", ",", ".", ":", "=", "!", "<", ">", "+", "-", "*", "/", "%", "?", "@", "|", "^",
 ];
 
 fn err(offset: usize, message: impl Into<String>) -> ParseError {
-    ParseError { offset, message: message.into() }
+    ParseError {
+        offset,
+        message: message.into(),
+    }
 }
 
 pub(crate) fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
@@ -51,9 +54,17 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
             b' ' | b'\t' | 0x0b | 0x0c => i += 1,
             0xEF if at(i + 1) == 0xBB && at(i + 2) == 0xBF => i += 3, // byte order mark
             b'\r' | b'\n' => {
-                i += if c == b'\r' && at(i + 1) == b'\n' { 2 } else { 1 };
+                i += if c == b'\r' && at(i + 1) == b'\n' {
+                    2
+                } else {
+                    1
+                };
                 if !matches!(toks.last(), Some(Token { kind: Tok::Nl, .. })) {
-                    toks.push(Token { kind: Tok::Nl, start, end: i });
+                    toks.push(Token {
+                        kind: Tok::Nl,
+                        start,
+                        end: i,
+                    });
                 }
             }
             b'/' if at(i + 1) == b'/' => {
@@ -63,7 +74,12 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
             }
             b'/' if at(i + 1) == b'*' => match src.get(i + 2..).and_then(|s| s.find("*/")) {
                 Some(p) => i += p + 4,
-                None => return Err(err(start, "unterminated block comment: '/*' has no matching '*/'")),
+                None => {
+                    return Err(err(
+                        start,
+                        "unterminated block comment: '/*' has no matching '*/'",
+                    ))
+                }
             },
             b'#' if matches!(toks.last(), None | Some(Token { kind: Tok::Nl, .. })) => {
                 // `#disable-next-line …` and similar directives run to the end of the line.
@@ -73,17 +89,31 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
             }
             b'\'' if at(i + 1) == b'\'' && at(i + 2) == b'\'' => {
                 let body = i + 3;
-                let Some(mut p) = src.get(body..).and_then(|s| s.find("'''")).map(|p| p + body) else {
-                    return Err(err(start, "unterminated multi-line string: missing closing '''"));
+                let Some(mut p) = src
+                    .get(body..)
+                    .and_then(|s| s.find("'''"))
+                    .map(|p| p + body)
+                else {
+                    return Err(err(
+                        start,
+                        "unterminated multi-line string: missing closing '''",
+                    ));
                 };
                 // In a run of more than three quotes, the last three close the string.
                 while at(p + 3) == b'\'' {
                     p += 1;
                 }
                 let raw = src.get(body..p).unwrap_or("");
-                let text = raw.strip_prefix("\r\n").or_else(|| raw.strip_prefix('\n')).unwrap_or(raw);
+                let text = raw
+                    .strip_prefix("\r\n")
+                    .or_else(|| raw.strip_prefix('\n'))
+                    .unwrap_or(raw);
                 i = p + 3;
-                toks.push(Token { kind: Tok::Multi(text.to_string()), start, end: i });
+                toks.push(Token {
+                    kind: Tok::Multi(text.to_string()),
+                    start,
+                    end: i,
+                });
             }
             b'\'' => {
                 let (text, end, close) = scan_str(src, i + 1, start)?;
@@ -91,7 +121,15 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
                     braces.push(true);
                 }
                 i = end;
-                toks.push(Token { kind: Tok::Str { text, open: true, close }, start, end });
+                toks.push(Token {
+                    kind: Tok::Str {
+                        text,
+                        open: true,
+                        close,
+                    },
+                    start,
+                    end,
+                });
             }
             b'}' if braces.last() == Some(&true) => {
                 braces.pop();
@@ -100,25 +138,45 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
                     braces.push(true);
                 }
                 i = end;
-                toks.push(Token { kind: Tok::Str { text, open: false, close }, start, end });
+                toks.push(Token {
+                    kind: Tok::Str {
+                        text,
+                        open: false,
+                        close,
+                    },
+                    start,
+                    end,
+                });
             }
             b'0'..=b'9' => {
                 while at(i).is_ascii_digit() {
                     i += 1;
                 }
                 let digits = src.get(start..i).unwrap_or("");
-                let n =
-                    digits.parse::<i64>().map_err(|_| err(start, format!("integer literal {digits} is too large")))?;
-                toks.push(Token { kind: Tok::Int(n), start, end: i });
+                let n = digits
+                    .parse::<i64>()
+                    .map_err(|_| err(start, format!("integer literal {digits} is too large")))?;
+                toks.push(Token {
+                    kind: Tok::Int(n),
+                    start,
+                    end: i,
+                });
             }
             b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
                 while matches!(at(i), b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_') {
                     i += 1;
                 }
-                toks.push(Token { kind: Tok::Ident, start, end: i });
+                toks.push(Token {
+                    kind: Tok::Ident,
+                    start,
+                    end: i,
+                });
             }
             b'$' if at(i + 1) == b'\'' => {
-                return Err(err(start, "interpolated multi-line strings ($'''…''') are not supported"));
+                return Err(err(
+                    start,
+                    "interpolated multi-line strings ($'''…''') are not supported",
+                ));
             }
             _ => {
                 let rest = src.get(i..).unwrap_or("");
@@ -132,17 +190,29 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
                     braces.pop();
                 }
                 i += sym.len();
-                toks.push(Token { kind: Tok::Sym(sym), start, end: i });
+                toks.push(Token {
+                    kind: Tok::Sym(sym),
+                    start,
+                    end: i,
+                });
             }
         }
     }
-    toks.push(Token { kind: Tok::Eof, start: b.len(), end: b.len() });
+    toks.push(Token {
+        kind: Tok::Eof,
+        start: b.len(),
+        end: b.len(),
+    });
     Ok(toks)
 }
 
 /// Scan one string piece starting at byte `i` (just past `'` or `}`), up to and including the
 /// closing `'` or the `${` opening an interpolation. Returns (text, end offset, closed by quote).
-fn scan_str(src: &str, mut i: usize, tok_start: usize) -> Result<(String, usize, bool), ParseError> {
+fn scan_str(
+    src: &str,
+    mut i: usize,
+    tok_start: usize,
+) -> Result<(String, usize, bool), ParseError> {
     let b = src.as_bytes();
     let at = |j: usize| b.get(j).copied();
     let mut out = String::new();
@@ -195,7 +265,10 @@ fn scan_str(src: &str, mut i: usize, tok_start: usize) -> Result<(String, usize,
                         return Err(err(tok_start, "unterminated string: missing closing '"));
                     }
                     Some(_) => {
-                        return Err(err(esc, "invalid escape sequence: use \\' \\\\ \\n \\r \\t \\$ or \\u{…}"));
+                        return Err(err(
+                            esc,
+                            "invalid escape sequence: use \\' \\\\ \\n \\r \\t \\$ or \\u{…}",
+                        ));
                     }
                 }
                 run = i;

@@ -16,11 +16,11 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::{display, normalize, FileError, FileOutcome, ModuleOutcome};
+use super::{beside, display, normalize, FileError, FileOutcome, ModuleOutcome};
 use crate::text::SourceFile;
 use scope::Scope;
-use syntax::{Program, Statement, StatementKind};
 pub(crate) use syntax::ParseError;
+use syntax::{Program, Statement, StatementKind};
 
 /// Parses a `.bicep` file.
 pub(crate) fn parse(text: &str) -> Result<Program, ParseError> {
@@ -42,23 +42,32 @@ pub(crate) fn local_modules(path: &Path, file: &SourceFile) -> Vec<PathBuf> {
         })
         .filter(|p| !p.contains(':') && !p.starts_with("br/") && !p.starts_with("ts/"))
         .map(|p| {
-            let target = dir.join(p);
+            let target = beside(dir, &p);
             target.canonicalize().unwrap_or(target)
         })
         .collect()
 }
 
 /// A `.bicepparam` file: the template it is for (`using`) and its parameter values.
-pub(crate) fn read_params(path: &Path, file: &SourceFile) -> Result<(PathBuf, HashMap<String, Value>), FileError> {
+pub(crate) fn read_params(
+    path: &Path,
+    file: &SourceFile,
+) -> Result<(PathBuf, HashMap<String, Value>), FileError> {
     let params = parser::Parser::new(&file.text)
         .and_then(|mut p| p.params_file())
         .map_err(|e| FileError::at(e.offset, e.message))?;
     let Some((using, span)) = params.using else {
-        return Err(FileError::at(0, "a parameters file without `using 'template.bicep'`"));
+        return Err(FileError::at(
+            0,
+            "a parameters file without `using 'template.bicep'`",
+        ));
     };
-    let target = path.parent().unwrap_or(Path::new("")).join(&using);
+    let target = beside(path.parent().unwrap_or(Path::new("")), &using);
     let target = target.canonicalize().map_err(|e| {
-        FileError::at(span.start, format!("`using '{using}'`: {}: {e}", display(&target)))
+        FileError::at(
+            span.start,
+            format!("`using '{using}'`: {}: {e}", display(&target)),
+        )
     })?;
     // The file's variables are what its parameter values may refer to.
     let program = Program {
@@ -86,9 +95,21 @@ pub(crate) fn read_params(path: &Path, file: &SourceFile) -> Result<(PathBuf, Ha
 
 /// Evaluates a `.bicep` file with parameter `values`, deploying into resource group `rg`:
 /// its resources and its modules', each with the file that declares it.
-pub(crate) fn evaluate(file: &Arc<SourceFile>, values: HashMap<String, Value>, rg: &str) -> ModuleOutcome {
-    let program = parse(&file.text).map_err(|e| (Arc::clone(file), FileError::at(e.offset, e.message)))?;
-    let scope = Scope::new(Arc::clone(file), &program, values, rg.to_string(), Vec::new(), 0);
+pub(crate) fn evaluate(
+    file: &Arc<SourceFile>,
+    values: HashMap<String, Value>,
+    rg: &str,
+) -> ModuleOutcome {
+    let program =
+        parse(&file.text).map_err(|e| (Arc::clone(file), FileError::at(e.offset, e.message)))?;
+    let scope = Scope::new(
+        Arc::clone(file),
+        &program,
+        values,
+        rg.to_string(),
+        Vec::new(),
+        0,
+    );
     let mut run = deploy::deploy(&scope, &program)
         .map_err(|(span, m)| (Arc::clone(file), FileError::at(span.start, m)))?;
     normalize::merge_children(&mut run.resources);
@@ -117,7 +138,11 @@ pub(crate) fn evaluate(file: &Arc<SourceFile>, values: HashMap<String, Value>, r
 
 fn outcome(file: &SourceFile) -> FileOutcome {
     FileOutcome {
-        language: if file.path.ends_with(".json") { "arm" } else { "bicep" },
+        language: if file.path.ends_with(".json") {
+            "arm"
+        } else {
+            "bicep"
+        },
         ..FileOutcome::default()
     }
 }

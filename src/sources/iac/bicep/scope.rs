@@ -17,7 +17,8 @@ use crate::text::{SourceFile, Span};
 
 /// A declaration of the file, by the name other expressions use for it.
 pub(super) enum Decl<'p> {
-    Param(Option<&'p Ast>),
+    /// The default, and whether the type is nullable (`string?`: null when not given).
+    Param(Option<&'p Ast>, bool),
     Var(&'p Ast),
     Resource(ResourceDecl<'p>),
     Module(&'p Statement),
@@ -118,7 +119,9 @@ impl<'p> Scope<'p> {
     ) -> Result<Value, Failure> {
         spans.push((path.to_string(), e.span));
         match &e.kind {
-            ExprKind::Object(items) if items.iter().all(|i| !matches!(i, ObjectItem::Spread(_))) => {
+            ExprKind::Object(items)
+                if items.iter().all(|i| !matches!(i, ObjectItem::Spread(_))) =>
+            {
                 let mut out = Map::new();
                 for item in items {
                     if let ObjectItem::Property(p) = item {
@@ -132,7 +135,9 @@ impl<'p> Scope<'p> {
                 }
                 Ok(Value::Object(out))
             }
-            ExprKind::Array(items) if items.iter().all(|i| !matches!(i.kind, ExprKind::Spread(_))) => {
+            ExprKind::Array(items)
+                if items.iter().all(|i| !matches!(i.kind, ExprKind::Spread(_))) =>
+            {
                 let mut out = Vec::new();
                 for (i, item) in items.iter().enumerate() {
                     out.push(self.walk(item, &format!("{path}/{i}"), locals, spans)?);
@@ -147,7 +152,9 @@ impl<'p> Scope<'p> {
             } => {
                 let items = match self.value(iterable, locals)? {
                     Value::Array(a) => a,
-                    u if crate::sources::iac::unknown::unknown_reason(&u).is_some() => return Ok(u),
+                    u if crate::sources::iac::unknown::unknown_reason(&u).is_some() => {
+                        return Ok(u)
+                    }
                     other => return Err((iterable.span, format!("a for loop over {other}"))),
                 };
                 let mut out = Vec::new();
@@ -161,7 +168,9 @@ impl<'p> Scope<'p> {
                         ExprKind::If { cond, body } => match self.value(cond, &inner)? {
                             Value::Bool(true) => body,
                             Value::Bool(false) => continue,
-                            u => return Ok(unknown(format!("a loop condition is not known ({u})"))),
+                            u => {
+                                return Ok(unknown(format!("a loop condition is not known ({u})")))
+                            }
                         },
                         _ => body,
                     };
@@ -174,13 +183,21 @@ impl<'p> Scope<'p> {
         }
     }
 
-    pub(super) fn guard<T>(&self, what: &str, f: impl FnOnce() -> Result<T, ExprError>) -> Result<T, ExprError> {
+    pub(super) fn guard<T>(
+        &self,
+        what: &str,
+        f: impl FnOnce() -> Result<T, ExprError>,
+    ) -> Result<T, ExprError> {
         if self.stack.borrow().iter().any(|s| s == what) {
             let chain = self.stack.borrow().join(" → ");
-            return Err(ExprError::Value(format!("{what} refers to itself ({chain} → {what})")));
+            return Err(ExprError::Value(format!(
+                "{what} refers to itself ({chain} → {what})"
+            )));
         }
         if self.stack.borrow().len() > 64 {
-            return Err(ExprError::Value(format!("{what}: references nested too deeply")));
+            return Err(ExprError::Value(format!(
+                "{what}: references nested too deeply"
+            )));
         }
         self.stack.borrow_mut().push(what.to_string());
         let r = f();
@@ -199,7 +216,10 @@ fn declare<'p>(
     functions: &mut HashSet<String>,
 ) {
     let (name, decl) = match &s.kind {
-        StatementKind::Param { name, default, .. } => (name.name.clone(), Decl::Param(default.as_ref())),
+        StatementKind::Param { name, default, ty } => (
+            name.name.clone(),
+            Decl::Param(default.as_ref(), ty.text.trim_end().ends_with('?')),
+        ),
         StatementKind::Var { name, value } => (name.name.clone(), Decl::Var(value)),
         StatementKind::Module { name, .. } => (name.name.clone(), Decl::Module(s)),
         StatementKind::Func { name, .. } => {
@@ -263,4 +283,3 @@ fn decl_copy<'p>(d: &ResourceDecl<'p>) -> ResourceDecl<'p> {
         parent: d.parent.clone(),
     }
 }
-

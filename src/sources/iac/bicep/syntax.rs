@@ -180,4 +180,3 @@ pub(crate) struct ParamsFile {
     pub(crate) params: Vec<(Ident, Expr)>,
     pub(crate) vars: Vec<(Ident, Expr)>,
 }
-

@@ -101,7 +101,11 @@ pub(super) fn expr(e: &Ast, names: &Names) -> Result<Expr, Error> {
             let (t, i) = (expr(target, names)?, expr(index, names)?);
             match (safe, from_end) {
                 (_, true) => call(
-                    if *safe { "tryindexfromend" } else { "indexfromend" },
+                    if *safe {
+                        "tryindexfromend"
+                    } else {
+                        "indexfromend"
+                    },
                     vec![t, i],
                 ),
                 (true, false) => call("tryget", vec![t, i]),
@@ -111,7 +115,9 @@ pub(super) fn expr(e: &Ast, names: &Names) -> Result<Expr, Error> {
         ExprKind::Call { target, name, args } if target.is_none() && name == "nameof" => {
             // The name of a symbol or property, as written.
             match args.first().map(|a| &a.kind) {
-                Some(ExprKind::Ident(n)) | Some(ExprKind::Member { name: n, .. }) => Expr::Str(n.clone()),
+                Some(ExprKind::Ident(n)) | Some(ExprKind::Member { name: n, .. }) => {
+                    Expr::Str(n.clone())
+                }
                 Some(ExprKind::Index { index, .. }) => match index.as_str_literal() {
                     Some(n) => Expr::Str(n),
                     None => return Err((e.span, "nameof() of a computed index".into())),
@@ -135,9 +141,15 @@ pub(super) fn expr(e: &Ast, names: &Names) -> Result<Expr, Error> {
                 (Some(ns), _) => call(&format!("{ns}.{name}"), args),
                 (None, "any") if args.len() == 1 => args.into_iter().next().unwrap_or(Expr::Null),
                 (None, _) if names.functions.contains(name) => call(&format!("user.{name}"), args),
-                (None, "loadtextcontent" | "loadjsoncontent" | "loadyamlcontent" | "loadfileasbase64" | "readenvironmentvariable" | "deployer") => {
-                    call(&format!("bicep.{name}"), args)
-                }
+                (
+                    None,
+                    "loadtextcontent"
+                    | "loadjsoncontent"
+                    | "loadyamlcontent"
+                    | "loadfileasbase64"
+                    | "readenvironmentvariable"
+                    | "deployer",
+                ) => call(&format!("bicep.{name}"), args),
                 (None, _) => call(&lower, args),
             }
         }
@@ -183,7 +195,11 @@ pub(super) fn expr(e: &Ast, names: &Names) -> Result<Expr, Error> {
             otherwise,
         } => call(
             "if",
-            vec![expr(cond, names)?, expr(then, names)?, expr(otherwise, names)?],
+            vec![
+                expr(cond, names)?,
+                expr(then, names)?,
+                expr(otherwise, names)?,
+            ],
         ),
         ExprKind::Paren(inner) | ExprKind::NonNull(inner) => expr(inner, names)?,
         ExprKind::For {
@@ -208,7 +224,10 @@ pub(super) fn expr(e: &Ast, names: &Names) -> Result<Expr, Error> {
             }
         }
         ExprKind::If { .. } => {
-            return Err((e.span, "a condition `if (…)` outside a resource or module".into()))
+            return Err((
+                e.span,
+                "a condition `if (…)` outside a resource or module".into(),
+            ))
         }
         ExprKind::Lambda { params, body } => {
             let params: Vec<String> = params.iter().map(|p| p.name.clone()).collect();

@@ -172,7 +172,11 @@ pub(crate) fn eval_in(e: &Expr, cx: &dyn Context, locals: &Locals) -> EvalResult
                     Expr::Spread(inner) => match eval_in(inner, cx, locals)? {
                         Value::Array(a) => out.extend(a),
                         u if unknown_reason(&u).is_some() => return Ok(u),
-                        other => return Err(format!("cannot spread {} into an array", kind(&other)).into()),
+                        other => {
+                            return Err(
+                                format!("cannot spread {} into an array", kind(&other)).into()
+                            )
+                        }
                     },
                     other => out.push(eval_in(other, cx, locals)?),
                 }
@@ -189,7 +193,11 @@ pub(crate) fn eval_in(e: &Expr, cx: &dyn Context, locals: &Locals) -> EvalResult
                             out.extend(o)
                         }
                         u if unknown_reason(&u).is_some() => return Ok(u),
-                        other => return Err(format!("cannot spread {} into an object", kind(&other)).into()),
+                        other => {
+                            return Err(
+                                format!("cannot spread {} into an object", kind(&other)).into()
+                            )
+                        }
                     },
                     Some(k) => match eval_in(k, cx, locals)? {
                         u if unknown_reason(&u).is_some() => return Ok(u),

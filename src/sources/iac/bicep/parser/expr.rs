@@ -6,7 +6,6 @@ use super::super::syntax::*;
 use super::{binop, boxed, Parser, R};
 
 impl Parser<'_> {
-
     pub(crate) fn expr(&mut self) -> R<Expr> {
         self.nested(Self::ternary)
     }
@@ -14,7 +13,11 @@ impl Parser<'_> {
     pub(super) fn ternary(&mut self) -> R<Expr> {
         let start = self.tok().start;
         let cond = self.binary(0)?;
-        if self.cont("?") { self.ternary_rest(start, cond) } else { Ok(cond) }
+        if self.cont("?") {
+            self.ternary_rest(start, cond)
+        } else {
+            Ok(cond)
+        }
     }
 
     pub(super) fn ternary_rest(&mut self, start: usize, cond: Expr) -> R<Expr> {
@@ -27,7 +30,11 @@ impl Parser<'_> {
         self.bump();
         self.skip_nl();
         let otherwise = self.expr()?;
-        let kind = ExprKind::Ternary { cond: boxed(cond), then: boxed(then), otherwise: boxed(otherwise) };
+        let kind = ExprKind::Ternary {
+            cond: boxed(cond),
+            then: boxed(then),
+            otherwise: boxed(otherwise),
+        };
         Ok(self.node(start, kind))
     }
 
@@ -39,7 +46,9 @@ impl Parser<'_> {
         }
         let i = self.skip_nl_from(self.pos);
         match self.toks.get(i) {
-            Some(Token { kind: Tok::Sym(s), .. }) if !matches!(*s, "+" | "-") => {
+            Some(Token {
+                kind: Tok::Sym(s), ..
+            }) if !matches!(*s, "+" | "-") => {
                 let op = binop(s)?;
                 self.pos = i;
                 Some(op)
@@ -68,13 +77,24 @@ impl Parser<'_> {
             self.bump();
             self.skip_nl();
             let right = self.binary(prec + 1)?;
-            left = self.node(start, ExprKind::Binary { op, left: boxed(left), right: boxed(right) });
+            left = self.node(
+                start,
+                ExprKind::Binary {
+                    op,
+                    left: boxed(left),
+                    right: boxed(right),
+                },
+            );
         }
         Ok(left)
     }
 
     pub(super) fn unary(&mut self) -> R<Expr> {
-        if matches!(self.peek(), Tok::Sym("!" | "-" | "+")) { self.unary_op() } else { self.postfix() }
+        if matches!(self.peek(), Tok::Sym("!" | "-" | "+")) {
+            self.unary_op()
+        } else {
+            self.postfix()
+        }
     }
 
     pub(super) fn unary_op(&mut self) -> R<Expr> {
@@ -109,19 +129,41 @@ impl Parser<'_> {
                     let safe = self.eat("?");
                     let name = self.ident("expected a property name after '.'")?.name;
                     if !safe && self.is("(") {
-                        ExprKind::Call { target: Some(boxed(e)), name, args: self.call_args("")? }
+                        ExprKind::Call {
+                            target: Some(boxed(e)),
+                            name,
+                            args: self.call_args("")?,
+                        }
                     } else {
-                        ExprKind::Member { target: boxed(e), name, safe }
+                        ExprKind::Member {
+                            target: boxed(e),
+                            name,
+                            safe,
+                        }
                     }
                 }
                 Tok::Sym("::") => {
-                    let name = self.ident("expected a nested resource name after '::'")?.name;
-                    ExprKind::ResourceAccess { target: boxed(e), name }
+                    let name = self
+                        .ident("expected a nested resource name after '::'")?
+                        .name;
+                    ExprKind::ResourceAccess {
+                        target: boxed(e),
+                        name,
+                    }
                 }
                 Tok::Sym("[") => {
-                    let (safe, from_end, index) =
-                        self.bracketed(true, Self::index, "]", "expected ']' after the index expression")?;
-                    ExprKind::Index { target: boxed(e), index: boxed(index), safe, from_end }
+                    let (safe, from_end, index) = self.bracketed(
+                        true,
+                        Self::index,
+                        "]",
+                        "expected ']' after the index expression",
+                    )?;
+                    ExprKind::Index {
+                        target: boxed(e),
+                        index: boxed(index),
+                        safe,
+                        from_end,
+                    }
                 }
                 _ => ExprKind::NonNull(boxed(e)),
             };
@@ -138,7 +180,12 @@ impl Parser<'_> {
 
     pub(super) fn call_args(&mut self, msg: &str) -> R<Vec<Expr>> {
         self.expect("(", msg)?;
-        self.bracketed(true, |p| p.items(")", Self::expr), ")", "expected ',' or ')' in the argument list")
+        self.bracketed(
+            true,
+            |p| p.items(")", Self::expr),
+            ")",
+            "expected ',' or ')' in the argument list",
+        )
     }
 
     pub(super) fn primary(&mut self) -> R<Expr> {
@@ -149,8 +196,12 @@ impl Parser<'_> {
             Tok::Sym("(") if self.lambda_ahead() => self.nested(Self::lambda),
             Tok::Sym("(") => {
                 let start = self.bump().start;
-                let inner =
-                    self.bracketed(true, Self::expr, ")", "expected ')' to close the parenthesized expression")?;
+                let inner = self.bracketed(
+                    true,
+                    Self::expr,
+                    ")",
+                    "expected ')' to close the parenthesized expression",
+                )?;
                 Ok(self.node(start, ExprKind::Paren(boxed(inner))))
             }
             Tok::Ident if matches!(self.peek2(), Tok::Sym("=>")) => self.nested(Self::lambda),
@@ -171,14 +222,20 @@ impl Parser<'_> {
                     let name = name.to_string();
                     self.bump();
                     let kind = if self.is("(") {
-                        ExprKind::Call { target: None, name, args: self.call_args("")? }
+                        ExprKind::Call {
+                            target: None,
+                            name,
+                            args: self.call_args("")?,
+                        }
                     } else {
                         ExprKind::Ident(name)
                     };
                     return Ok(self.node(t.start, kind));
                 }
             },
-            Tok::Str { open: false, .. } => return Err(self.err("unexpected '}' in string interpolation")),
+            Tok::Str { open: false, .. } => {
+                return Err(self.err("unexpected '}' in string interpolation"))
+            }
             _ => return Err(self.err("expected an expression")),
         };
         self.bump();
@@ -212,14 +269,25 @@ impl Parser<'_> {
         let start = self.tok().start;
         let params = if self.eat("(") {
             let msg = "expected ',' or ')' in the lambda parameter list";
-            self.bracketed(true, |p| p.items(")", |p| p.ident("expected a lambda parameter name")), ")", msg)?
+            self.bracketed(
+                true,
+                |p| p.items(")", |p| p.ident("expected a lambda parameter name")),
+                ")",
+                msg,
+            )?
         } else {
             vec![self.ident("expected a lambda parameter name")?]
         };
         self.expect("=>", "expected '=>' after the lambda parameters")?;
         self.skip_nl();
         let body = self.expr()?;
-        Ok(self.node(start, ExprKind::Lambda { params, body: boxed(body) }))
+        Ok(self.node(
+            start,
+            ExprKind::Lambda {
+                params,
+                body: boxed(body),
+            },
+        ))
     }
 
     /// A single-quoted string, possibly interpolated; the current token opens it.
@@ -243,11 +311,18 @@ impl Parser<'_> {
     pub(super) fn string_hole(&mut self, parts: &mut Vec<StrPart>) -> R<bool> {
         let old = std::mem::replace(&mut self.nl_ok, true);
         let e = self.expr();
-        let piece = if matches!(self.peek(), Tok::Str { open: false, .. }) { Some(self.bump()) } else { None };
+        let piece = if matches!(self.peek(), Tok::Str { open: false, .. }) {
+            Some(self.bump())
+        } else {
+            None
+        };
         self.nl_ok = old;
         parts.push(StrPart::Expr(e?));
         match piece {
-            Some(Token { kind: Tok::Str { text, close, .. }, .. }) => {
+            Some(Token {
+                kind: Tok::Str { text, close, .. },
+                ..
+            }) => {
                 if !text.is_empty() {
                     parts.push(StrPart::Lit(text));
                 }
@@ -259,7 +334,12 @@ impl Parser<'_> {
 
     pub(super) fn array(&mut self) -> R<Expr> {
         let start = self.bump().start; // '['
-        let kind = self.bracketed(false, Self::array_body, "]", "expected ',', a new line or ']' in the array")?;
+        let kind = self.bracketed(
+            false,
+            Self::array_body,
+            "]",
+            "expected ',', a new line or ']' in the array",
+        )?;
         Ok(self.node(start, kind))
     }
 
@@ -268,7 +348,13 @@ impl Parser<'_> {
         if self.is_kw("for") && matches!(self.peek2(), Tok::Ident | Tok::Sym("(")) {
             return self.for_expr();
         }
-        Ok(ExprKind::Array(self.items("]", |p| if p.is("...") { p.spread() } else { p.expr() })?))
+        Ok(ExprKind::Array(self.items("]", |p| {
+            if p.is("...") {
+                p.spread()
+            } else {
+                p.expr()
+            }
+        })?))
     }
 
     pub(super) fn spread(&mut self) -> R<Expr> {
@@ -282,10 +368,18 @@ impl Parser<'_> {
         let iterable = self.expr()?;
         self.expect(":", "expected ':' after the loop's array expression")?;
         self.skip_nl();
-        let body =
-            if self.is_kw("if") && matches!(self.peek2(), Tok::Sym("(")) { self.if_body() } else { self.expr() }?;
+        let body = if self.is_kw("if") && matches!(self.peek2(), Tok::Sym("(")) {
+            self.if_body()
+        } else {
+            self.expr()
+        }?;
         self.skip_nl();
-        Ok(ExprKind::For { item, index, iterable: boxed(iterable), body: boxed(body) })
+        Ok(ExprKind::For {
+            item,
+            index,
+            iterable: boxed(iterable),
+            body: boxed(body),
+        })
     }
 
     /// `for x in` or `for (x, i) in`.
@@ -298,7 +392,10 @@ impl Parser<'_> {
             self.expect(")", "expected ')' after the loop index variable")?;
             (item, Some(index))
         } else {
-            (self.ident("expected the loop variable name after 'for'")?, None)
+            (
+                self.ident("expected the loop variable name after 'for'")?,
+                None,
+            )
         };
         if !self.is_kw("in") {
             return Err(self.err("expected 'in' after the loop variable"));
@@ -332,13 +429,23 @@ impl Parser<'_> {
             return self.property(start).map(ObjectItem::Property); // decorators on properties are dropped
         }
         let kind = self.resource_or_module(true)?;
-        Ok(ObjectItem::Resource(Statement { span: self.span_from(start), decorators, kind }))
+        Ok(ObjectItem::Resource(Statement {
+            span: self.span_from(start),
+            decorators,
+            kind,
+        }))
     }
 
     pub(super) fn property(&mut self, start: usize) -> R<Property> {
         let (key, key_span, key_expr) = self.object_key()?;
         let value = self.expr()?;
-        Ok(Property { key, key_span, key_expr, value, span: self.span_from(start) })
+        Ok(Property {
+            key,
+            key_span,
+            key_expr,
+            value,
+            span: self.span_from(start),
+        })
     }
 
     /// A property name and the `:` after it.
@@ -349,15 +456,25 @@ impl Parser<'_> {
                 self.bump();
                 (self.src.get(t.start..t.end).unwrap_or("").to_string(), None)
             }
-            Tok::Str { open: true, close: true, text } => {
+            Tok::Str {
+                open: true,
+                close: true,
+                text,
+            } => {
                 self.bump();
                 (text, None)
             }
-            Tok::Str { open: true, close: false, .. } => {
+            Tok::Str {
+                open: true,
+                close: false,
+                ..
+            } => {
                 let e = self.string()?;
                 (e.span.text(self.src).to_string(), Some(e))
             }
-            _ => return Err(self.err("expected a property name (an identifier or a quoted string)")),
+            _ => {
+                return Err(self.err("expected a property name (an identifier or a quoted string)"))
+            }
         };
         let key_span = self.span_from(t.start);
         self.expect(":", "expected ':' after the property name")?;

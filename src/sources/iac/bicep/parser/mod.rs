@@ -41,13 +41,26 @@ fn boxed(e: Expr) -> Box<Expr> {
     Box::new(e)
 }
 
-const DECL_EXPECTED: &str = "expected a declaration such as 'param', 'var', 'resource', 'module' or 'output'";
+const DECL_EXPECTED: &str =
+    "expected a declaration such as 'param', 'var', 'resource', 'module' or 'output'";
 
 impl<'a> Parser<'a> {
     pub(crate) fn new(src: &'a str) -> R<Self> {
         let toks = lex(src)?;
-        let eof = Token { kind: Tok::Eof, start: src.len(), end: src.len() };
-        Ok(Parser { src, toks, pos: 0, nl_ok: false, depth: 0, prev_end: 0, eof })
+        let eof = Token {
+            kind: Tok::Eof,
+            start: src.len(),
+            end: src.len(),
+        };
+        Ok(Parser {
+            src,
+            toks,
+            pos: 0,
+            nl_ok: false,
+            depth: 0,
+            prev_end: 0,
+            eof,
+        })
     }
 
     // ---- token access ------------------------------------------------------------------
@@ -62,7 +75,11 @@ impl<'a> Parser<'a> {
 
     /// Index of the next significant token (skipping line breaks when `nl_ok`).
     fn idx(&self) -> usize {
-        if self.nl_ok { self.skip_nl_from(self.pos) } else { self.pos }
+        if self.nl_ok {
+            self.skip_nl_from(self.pos)
+        } else {
+            self.pos
+        }
     }
 
     fn tok(&self) -> &Token {
@@ -82,7 +99,11 @@ impl<'a> Parser<'a> {
 
     fn bump(&mut self) -> Token {
         let i = self.idx();
-        let t = self.toks.get(i).cloned().unwrap_or_else(|| self.eof.clone());
+        let t = self
+            .toks
+            .get(i)
+            .cloned()
+            .unwrap_or_else(|| self.eof.clone());
         self.pos = (i + 1).min(self.toks.len());
         if t.kind != Tok::Eof {
             self.prev_end = t.end;
@@ -112,7 +133,11 @@ impl<'a> Parser<'a> {
     }
 
     fn expect(&mut self, s: &str, msg: &str) -> R<Token> {
-        if self.is(s) { Ok(self.bump()) } else { Err(self.err(msg)) }
+        if self.is(s) {
+            Ok(self.bump())
+        } else {
+            Err(self.err(msg))
+        }
     }
 
     fn skip_nl(&mut self) {
@@ -142,25 +167,40 @@ impl<'a> Parser<'a> {
             _ => {
                 let text = self.src.get(t.start..t.end).unwrap_or("");
                 let short: String = text.chars().take(30).collect();
-                format!("'{short}'{}", if short.len() < text.len() { "…" } else { "" })
+                format!(
+                    "'{short}'{}",
+                    if short.len() < text.len() { "…" } else { "" }
+                )
             }
         };
-        ParseError { offset: t.start, message: format!("{msg}, found {found}") }
+        ParseError {
+            offset: t.start,
+            message: format!("{msg}, found {found}"),
+        }
     }
 
     fn span_from(&self, start: usize) -> Span {
-        Span { start, end: self.prev_end.max(start) }
+        Span {
+            start,
+            end: self.prev_end.max(start),
+        }
     }
 
     fn node(&self, start: usize, kind: ExprKind) -> Expr {
-        Expr { span: self.span_from(start), kind }
+        Expr {
+            span: self.span_from(start),
+            kind,
+        }
     }
 
     /// Go one nesting level deeper, failing cleanly beyond `MAX_DEPTH`.
     fn deeper(&mut self) -> R<()> {
         if self.depth >= MAX_DEPTH {
             let message = format!("nesting is too deep (more than {MAX_DEPTH} levels)");
-            return Err(ParseError { offset: self.tok().start, message });
+            return Err(ParseError {
+                offset: self.tok().start,
+                message,
+            });
         }
         self.depth += 1;
         Ok(())
@@ -176,7 +216,13 @@ impl<'a> Parser<'a> {
 
     /// Run `f` (after an opening bracket) with line breaks significant or not, then expect `close`.
     /// Each bracket pair counts as a nesting level.
-    fn bracketed<T>(&mut self, nl_ok: bool, f: fn(&mut Self) -> R<T>, close: &str, msg: &str) -> R<T> {
+    fn bracketed<T>(
+        &mut self,
+        nl_ok: bool,
+        f: fn(&mut Self) -> R<T>,
+        close: &str,
+        msg: &str,
+    ) -> R<T> {
         self.deeper()?;
         let old = std::mem::replace(&mut self.nl_ok, nl_ok);
         let r = f(self).and_then(|v| self.expect(close, msg).map(|_| v));
@@ -205,12 +251,22 @@ impl<'a> Parser<'a> {
             return Err(self.err(msg));
         }
         let t = self.bump();
-        let span = Span { start: t.start, end: t.end };
-        Ok(Ident { name: span.text(self.src).to_string(), span })
+        let span = Span {
+            start: t.start,
+            end: t.end,
+        };
+        Ok(Ident {
+            name: span.text(self.src).to_string(),
+            span,
+        })
     }
 
     fn end_of_statement(&self) -> R<()> {
-        if self.at_line_end() { Ok(()) } else { Err(self.err("expected a new line after the declaration")) }
+        if self.at_line_end() {
+            Ok(())
+        } else {
+            Err(self.err("expected a new line after the declaration"))
+        }
     }
 
     /// Skip the rest of a statement: up to a line break outside brackets.
@@ -254,7 +310,8 @@ impl<'a> Parser<'a> {
                 if self.is_kw("none") {
                     self.bump();
                 } else {
-                    let e = self.decl_string("expected a file path string or 'none' after 'using'")?;
+                    let e =
+                        self.decl_string("expected a file path string or 'none' after 'using'")?;
                     let path = e.as_str_literal().ok_or_else(|| ParseError {
                         offset: e.span.start,
                         message: "the 'using' path cannot contain interpolation".into(),
@@ -270,7 +327,11 @@ impl<'a> Parser<'a> {
                 self.expect("=", &format!("expected '=' after the {what} name"))?;
                 self.skip_nl();
                 let value = self.expr()?;
-                if is_param { file.params.push((name, value)) } else { file.vars.push((name, value)) }
+                if is_param {
+                    file.params.push((name, value))
+                } else {
+                    file.vars.push((name, value))
+                }
             } else if self.is_kw("import") || self.is_kw("extends") || self.is_kw("type") {
                 self.skip_rest();
             } else if *self.peek() == Tok::Eof {
@@ -288,10 +349,18 @@ impl<'a> Parser<'a> {
         let start = self.tok().start;
         let decorators = self.decorators()?;
         let t = self.tok().clone();
-        let kw = if t.kind == Tok::Ident { self.src.get(t.start..t.end).unwrap_or("") } else { "" };
+        let kw = if t.kind == Tok::Ident {
+            self.src.get(t.start..t.end).unwrap_or("")
+        } else {
+            ""
+        };
         if matches!(kw, "resource" | "module") {
             let kind = self.resource_or_module(kw == "resource")?;
-            return Ok(Statement { span: self.span_from(start), decorators, kind });
+            return Ok(Statement {
+                span: self.span_from(start),
+                decorators,
+                kind,
+            });
         }
         self.bump();
         let kind = match kw {
@@ -302,12 +371,19 @@ impl<'a> Parser<'a> {
             }
             "metadata" => {
                 let name = self.ident("expected a metadata name after 'metadata'")?;
-                StatementKind::Metadata { name, value: self.assigned("expected '=' after the metadata name")? }
+                StatementKind::Metadata {
+                    name,
+                    value: self.assigned("expected '=' after the metadata name")?,
+                }
             }
             "param" => {
                 let name = self.ident("expected a parameter name after 'param'")?;
                 let ty = self.type_text("expected a type after the parameter name")?;
-                let default = if self.is("=") { Some(self.assigned("")?) } else { None };
+                let default = if self.is("=") {
+                    Some(self.assigned("")?)
+                } else {
+                    None
+                };
                 StatementKind::Param { name, ty, default }
             }
             "var" => {
@@ -315,12 +391,19 @@ impl<'a> Parser<'a> {
                 if !self.is("=") {
                     self.type_text("expected '=' after the variable name")?;
                 }
-                StatementKind::Var { name, value: self.assigned("expected '=' after the variable name")? }
+                StatementKind::Var {
+                    name,
+                    value: self.assigned("expected '=' after the variable name")?,
+                }
             }
             "output" => {
                 let name = self.ident("expected an output name after 'output'")?;
                 let ty = self.type_text("expected a type after the output name")?;
-                StatementKind::Output { name, ty, value: self.assigned("expected '=' after the output type")? }
+                StatementKind::Output {
+                    name,
+                    ty,
+                    value: self.assigned("expected '=' after the output type")?,
+                }
             }
             "type" => {
                 let name = self.ident("expected a type name after 'type'")?;
@@ -332,7 +415,9 @@ impl<'a> Parser<'a> {
             "func" => self.func()?,
             "import" | "extension" | "provider" | "using" => {
                 self.skip_rest();
-                StatementKind::Import { span: self.span_from(t.start) }
+                StatementKind::Import {
+                    span: self.span_from(t.start),
+                }
             }
             "test" | "assert" => {
                 self.skip_rest();
@@ -340,7 +425,11 @@ impl<'a> Parser<'a> {
             }
             _ => return Err(self.err_at(&t, DECL_EXPECTED)),
         };
-        Ok(Statement { span: self.span_from(start), decorators, kind })
+        Ok(Statement {
+            span: self.span_from(start),
+            decorators,
+            kind,
+        })
     }
 
     /// `= expr` (line breaks allowed after `=`).
@@ -360,7 +449,11 @@ impl<'a> Parser<'a> {
                 name.push_str(&self.ident("expected a decorator name after '.'")?.name);
             }
             let args = self.call_args("expected '(' after the decorator name")?;
-            decorators.push(Decorator { span: self.span_from(start), name, args });
+            decorators.push(Decorator {
+                span: self.span_from(start),
+                name,
+                args,
+            });
             self.skip_nl();
         }
         Ok(decorators)
@@ -372,9 +465,18 @@ impl<'a> Parser<'a> {
         let (name, target, existing) = self.decl_header(is_resource)?;
         let body = self.nested(Self::decl_body)?;
         Ok(if is_resource {
-            StatementKind::Resource { name, type_string: target, existing, body }
+            StatementKind::Resource {
+                name,
+                type_string: target,
+                existing,
+                body,
+            }
         } else {
-            StatementKind::Module { name, path: target, body }
+            StatementKind::Module {
+                name,
+                path: target,
+                body,
+            }
         })
     }
 
@@ -395,14 +497,22 @@ impl<'a> Parser<'a> {
         if existing {
             self.bump();
         }
-        let what = if is_resource { "resource type" } else { "module path" };
+        let what = if is_resource {
+            "resource type"
+        } else {
+            "module path"
+        };
         self.expect("=", &format!("expected '=' after the {what}"))?;
         self.skip_nl();
         Ok((name, target, existing))
     }
 
     fn decl_string(&mut self, msg: &str) -> R<Expr> {
-        if matches!(self.peek(), Tok::Str { open: true, .. }) { self.string() } else { Err(self.err(msg)) }
+        if matches!(self.peek(), Tok::Str { open: true, .. }) {
+            self.string()
+        } else {
+            Err(self.err(msg))
+        }
     }
 
     fn decl_body(&mut self) -> R<Expr> {
@@ -422,17 +532,32 @@ impl<'a> Parser<'a> {
             return Err(self.err("expected '{' after the if condition"));
         }
         let body = self.object()?;
-        Ok(self.node(start, ExprKind::If { cond: boxed(cond), body: boxed(body) }))
+        Ok(self.node(
+            start,
+            ExprKind::If {
+                cond: boxed(cond),
+                body: boxed(body),
+            },
+        ))
     }
 
     fn func(&mut self) -> R<StatementKind> {
         let name = self.ident("expected a function name after 'func'")?;
         self.expect("(", "expected '(' after the function name")?;
-        let params = self.bracketed(true, Self::func_params, ")", "expected ',' or ')' in the parameter list")?;
+        let params = self.bracketed(
+            true,
+            Self::func_params,
+            ")",
+            "expected ',' or ')' in the parameter list",
+        )?;
         self.ty()?;
         self.expect("=>", "expected '=>' after the function return type")?;
         self.skip_nl();
-        Ok(StatementKind::Func { name, params, body: self.expr()? })
+        Ok(StatementKind::Func {
+            name,
+            params,
+            body: self.expr()?,
+        })
     }
 
     fn func_params(&mut self) -> R<Vec<Ident>> {
@@ -451,7 +576,10 @@ impl<'a> Parser<'a> {
         let start = self.tok().start;
         self.ty()?;
         let span = self.span_from(start);
-        Ok(TypeText { text: span.text(self.src).to_string(), span })
+        Ok(TypeText {
+            text: span.text(self.src).to_string(),
+            span,
+        })
     }
 
     fn ty(&mut self) -> R<()> {
@@ -482,16 +610,37 @@ impl<'a> Parser<'a> {
                 }
                 _ => {}
             },
-            Tok::Int(_) | Tok::Multi(_) | Tok::Str { open: true, close: true, .. } => {}
+            Tok::Int(_)
+            | Tok::Multi(_)
+            | Tok::Str {
+                open: true,
+                close: true,
+                ..
+            } => {}
             Tok::Sym("-" | "+") if matches!(self.peek(), Tok::Int(_)) => {
                 self.bump();
             }
-            Tok::Sym("(") => self.bracketed(true, Self::ty, ")", "expected ')' to close the parenthesized type")?,
+            Tok::Sym("(") => self.bracketed(
+                true,
+                Self::ty,
+                ")",
+                "expected ')' to close the parenthesized type",
+            )?,
             Tok::Sym("{") => {
-                self.bracketed(false, |p| p.items("}", Self::ty_property), "}", "expected a new line or '}'")?;
+                self.bracketed(
+                    false,
+                    |p| p.items("}", Self::ty_property),
+                    "}",
+                    "expected a new line or '}'",
+                )?;
             }
             Tok::Sym("[") => {
-                self.bracketed(false, |p| p.items("]", Self::ty_item), "]", "expected a new line or ']'")?;
+                self.bracketed(
+                    false,
+                    |p| p.items("]", Self::ty_item),
+                    "]",
+                    "expected a new line or ']'",
+                )?;
             }
             _ => return Err(self.err_at(&t, "expected a type")),
         }
@@ -519,11 +668,21 @@ impl<'a> Parser<'a> {
     fn ty_property(&mut self) -> R<()> {
         self.decorators()?;
         match self.peek() {
-            Tok::Ident | Tok::Str { open: true, close: true, .. } | Tok::Multi(_) | Tok::Sym("*") => self.bump(),
+            Tok::Ident
+            | Tok::Str {
+                open: true,
+                close: true,
+                ..
+            }
+            | Tok::Multi(_)
+            | Tok::Sym("*") => self.bump(),
             _ => return Err(self.err("expected a property name in the object type")),
         };
         self.eat("?");
-        self.expect(":", "expected ':' after the property name in the object type")?;
+        self.expect(
+            ":",
+            "expected ':' after the property name in the object type",
+        )?;
         self.ty()
     }
 

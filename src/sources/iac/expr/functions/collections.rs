@@ -221,7 +221,9 @@ pub(super) fn call(name: &str, a: &[Value]) -> EvalResult {
             other => return Err(format!("objectKeys() of {}", kind(other)).into()),
         },
         "shallowmerge" => {
-            let items = one(name, a)?.as_array().ok_or("shallowMerge() expects an array of objects")?;
+            let items = one(name, a)?
+                .as_array()
+                .ok_or("shallowMerge() expects an array of objects")?;
             let mut out = Map::new();
             for o in items {
                 match o {
@@ -233,12 +235,16 @@ pub(super) fn call(name: &str, a: &[Value]) -> EvalResult {
             Value::Object(out)
         }
         "flatten" => {
-            let items = one(name, a)?.as_array().ok_or("flatten() expects an array of arrays")?;
+            let items = one(name, a)?
+                .as_array()
+                .ok_or("flatten() expects an array of arrays")?;
             let mut out = Vec::new();
             for x in items {
                 match x {
                     Value::Array(inner) => out.extend(inner.iter().cloned()),
-                    other => return Err(format!("flatten() of an array holding {}", kind(other)).into()),
+                    other => {
+                        return Err(format!("flatten() of an array holding {}", kind(other)).into())
+                    }
                 }
             }
             Value::Array(out)
@@ -247,11 +253,15 @@ pub(super) fn call(name: &str, a: &[Value]) -> EvalResult {
             arity(name, a, 2, 2)?;
             let list = a[0].as_array().ok_or("indexFromEnd() expects an array")?;
             let n = int(name, &a[1])?;
-            let at = usize::try_from(n).ok().and_then(|n| list.len().checked_sub(n));
+            let at = usize::try_from(n)
+                .ok()
+                .and_then(|n| list.len().checked_sub(n));
             match (at.and_then(|i| list.get(i)), name) {
                 (Some(v), _) => v.clone(),
                 (None, "tryindexfromend") => Value::Null,
-                (None, _) => return Err(format!("indexFromEnd({n}) of an array of {}", list.len()).into()),
+                (None, _) => {
+                    return Err(format!("indexFromEnd({n}) of an array of {}", list.len()).into())
+                }
             }
         }
         "tryget" => {

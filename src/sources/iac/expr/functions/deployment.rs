@@ -70,7 +70,11 @@ pub(super) fn call(name: &str, a: &[Value], cx: &dyn Context) -> EvalResult {
             Value::String(format!("{}{}", s(name, &a[0])?, provider_path(&a[1..])?))
         }
         "resourcegroup" => {
-            let rg = cx.resource_group();
+            // `resourceGroup('name')` or `resourceGroup('subscription', 'name')`: another group.
+            let rg = match a.last() {
+                Some(v) => s(name, v)?.to_string(),
+                None => cx.resource_group().to_string(),
+            };
             json!({
                 "id": format!("/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{rg}"),
                 "name": rg,

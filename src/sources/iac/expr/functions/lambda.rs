@@ -33,7 +33,9 @@ fn lambda<'e>(name: &str, e: Option<&'e Expr>) -> Result<(Vec<String>, &'e Expr)
                 .collect::<Result<_, _>>()?;
             Ok((names, body))
         }
-        _ => Err(ExprError::Value(format!("{name}() needs a lambda argument"))),
+        _ => Err(ExprError::Value(format!(
+            "{name}() needs a lambda argument"
+        ))),
     }
 }
 
@@ -79,7 +81,10 @@ pub(super) fn call(name: &str, exprs: &[Expr], cx: &dyn Context, locals: &Locals
             let f = lambda(name, exprs.get(1))?;
             let mut out = Vec::new();
             for (i, x) in items(&input)?.into_iter().enumerate() {
-                if truth(name, &known!(apply(&f, &[x.clone(), json!(i)], cx, locals)?))? {
+                if truth(
+                    name,
+                    &known!(apply(&f, &[x.clone(), json!(i)], cx, locals)?),
+                )? {
                     out.push(x);
                 }
             }
@@ -111,7 +116,12 @@ pub(super) fn call(name: &str, exprs: &[Expr], cx: &dyn Context, locals: &Locals
             for i in 1..list.len() {
                 let mut j = i;
                 while j > 0 {
-                    let before = known!(apply(&f, &[list[j].clone(), list[j - 1].clone()], cx, locals)?);
+                    let before = known!(apply(
+                        &f,
+                        &[list[j].clone(), list[j - 1].clone()],
+                        cx,
+                        locals
+                    )?);
                     if !truth(name, &before)? {
                         break;
                     }
@@ -129,7 +139,12 @@ pub(super) fn call(name: &str, exprs: &[Expr], cx: &dyn Context, locals: &Locals
             };
             let mut out = Map::new();
             for x in items(&input)? {
-                let key = text(&known!(apply(&key_fn, &[x.clone()], cx, locals)?));
+                let key = text(&known!(apply(
+                    &key_fn,
+                    std::slice::from_ref(&x),
+                    cx,
+                    locals
+                )?));
                 let value = match &value_fn {
                     Some(f) => apply(f, &[x], cx, locals)?,
                     None => x,
@@ -146,12 +161,15 @@ pub(super) fn call(name: &str, exprs: &[Expr], cx: &dyn Context, locals: &Locals
         }
         "mapvalues" => {
             let f = lambda(name, exprs.get(1))?;
-            let object = input
-                .as_object()
-                .ok_or_else(|| ExprError::Value(format!("mapValues() expects an object, got {}", kind(&input))))?;
+            let object = input.as_object().ok_or_else(|| {
+                ExprError::Value(format!(
+                    "mapValues() expects an object, got {}",
+                    kind(&input)
+                ))
+            })?;
             let mut out = Map::new();
             for (k, v) in object {
-                out.insert(k.clone(), apply(&f, &[v.clone()], cx, locals)?);
+                out.insert(k.clone(), apply(&f, std::slice::from_ref(v), cx, locals)?);
             }
             Value::Object(out)
         }

@@ -78,7 +78,10 @@ pub(crate) fn call(name: &str, exprs: &[Expr], cx: &dyn Context, locals: &Locals
             return Ok(Value::Null);
         }
         "lambdavariables" => {
-            let args = exprs.iter().map(|e| eval(e, cx)).collect::<Result<Vec<_>, _>>()?;
+            let args = exprs
+                .iter()
+                .map(|e| eval(e, cx))
+                .collect::<Result<Vec<_>, _>>()?;
             let var = s(name, one(name, &args)?)?;
             return eval_in(&Expr::Local(var.to_string()), cx, locals);
         }
@@ -131,8 +134,8 @@ fn known(name: &str) -> bool {
         network::NAMES,
         lambda::NAMES,
     ]
-        .iter()
-        .any(|names| names.contains(&name))
+    .iter()
+    .any(|names| names.contains(&name))
 }
 
 pub(super) fn arity(name: &str, args: &[Value], min: usize, max: usize) -> Result<(), ExprError> {

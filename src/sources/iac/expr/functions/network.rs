@@ -37,10 +37,13 @@ pub(super) fn call(name: &str, a: &[Value]) -> EvalResult {
         "cidrsubnet" => {
             arity(name, a, 3, 3)?;
             let (addr, bits, plen) = parse_cidr(s(name, &a[0])?).map_err(bad)?;
-            let new = u32::try_from(int(name, &a[1])?).map_err(|_| bad("bad prefix length".into()))?;
+            let new =
+                u32::try_from(int(name, &a[1])?).map_err(|_| bad("bad prefix length".into()))?;
             let index = u128::try_from(int(name, &a[2])?).map_err(|_| bad("bad index".into()))?;
             if new < plen || new > bits || (new - plen < 128 && index >= 1u128 << (new - plen)) {
-                return Err(bad(format!("/{new} subnet {index} does not fit in /{plen}")));
+                return Err(bad(format!(
+                    "/{new} subnet {index} does not fit in /{plen}"
+                )));
             }
             let net = (addr & mask(plen, bits)) | (index << (bits - new));
             Ok(json!(format!("{}/{new}", fmt_ip(net, bits))))
@@ -48,7 +51,8 @@ pub(super) fn call(name: &str, a: &[Value]) -> EvalResult {
         _ => {
             arity(name, a, 2, 2)?;
             let (addr, bits, plen) = parse_cidr(s(name, &a[0])?).map_err(bad)?;
-            let host = u128::try_from(int(name, &a[1])?).map_err(|_| bad("bad host number".into()))?;
+            let host =
+                u128::try_from(int(name, &a[1])?).map_err(|_| bad("bad host number".into()))?;
             let net = addr & mask(plen, bits);
             // ARM counts usable hosts: host 0 is the first address after the network's.
             let h = if bits == 32 { host + 1 } else { host };

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, HashSet};
 use serde_json::{Map, Value};
 
 use super::encode::*;
-use crate::sources::iac::net::*;
 use super::*;
+use crate::sources::iac::net::*;
 
 // ---------------------------------------------------------------- the functions
 

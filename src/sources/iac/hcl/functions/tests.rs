@@ -1,5 +1,5 @@
-use crate::sources::iac::net::{fmt_ip, parse_ipv6};
 use super::*;
+use crate::sources::iac::net::{fmt_ip, parse_ipv6};
 use serde_json::json;
 
 /// Calls `name` with the elements of the JSON array `args`.
