@@ -64,7 +64,10 @@ fn html_is_self_contained_and_matches_the_json_report() {
         assert!(page.contains(section), "{section}");
     }
     // Untrusted text is escaped.
-    assert!(!page.contains("<ip-config>") && page.contains("&lt;ip-config&gt;"));
+    assert!(
+        !page.contains("<disk encryption set id>")
+            && page.contains("&lt;disk encryption set id&gt;")
+    );
 }
 
 #[test]

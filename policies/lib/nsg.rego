@@ -10,7 +10,11 @@
 #   port, and one of its sources is internet-wide (`*`, `Internet`, `Any`, `0.0.0.0/0`,
 #   `0.0.0.0`, `::/0`, any case);
 # - a Deny whose source is narrower (one CIDR, a service tag) does not shadow an Allow from
-#   the internet, because the rest of the internet still gets through.
+#   the internet, because the rest of the internet still gets through;
+# - for one destination (decision_to), a rule matches only when its destination covers it:
+#   `*`, `Any`, `VirtualNetwork`, a prefix containing the address (or, without an address,
+#   the whole subnet), or an application security group the destination is in. A rule whose
+#   coverage cannot be known makes the decision undecided (dest_match "maybe").
 package kensa.lib.nsg
 
 import rego.v1
@@ -92,6 +96,8 @@ record(r, source, at) := {
 	"source": source,
 	"ports": sort(specs),
 	"ranges": [rg | some spec in specs; rg := port_range(spec)],
+	"destinations": field_values(r.properties, "destinationAddressPrefix", "destinationAddressPrefixes"),
+	"destination_asgs": destination_asgs(r.properties),
 } if {
 	specs := port_specs(r.properties)
 }
@@ -114,6 +120,129 @@ allows(rules, port, proto) := rec if {
 	rec := decision(rules, port, proto)
 	rec.allow
 }
+
+# The same for one destination: the first rule that covers the traffic and may apply to
+# `dest`, with how sure that is ("yes" or "maybe").
+decision_to(rules, port, proto, dest) := [[rec, m] |
+	some rec in rules
+	covers(rec, port, proto)
+	m := dest_match(rec, dest)
+	m != "no"
+][0]
+
+# The rule that admits internet traffic to `dest` on `port`, undefined otherwise.
+allows_to(rules, port, proto, dest) := rec if {
+	[rec, "yes"] := decision_to(rules, port, proto, dest)
+	rec.allow
+}
+
+# The rule that may or may not apply to `dest` and so leaves the decision open.
+undecided_to(rules, port, proto, dest) := rec if {
+	[rec, "maybe"] := decision_to(rules, port, proto, dest)
+}
+
+# --- Destinations -------------------------------------------------------------------------
+# A destination: {"ip": private address or null, "prefixes": the subnet's prefixes (used
+# when the address is not known: scale sets, dynamic IaC addresses), "asgs": application
+# security group ids (lower case), "asgs_known": false when IaC leaves them unknown,
+# "floating": true when a load balancer rule with floating IP delivers to the frontend's
+# address rather than the NIC's}.
+
+destination_asgs(props) := [lower(id) |
+	some g in object.get(props, "destinationApplicationSecurityGroups", [])
+	id := object.get(g, "id", "")
+	is_string(id)
+]
+
+# "yes", "no" or "maybe": whether rule record `rec` applies to destination `dest`.
+dest_match(rec, dest) := "maybe" if {
+	util.unknown(rec.props.destinationAddressPrefix)
+} else := "maybe" if {
+	some v in object.get(rec.props, "destinationAddressPrefixes", [])
+	util.unknown(v)
+} else := "maybe" if {
+	util.unknown(object.get(rec.props, "destinationApplicationSecurityGroups", []))
+} else := "yes" if {
+	# A rule naming no destination at all (IaC leaving it out): read as any.
+	count(rec.destinations) == 0
+	count(rec.destination_asgs) == 0
+} else := best({m |
+	some p in rec.destinations
+	trim_space(p) != ""
+	m := prefix_match(trim_space(p), dest)
+} | asg_match(rec, dest))
+
+best(ms) := "yes" if "yes" in ms
+
+else := "maybe" if "maybe" in ms
+
+else := "no"
+
+asg_match(rec, dest) := set() if {
+	count(rec.destination_asgs) == 0
+} else := {"yes"} if {
+	some g in rec.destination_asgs
+	g in dest.asgs
+} else := {"maybe"} if not dest.asgs_known
+
+else := {"no"}
+
+prefix_match(p, _) := "yes" if lower(p) in {"*", "any", "0.0.0.0/0"}
+
+prefix_match(p, dest) := "yes" if {
+	lower(p) == "virtualnetwork"
+	not dest.floating
+}
+
+prefix_match(p, dest) := "maybe" if {
+	lower(p) == "virtualnetwork"
+	dest.floating
+}
+
+prefix_match(p, dest) := m if {
+	is_address(p)
+	not lower(p) in {"*", "any", "0.0.0.0/0"}
+	m := address_match(cidr(p), dest)
+}
+
+# Service tags other than VirtualNetwork (Internet, AzureLoadBalancer, Storage…) never
+# name a VM's private address.
+prefix_match(p, _) := "no" if {
+	not is_address(p)
+	not lower(p) in {"*", "any", "virtualnetwork"}
+}
+
+is_address(p) if regex.match(`^[0-9a-fA-F:.]+(/[0-9]+)?$`, p)
+
+cidr(p) := p if contains(p, "/")
+
+else := sprintf("%s/32", [p]) if not contains(p, ":")
+
+else := sprintf("%s/128", [p])
+
+address_match(c, dest) := "maybe" if {
+	dest.floating
+} else := "yes" if {
+	dest.ip != null
+	net.cidr_contains(c, dest.ip)
+} else := "no" if {
+	dest.ip != null
+} else := "yes" if {
+	count(dest.prefixes) > 0
+	every s in dest.prefixes {
+		net.cidr_contains(c, s)
+	}
+} else := "no" if {
+	count(dest.prefixes) > 0
+	every s in dest.prefixes {
+		not overlaps(c, s)
+	}
+} else := "maybe"
+
+# Two CIDR blocks overlap exactly when one contains the other.
+overlaps(a, b) if net.cidr_contains(a, b)
+
+overlaps(a, b) if net.cidr_contains(b, a)
 
 # Facts about the rule that opens `port` to the internet (Tcp preferred), undefined when
 # closed. `rules` is internet_rules(nsg).

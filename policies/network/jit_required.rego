@@ -11,9 +11,10 @@ metadata := {
 	"severity": "medium",
 	"resource_types": ["microsoft.compute/virtualmachines"],
 	"description": concat(" ", [
-		"A VM with a public IP on any NIC must have a Defender for Cloud JIT policy entry that",
-		"covers its OS management port: 3389 for Windows, 22 otherwise (the OS type comes from",
-		"`storageProfile.osDisk.osType`, else from the OS profile).",
+		"An internet-facing VM (a public IP on any NIC, or a public load balancer rule, NAT rule",
+		"or NAT pool that forwards to it, whatever the port) must have a Defender for Cloud JIT",
+		"policy entry that covers its OS management port: 3389 for Windows, 22 otherwise (the OS",
+		"type comes from `storageProfile.osDisk.osType`, else from the OS profile).",
 	]),
 	"remediation": "Enable Just-In-Time VM access for the VM's management port in Defender for Cloud.",
 	"help": "JIT keeps the port closed by a Deny rule and opens it for one requester's address for a bounded time, with an audit trail.",
@@ -63,11 +64,11 @@ covered if {
 
 deny contains finding if {
 	util.is_type(input.resource, "microsoft.compute/virtualmachines")
-	exposure.has_public_ip
+	exposure.internet_facing
 	not covered
 	rg := util.resource_group(input.resource)
 	finding := {
-		"msg": sprintf("VM '%s' has a public IP but no JIT policy covers its management port %d", [input.resource.name, port]),
+		"msg": sprintf("VM '%s' faces the internet but no JIT policy covers its management port %d", [input.resource.name, port]),
 		"key": sprintf("%d", [port]),
 		"evidence": {"port": port, "os_type": os_type, "jit_entries": count(object.get(input.related, "jit", []))},
 		"fix": sprintf(`az rest --method put --url "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Security/locations/%s/jitNetworkAccessPolicies/default?api-version=2020-01-01" --body '{"kind":"Basic","properties":{"virtualMachines":[{"id":"%s","ports":[{"number":%d,"protocol":"*","allowedSourceAddressPrefix":"*","maxRequestAccessDuration":"PT3H"}]}]}}'  # merge with the existing entries of that policy`, [object.get(input.resource, "subscriptionId", "<subscription>"), rg, object.get(input.resource, "location", "<location>"), input.resource.id, port]),
@@ -81,11 +82,11 @@ unknown contains reason if {
 	reason := sprintf("NIC %s of VM %s is not in the inventory", [nic.id, input.resource.name])
 }
 
-# IaC: a public IP only known at deployment may make the VM internet-facing.
+# A public IP or load balancer only known at deployment (IaC), or not in the inventory, may
+# make the VM internet-facing.
 unknown contains reason if {
 	util.is_type(input.resource, "microsoft.compute/virtualmachines")
-	util.may_be_unknown
-	not exposure.has_public_ip
+	not exposure.internet_facing
 	not covered
-	some reason in exposure.unknown_public_ips
+	some reason in exposure.facing_unknowns
 }

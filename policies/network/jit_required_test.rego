@@ -48,11 +48,11 @@ test_an_unknown_public_ip_is_undecided_never_passed if {
 		"resource": {"name": "nic1", "properties": {"ipConfigurations": [{"name": "ipc", "properties": {"publicIPAddress": {"id": {"kensa:unknown": "parameter 'pip' has no value"}}}}]}},
 		"nsg_id": null,
 		"nsg": null,
-		"ip_configurations": [{"name": "ipc", "subnet_id": null, "subnet": null, "subnet_nsg_id": null, "subnet_nsg": null, "public_ip_id": null, "public_ip": null}],
+		"ip_configurations": [{"name": "ipc", "subnet_id": null, "subnet": null, "subnet_nsg_id": null, "subnet_nsg": null, "public_ip_id": null, "public_ip": null, "config": {"name": "ipc", "properties": {"publicIPAddress": {"id": {"kensa:unknown": "parameter 'pip' has no value"}}}}, "load_balancer_paths": []}],
 	}
 	vm := {"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1", "name": "vm1", "type": "microsoft.compute/virtualmachines", "properties": {}}
 	inp := {"resource": vm, "related": {"nics": [nic], "jit": []}}
 	count(rule.deny) == 0 with input as inp
 	some r in rule.unknown with input as inp
-	contains(r, "public IP of NIC")
+	contains(r, "public IP of IP configuration ipc of nic1")
 }

@@ -7,21 +7,34 @@ import data.kensa.lib.util
 
 metadata := {
 	"id": "network.vm-exposed-management-port",
-	"title": "No VM is reachable from the internet on a management port",
+	"title": "No VM or scale set is reachable from the internet on a management port",
 	"severity": "critical",
-	"resource_types": ["microsoft.compute/virtualmachines"],
+	"resource_types": ["microsoft.compute/virtualmachines", "microsoft.compute/virtualmachinescalesets"],
 	"description": concat(" ", [
-		"Fails when a management port is reachable end to end: a NIC IP configuration has a",
-		"public IP, and both the NIC's NSG and its subnet's NSG let the internet through on Tcp",
-		"or Udp (each evaluated in priority order including the default rules; a level without",
-		"an NSG does not block; both levels must allow the same protocol). With no NSG at",
-		"either level only a Basic-SKU public IP (or one without a SKU) is open, because",
-		"Standard-SKU public IPs deny inbound traffic by default. When a NIC, NSG, subnet or",
-		"public IP on the path is missing from the inventory, no verdict is given and the",
-		"coverage section names what is missing.",
+		"Fails when a management port P is reachable end to end: a path exists from the internet",
+		"to one of the machine's NIC IP configurations on destination port P, and every NSG on",
+		"that path (the subnet's, and the NIC's or the scale set NIC configuration's) admits the",
+		"internet to P for that IP configuration. Paths: (1) a public IP on the IP",
+		"configuration; (2) a public load balancer's inbound NAT rule the IP configuration names,",
+		"with backend port P (the frontend port does not matter); (3) an inbound NAT rule over a",
+		"frontend port range whose backend pool holds the IP configuration; (4) an inbound NAT pool",
+		"a scale set NIC configuration names; (5) a load-balancing rule on a public frontend whose",
+		"backend pool holds the IP configuration; (6) per-instance public IPs of a scale set",
+		"(`publicIPAddressConfiguration`). A frontend is public when it has a public IP or prefix;",
+		"internal load balancers are never a path. Backend port 0 with protocol All (HA ports)",
+		"carries every port; the path's protocol is the rule's (All = Tcp and Udp) and the NSG rules",
+		"must admit it. With no NSG at either level only Basic SKUs (public IP or load balancer; a",
+		"missing SKU is Basic) are open; Standard SKUs deny inbound unless an NSG allows. An NSG",
+		"rule applies to an IP configuration only if its destination covers it: `*`, `Any`,",
+		"`VirtualNetwork`, a prefix containing its private address (for a scale set, or an address",
+		"left to deployment, a prefix containing the whole subnet), or an application security",
+		"group it is in. When that cannot be known, or a NIC, NSG, subnet, public IP or load",
+		"balancer on the path is missing from the inventory, no verdict is given for it and the",
+		"coverage section says why. One finding per machine and port; a scale set's finding",
+		"speaks for all its instances.",
 	]),
-	"remediation": "Close the port in the NSGs on the path (or remove the public IP) and use Just-In-Time access or Azure Bastion for administration.",
-	"help": "This is the exposure that matters: a rule in some NSG is only a problem when it sits on the path from a public IP to a VM.",
+	"remediation": "Remove the path (the public IP, the NAT rule or NAT pool) or close the port in the NSGs on it, and administer through Just-In-Time access or Azure Bastion.",
+	"help": "This is the exposure that matters: a rule in some NSG, or a NAT rule on a load balancer, is only a problem when it completes a path from the internet to a machine.",
 	"snippets": {
 		"arm": `"securityRules": [
   {
@@ -48,30 +61,54 @@ metadata := {
 }
 
 deny contains finding if {
-	util.is_type(input.resource, "microsoft.compute/virtualmachines")
+	util.is_type(input.resource, metadata.resource_types[_])
 	some port in data.kensa.params.network.management_ports
 	paths := exposure.paths(port)
 	count(paths) > 0
 	p := paths[0]
 	finding := {
-		"msg": sprintf("VM '%s' is reachable from the internet on management port %d/%s via public IP %s on NIC '%s'", [input.resource.name, port, p.protocol, p.public_ip, p.nic]),
+		"msg": message(p, port),
 		"key": sprintf("%d", [port]),
 		"evidence": object.union(p, {"port": port, "paths": count(paths)}),
 		"fix": fix(p),
 	}
 }
 
-fix(p) := sprintf("az network nsg rule update -g %s --nsg-name %s -n %s --access Deny", [util.resource_group(input.resource), parts[0], parts[1]]) if {
+subject := sprintf("Instances of scale set '%s' are", [input.resource.name]) if exposure.scale_set
+
+else := sprintf("VM '%s' is", [input.resource.name])
+
+message(p, port) := sprintf("%s reachable from the internet on management port %d/%s via public IP %s on NIC '%s'", [subject, port, p.protocol, p.public_ip, p.nic]) if {
+	p.path == "public IP"
+} else := sprintf("%s reachable from the internet on management port %d/%s via %s on NIC configuration '%s'", [subject, port, p.protocol, p.public_ip, p.nic]) if {
+	p.path == "instance public IPs"
+} else := sprintf("%s reachable from the internet on management port %d/%s via load balancer '%s' %s '%s' (frontend %s, port %s) to NIC '%s'", [subject, port, p.protocol, p.load_balancer, p.path, p.lb_rule, p.frontend, p.frontend_port, p.nic])
+
+rg := util.resource_group(input.resource)
+
+nsg_fix(p) := sprintf("az network nsg rule update -g %s --nsg-name %s -n %s --access Deny  # administer through Azure Bastion or JIT", [rg, parts[0], parts[1]]) if {
 	rule := object.get(p, "nic_nsg_rule", null)
 	rule != null
 	parts := split(rule, "/")
-} else := sprintf("az network nsg rule update -g %s --nsg-name %s -n %s --access Deny", [util.resource_group(input.resource), parts[0], parts[1]]) if {
+} else := sprintf("az network nsg rule update -g %s --nsg-name %s -n %s --access Deny  # administer through Azure Bastion or JIT", [rg, parts[0], parts[1]]) if {
 	rule := object.get(p, "subnet_nsg_rule", null)
 	rule != null
 	parts := split(rule, "/")
-} else := sprintf("az network nic ip-config update -g %s --nic-name %s -n <ip-config> --remove publicIpAddress  # or attach an NSG", [util.resource_group(input.resource), p.nic])
+}
+
+fix(p) := sprintf("az network lb inbound-nat-rule delete -g %s --lb-name %s -n %s  # administer through Azure Bastion or JIT instead", [rg, p.load_balancer, p.lb_rule]) if {
+	p.path == "inbound NAT rule"
+} else := sprintf("az network lb inbound-nat-pool delete -g %s --lb-name %s -n %s  # after removing it from the scale set model; administer through Azure Bastion or JIT instead", [rg, p.load_balancer, p.lb_rule]) if {
+	p.path == "inbound NAT pool"
+} else := f if {
+	f := nsg_fix(p)
+} else := sprintf("az network lb rule delete -g %s --lb-name %s -n %s  # or attach an NSG that denies the port", [rg, p.load_balancer, p.lb_rule]) if {
+	p.path == "load-balancing rule"
+} else := sprintf("az vmss update -g %s -n %s --remove virtualMachineProfile.networkProfile.networkInterfaceConfigurations[0].ipConfigurations[0].publicIPAddressConfiguration  # or attach an NSG", [rg, input.resource.name]) if {
+	p.path == "instance public IPs"
+} else := sprintf("az network nic ip-config update -g %s --nic-name %s -n %s --remove publicIpAddress  # or attach an NSG", [rg, p.nic, p.ip_configuration])
 
 unknown contains reason if {
-	util.is_type(input.resource, "microsoft.compute/virtualmachines")
+	util.is_type(input.resource, metadata.resource_types[_])
 	some reason in exposure.unknowns
 }

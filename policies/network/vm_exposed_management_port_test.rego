@@ -83,7 +83,7 @@ test_finding_names_path_and_fix if {
 	f.evidence.nic_nsg_rule == "nsg-a/ssh"
 	f.evidence.subnet_nsg_rule == null
 	f.evidence.public_ip == "pip1 (20.1.2.3)"
-	f.fix == "az network nsg rule update -g rg-app --nsg-name nsg-a -n ssh --access Deny"
+	startswith(f.fix, "az network nsg rule update -g rg-app --nsg-name nsg-a -n ssh --access Deny")
 }
 
 test_missing_nsg_row_is_undecided_not_open if {

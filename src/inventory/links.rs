@@ -13,6 +13,28 @@ fn lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::
     })
 }
 
+/// A list of `{id}` references; anything but an array (an IaC unknown) reads as empty, the
+/// policies read the raw value and say why.
+fn lenient_refs<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Array(items) => items
+            .iter()
+            .filter_map(|i| i.get("id").and_then(serde_json::Value::as_str))
+            .filter(|id| !id.is_empty())
+            .map(str::to_lowercase)
+            .collect(),
+        _ => Vec::new(),
+    })
+}
+
+/// An array of sub-resources kept raw; anything but an array reads as empty.
+fn lenient_raw_list<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<&'de RawValue>, D::Error> {
+    let raw = <&'de RawValue>::deserialize(d)?;
+    Ok(serde_json::from_str(raw.get()).unwrap_or_default())
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub(crate) struct IdRef {
@@ -54,33 +76,38 @@ struct Disk {
 
 #[derive(Deserialize, Default)]
 #[serde(default, rename_all = "camelCase")]
-struct VmProps {
+struct VmProps<'a> {
     storage_profile: Option<Storage>,
-    network_profile: Option<NetworkProfile>,
-    virtual_machine_profile: Option<Box<VmProps>>,
+    #[serde(borrow)]
+    network_profile: Option<NetworkProfile<'a>>,
+    #[serde(borrow)]
+    virtual_machine_profile: Option<Box<VmProps<'a>>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default, rename_all = "camelCase")]
-struct NetworkProfile {
+struct NetworkProfile<'a> {
     network_interfaces: Option<Vec<IdRef>>,
     /// Scale set models describe their NICs instead of referencing them.
-    network_interface_configurations: Option<Vec<NicConfigRow>>,
+    #[serde(borrow)]
+    network_interface_configurations: Option<Vec<NicConfigRow<'a>>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct NicConfigRow {
+struct NicConfigRow<'a> {
     #[serde(deserialize_with = "lenient")]
     name: Option<String>,
-    properties: Option<NicProps>,
+    #[serde(borrow)]
+    properties: Option<NicProps<'a>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default, rename_all = "camelCase")]
-struct NicProps {
+struct NicProps<'a> {
     network_security_group: Option<IdRef>,
-    ip_configurations: Option<Vec<IpConfigRow>>,
+    #[serde(borrow, deserialize_with = "lenient_raw_list")]
+    ip_configurations: Vec<&'a RawValue>,
 }
 
 #[derive(Deserialize, Default)]
@@ -99,6 +126,63 @@ struct IpConfigProps {
     public_ip_address: Option<IdRef>,
     #[serde(rename = "publicIPAddressConfiguration")]
     public_ip_address_configuration: Option<NameOnly>,
+    #[serde(deserialize_with = "lenient_refs")]
+    load_balancer_backend_address_pools: Vec<String>,
+    #[serde(deserialize_with = "lenient_refs")]
+    load_balancer_inbound_nat_rules: Vec<String>,
+    #[serde(deserialize_with = "lenient_refs")]
+    load_balancer_inbound_nat_pools: Vec<String>,
+    #[serde(deserialize_with = "lenient_refs")]
+    application_security_groups: Vec<String>,
+}
+
+/// A load balancer's parts, kept raw (the policies read them), with the references the
+/// inventory joins on.
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct LbProps<'a> {
+    // Templates spell it `frontendIpConfigurations` too; ARM property names ignore case.
+    #[serde(
+        borrow,
+        rename = "frontendIPConfigurations",
+        alias = "frontendIpConfigurations",
+        deserialize_with = "lenient_raw_list"
+    )]
+    frontend_ip_configurations: Vec<&'a RawValue>,
+    #[serde(borrow, deserialize_with = "lenient_raw_list")]
+    backend_address_pools: Vec<&'a RawValue>,
+    #[serde(borrow, deserialize_with = "lenient_raw_list")]
+    inbound_nat_rules: Vec<&'a RawValue>,
+    #[serde(borrow, deserialize_with = "lenient_raw_list")]
+    inbound_nat_pools: Vec<&'a RawValue>,
+    #[serde(borrow, deserialize_with = "lenient_raw_list")]
+    load_balancing_rules: Vec<&'a RawValue>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PartRow {
+    #[serde(deserialize_with = "lenient")]
+    name: Option<String>,
+    properties: Option<PartProps>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct PartProps {
+    #[serde(rename = "frontendIPConfiguration", alias = "frontendIpConfiguration")]
+    frontend_ip_configuration: Option<IdRef>,
+    backend_address_pool: Option<IdRef>,
+    #[serde(deserialize_with = "lenient_refs")]
+    backend_address_pools: Vec<String>,
+    #[serde(rename = "publicIPAddress")]
+    public_ip_address: Option<IdRef>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SkuRow {
+    sku: Option<NameOnly>,
 }
 
 #[derive(Deserialize, Default)]
@@ -172,6 +256,10 @@ pub(crate) enum Links {
         /// `public_ip` is the name of a public IP configuration, when there is one).
         nics: Vec<(Option<String>, Option<String>, Vec<IpConfig>)>,
     },
+    LoadBalancer {
+        sku: Option<String>,
+        parts: Vec<LbPart>,
+    },
     Nic {
         nsg: Option<String>,
         ip_configurations: Vec<IpConfig>,
@@ -210,6 +298,88 @@ pub(crate) struct IpConfig {
     pub(crate) name: Option<String>,
     pub(crate) subnet: Option<String>,
     pub(crate) public_ip: Option<String>,
+    /// Backend pools it is a member of (lower-cased ids).
+    pub(crate) pools: Vec<String>,
+    /// Inbound NAT rules (NICs) or NAT pools (scale sets) that forward to it.
+    pub(crate) nat: Vec<String>,
+    pub(crate) asgs: Vec<String>,
+    /// The IP configuration as written (private address, public IP configuration…).
+    pub(crate) raw: String,
+}
+
+/// A part of a load balancer: a frontend, backend pool, NAT rule, NAT pool or LB rule.
+#[derive(Debug)]
+pub(crate) struct LbPart {
+    /// `<load balancer id>/<kind>/<name>`, lower-cased.
+    pub(crate) key: String,
+    /// The ARM collection it sits in, e.g. `inboundNatRules`.
+    pub(crate) kind: &'static str,
+    pub(crate) raw: String,
+    /// Rules: the frontend they listen on (lower-cased id).
+    pub(crate) frontend: Option<String>,
+    /// Rules: the backend pools they forward to.
+    pub(crate) pools: Vec<String>,
+    /// Frontends: their public IP.
+    pub(crate) public_ip: Option<String>,
+}
+
+/// The IP configurations of a NIC (or scale set NIC configuration), raw and linked.
+fn ip_configs(raws: &[&RawValue], scale_set: bool) -> Result<Vec<IpConfig>, serde_json::Error> {
+    raws.iter()
+        .map(|raw| {
+            let row: IpConfigRow = serde_json::from_str(raw.get())?;
+            let p = row.properties.unwrap_or_default();
+            Ok(IpConfig {
+                name: row.name,
+                subnet: IdRef::key(&p.subnet),
+                public_ip: if scale_set {
+                    p.public_ip_address_configuration
+                        .map(|c| c.name.unwrap_or_default())
+                } else {
+                    IdRef::key(&p.public_ip_address)
+                },
+                pools: p.load_balancer_backend_address_pools,
+                nat: if scale_set {
+                    p.load_balancer_inbound_nat_pools
+                } else {
+                    p.load_balancer_inbound_nat_rules
+                },
+                asgs: p.application_security_groups,
+                raw: raw.get().to_string(),
+            })
+        })
+        .collect()
+}
+
+/// The parts of a load balancer `lb` (its lower-cased id).
+fn lb_parts(lb: &str, p: &LbProps) -> Result<Vec<LbPart>, serde_json::Error> {
+    let mut parts = Vec::new();
+    for (kind, list) in [
+        ("frontendIPConfigurations", &p.frontend_ip_configurations),
+        ("backendAddressPools", &p.backend_address_pools),
+        ("inboundNatRules", &p.inbound_nat_rules),
+        ("inboundNatPools", &p.inbound_nat_pools),
+        ("loadBalancingRules", &p.load_balancing_rules),
+    ] {
+        for raw in list {
+            let row: PartRow = serde_json::from_str(raw.get())?;
+            let Some(name) = row.name.filter(|n| !n.is_empty()) else {
+                continue;
+            };
+            let props = row.properties.unwrap_or_default();
+            let mut pools = props.backend_address_pools;
+            pools.extend(IdRef::key(&props.backend_address_pool));
+            parts.push(LbPart {
+                key: format!("{lb}/{}/{}", kind.to_lowercase(), name.to_lowercase()),
+                kind,
+                raw: raw.get().to_string(),
+                frontend: IdRef::key(&props.frontend_ip_configuration),
+                pools,
+                public_ip: IdRef::key(&props.public_ip_address),
+            });
+        }
+    }
+    Ok(parts)
 }
 
 fn key(id: Option<String>) -> Option<String> {
@@ -262,40 +432,24 @@ pub(crate) fn read(kind: &str, id_key: &str, json: &str) -> Result<Links, serde_
                 .as_ref()
                 .and_then(|m| m.network_profile.as_ref())
                 .and_then(|n| n.network_interface_configurations.as_ref());
+            let mut nics = Vec::new();
+            for c in configs.map(Vec::as_slice).unwrap_or_default() {
+                let props = c.properties.as_ref();
+                let ipcs = ip_configs(
+                    props
+                        .map(|p| p.ip_configurations.as_slice())
+                        .unwrap_or_default(),
+                    true,
+                )?;
+                nics.push((
+                    c.name.clone(),
+                    props.and_then(|p| IdRef::key(&p.network_security_group)),
+                    ipcs,
+                ));
+            }
             Links::ScaleSet {
                 image: image_link(model.as_ref().and_then(|m| m.storage_profile.as_ref())),
-                nics: configs
-                    .map(|cs| {
-                        cs.iter()
-                            .map(|c| {
-                                let props = c.properties.as_ref();
-                                let ipcs = props
-                                    .and_then(|p| p.ip_configurations.as_deref())
-                                    .unwrap_or_default();
-                                let ipcs = ipcs
-                                    .iter()
-                                    .map(|ipc| {
-                                        let p = ipc.properties.as_ref();
-                                        IpConfig {
-                                            name: ipc.name.clone(),
-                                            subnet: p.and_then(|p| IdRef::key(&p.subnet)),
-                                            public_ip: p
-                                                .and_then(|p| {
-                                                    p.public_ip_address_configuration.as_ref()
-                                                })
-                                                .map(|c| c.name.clone().unwrap_or_default()),
-                                        }
-                                    })
-                                    .collect();
-                                (
-                                    c.name.clone(),
-                                    props.and_then(|p| IdRef::key(&p.network_security_group)),
-                                    ipcs,
-                                )
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default(),
+                nics,
             }
         }
         "microsoft.network/networkinterfaces" => {
@@ -303,19 +457,15 @@ pub(crate) fn read(kind: &str, id_key: &str, json: &str) -> Result<Links, serde_
             let p = row.properties.unwrap_or_default();
             Links::Nic {
                 nsg: IdRef::key(&p.network_security_group),
-                ip_configurations: p
-                    .ip_configurations
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|c| {
-                        let props = c.properties.unwrap_or_default();
-                        IpConfig {
-                            name: c.name,
-                            subnet: IdRef::key(&props.subnet),
-                            public_ip: IdRef::key(&props.public_ip_address),
-                        }
-                    })
-                    .collect(),
+                ip_configurations: ip_configs(&p.ip_configurations, false)?,
+            }
+        }
+        "microsoft.network/loadbalancers" => {
+            let row: Row<LbProps> = serde_json::from_str(json)?;
+            let sku: SkuRow = serde_json::from_str(json)?;
+            Links::LoadBalancer {
+                sku: sku.sku.and_then(|s| s.name),
+                parts: lb_parts(id_key, &row.properties.unwrap_or_default())?,
             }
         }
         "microsoft.network/virtualnetworks" => {

@@ -32,6 +32,11 @@ pub(crate) struct Inventory {
     versions: HashMap<String, Vec<usize>>,
     /// VM key → its extension rows (IaC declares them; ADE is read from them).
     extensions: HashMap<String, Vec<usize>>,
+    /// Load balancer part key (`<lb id>/<kind>/<name>`) → (load balancer row, part index).
+    lb_parts: HashMap<String, (usize, usize)>,
+    /// Backend pool key → the rules that forward to it (load-balancing rules, NAT rules
+    /// over a port range), as part keys.
+    pool_rules: HashMap<String, Vec<String>>,
     pub(crate) gaps: Vec<SourceGap>,
     pub(crate) unevaluated: Vec<SourceGap>,
     pub(crate) skipped: Vec<SourceGap>,
@@ -64,6 +69,8 @@ impl Inventory {
             jit: HashMap::new(),
             versions: HashMap::new(),
             extensions: HashMap::new(),
+            lb_parts: HashMap::new(),
+            pool_rules: HashMap::new(),
             gaps: estate.gaps,
             unevaluated: estate.unevaluated,
             skipped: estate.skipped,
@@ -87,6 +94,19 @@ impl Inventory {
                     inv.assessments.insert(vm.clone(), i);
                 }
                 Links::SoftwarePatch { vm } => inv.patches.entry(vm.clone()).or_default().push(i),
+                Links::LoadBalancer { parts, .. } => {
+                    for (j, part) in parts.iter().enumerate() {
+                        inv.lb_parts.insert(part.key.clone(), (i, j));
+                        if matches!(part.kind, "loadBalancingRules" | "inboundNatRules") {
+                            for pool in &part.pools {
+                                inv.pool_rules
+                                    .entry(pool.clone())
+                                    .or_default()
+                                    .push(part.key.clone());
+                            }
+                        }
+                    }
+                }
                 Links::Jit { entries } => {
                     for (vm, json) in entries {
                         inv.jit

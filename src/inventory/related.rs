@@ -2,7 +2,7 @@
 //! Written straight from the raw rows (no parse, no re-serialisation); the shape of
 //! `related` per resource type is documented in docs/policy-authoring.md.
 
-use super::links::{ImageLink, Links};
+use super::links::{ImageLink, IpConfig, Links};
 use super::Inventory;
 
 impl Inventory {
@@ -119,6 +119,7 @@ impl Inventory {
                         c.string("name", ipc.name.as_deref());
                         self.write_subnet(&mut c, ipc.subnet.as_deref());
                         c.string("public_ip_configuration", ipc.public_ip.as_deref());
+                        self.write_paths(&mut c, ipc);
                         c.finish();
                     }
                     o.out.push(']');
@@ -165,9 +166,81 @@ impl Inventory {
             self.write_subnet(&mut c, ipc.subnet.as_deref());
             c.string("public_ip_id", ipc.public_ip.as_deref());
             c.opt_raw("public_ip", self.row(ipc.public_ip.as_deref()));
+            self.write_paths(&mut c, ipc);
             c.finish();
         }
         o.out.push(']');
+        o.finish();
+    }
+
+    /// `config` (the IP configuration as written), `asg_ids`, and `load_balancer_paths`:
+    /// every load balancer rule that forwards to it — NAT rules and NAT pools it names, and
+    /// the rules of the backend pools it is a member of.
+    fn write_paths(&self, c: &mut Obj, ipc: &IpConfig) {
+        c.raw("config", &ipc.raw);
+        c.key("asg_ids");
+        c.out
+            .push_str(&serde_json::Value::from(ipc.asgs.clone()).to_string());
+        c.key("load_balancer_paths");
+        c.out.push('[');
+        let mut n = 0;
+        let mut path = |out: &mut String, key: &str, pool: Option<&str>| {
+            if n > 0 {
+                out.push(',');
+            }
+            n += 1;
+            self.write_lb_path(out, key, pool);
+        };
+        for nat in &ipc.nat {
+            path(c.out, nat, None);
+        }
+        for pool in &ipc.pools {
+            match self.pool_rules.get(pool) {
+                Some(rules) => rules.iter().for_each(|r| path(c.out, r, Some(pool))),
+                // A pool of a load balancer not in the inventory: the policies say so.
+                None if !self.lb_parts.contains_key(pool) => path(c.out, pool, None),
+                None => {}
+            }
+        }
+        c.out.push(']');
+    }
+
+    /// One load balancer path: the rule (or the unresolved reference), its load balancer,
+    /// and the frontend it listens on with that frontend's public IP.
+    fn write_lb_path(&self, out: &mut String, key: &str, pool: Option<&str>) {
+        let mut o = Obj::new(out);
+        o.string("id", Some(key));
+        o.string("pool_id", pool);
+        let found = self
+            .lb_parts
+            .get(key)
+            .and_then(|(lb, j)| match &self.links[*lb] {
+                Links::LoadBalancer { sku, parts } => Some((*lb, sku, &parts[*j])),
+                _ => None,
+            });
+        let Some((lb, sku, part)) = found else {
+            o.null("kind");
+            o.null("rule");
+            o.finish();
+            return;
+        };
+        o.string("kind", Some(part.kind));
+        o.raw("rule", &part.raw);
+        o.string("load_balancer_id", Some(&self.resources[lb].id));
+        o.string("load_balancer_name", Some(&self.resources[lb].name));
+        o.string("load_balancer_sku", sku.as_deref());
+        let frontend = part.frontend.as_deref().and_then(|f| {
+            let (lb, j) = self.lb_parts.get(f)?;
+            match &self.links[*lb] {
+                Links::LoadBalancer { parts, .. } => Some(&parts[*j]),
+                _ => None,
+            }
+        });
+        o.string("frontend_id", part.frontend.as_deref());
+        o.opt_raw("frontend", frontend.map(|f| f.raw.as_str()));
+        let pip = frontend.and_then(|f| f.public_ip.as_deref());
+        o.string("frontend_public_ip_id", pip);
+        o.opt_raw("frontend_public_ip", self.row(pip));
         o.finish();
     }
 

@@ -55,6 +55,18 @@ pub(crate) fn merge_children(resources: &mut Vec<Declared>) {
             "microsoft.compute/virtualmachinescalesets/extensions",
             "/properties/virtualMachineProfile/extensionProfile/extensions",
         ),
+        (
+            "microsoft.network/loadbalancers/inboundnatrules",
+            "/properties/inboundNatRules",
+        ),
+        (
+            "microsoft.network/loadbalancers/backendaddresspools",
+            "/properties/backendAddressPools",
+        ),
+        (
+            "microsoft.network/loadbalancers/loadbalancingrules",
+            "/properties/loadBalancingRules",
+        ),
     ];
     let mut i = 0;
     while i < resources.len() {
@@ -134,6 +146,10 @@ pub(crate) fn name_children(value: &mut Map<String, Value>, id: &str) {
         "ipConfigurations",
         "frontendIPConfigurations",
         "backendAddressPools",
+        "inboundNatRules",
+        "inboundNatPools",
+        "loadBalancingRules",
+        "probes",
     ];
     let Some(Value::Object(props)) = value.get_mut("properties") else {
         return;

@@ -29,6 +29,8 @@ pub(crate) const RESOURCE_TYPES: &[&str] = &[
     "microsoft.network/networkinterfaces",
     "microsoft.network/publicipaddresses",
     "microsoft.network/virtualnetworks",
+    "microsoft.network/loadbalancers",
+    "microsoft.network/applicationsecuritygroups",
 ];
 
 const PROJECT: &str = "project id, name, type, tenantId, kind, location, resourceGroup, subscriptionId, managedBy, sku, plan, properties, tags, identity, zones, extendedLocation";
