@@ -83,11 +83,21 @@ pub(crate) fn merge_children(resources: &mut Vec<Declared>) {
             .unwrap_or_default()
             .to_lowercase();
         let parent_id = id.rsplitn(3, '/').nth(2).unwrap_or_default().to_string();
-        let Some(p) = resources.iter().position(|r| {
+        // The parent declared in the same module instance or one calling it, else any: a
+        // module deployed twice declares the parent twice.
+        let is_parent = |r: &Declared| {
             r.value["id"]
                 .as_str()
                 .is_some_and(|x| x.eq_ignore_ascii_case(&parent_id))
-        }) else {
+        };
+        let via = &resources[i].via;
+        let same_call = resources
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| is_parent(r) && via.starts_with(&r.via))
+            .max_by_key(|(_, r)| r.via.len())
+            .map(|(p, _)| p);
+        let Some(p) = same_call.or_else(|| resources.iter().position(is_parent)) else {
             i += 1;
             continue;
         };
