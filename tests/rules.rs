@@ -207,7 +207,7 @@ fn coverage_names_what_could_not_be_decided() {
     // Undecided checks make the scan incomplete: nothing unjudged is ever "passed".
     assert_eq!(r["coverage"]["complete"], false);
     assert_eq!(r["coverage"]["source_gaps"], serde_json::json!([]));
-    assert_eq!(r["coverage"]["resources"], 59);
+    assert_eq!(r["coverage"]["resources"], 61);
 }
 
 #[test]

@@ -67,6 +67,11 @@ pub(crate) fn merge_children(resources: &mut Vec<Declared>) {
             "microsoft.network/loadbalancers/loadbalancingrules",
             "/properties/loadBalancingRules",
         ),
+        // Terraform declares NAT pools on their own (ARM has no such child type).
+        (
+            "microsoft.network/loadbalancers/inboundnatpools",
+            "/properties/inboundNatPools",
+        ),
     ];
     let mut i = 0;
     while i < resources.len() {

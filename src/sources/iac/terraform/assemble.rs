@@ -9,13 +9,17 @@ use serde_json::{json, Value};
 use super::{azurerm, TfResource};
 use crate::sources::iac::unknown::{unknown, unknown_reason};
 use crate::sources::iac::{normalize, Declared};
-use crate::text::SourceFile;
+use crate::text::{SourceFile, Span};
 
-/// Maps, joins associations, folds children: the resources as Azure would show them.
+/// A part the scan could not follow, at a span of a file.
+pub(super) type Note = (Arc<SourceFile>, Span, String);
+
+/// Maps, joins associations, folds children: the resources as Azure would show them, and
+/// the associations that link nothing kensa can name.
 pub(super) fn assemble(
     mut resources: Vec<TfResource>,
     scope: &str,
-) -> Vec<(Declared, Arc<SourceFile>)> {
+) -> (Vec<(Declared, Arc<SourceFile>)>, Vec<Note>) {
     // A name only known at apply (`var.name` without a value) is shown as the address.
     for r in &mut resources {
         if r.values
@@ -42,7 +46,7 @@ pub(super) fn assemble(
         if r.tf_type.ends_with("_association")
             || r.tf_type == "azurerm_virtual_machine_data_disk_attachment"
         {
-            associations.push((r.tf_type.clone(), values));
+            associations.push((r.tf_type.clone(), values, r));
             continue;
         }
         let Some(id) = azurerm::arm_id(&r.tf_type, &values, scope) else {
@@ -70,7 +74,29 @@ pub(super) fn assemble(
             Arc::clone(&r.file),
         ));
     }
-    for (kind, a) in associations {
+    let mut notes = Vec::new();
+    for (kind, a, r) in associations {
+        // A link to a NIC that is neither a resource here nor an id (a value known only at
+        // apply, or text that was meant as an expression): what it links is not judged.
+        if let Some(nic) = a.get("network_interface_id") {
+            let resolvable = nic
+                .as_str()
+                .is_some_and(|s| s.starts_with("/subscriptions/"));
+            if !resolvable {
+                let why = unknown_reason(nic)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| format!("{nic} is not a resource id"));
+                notes.push((
+                    Arc::clone(&r.file),
+                    r.span,
+                    format!(
+                        "{}: network_interface_id: {why}; the link it makes is not judged",
+                        r.address
+                    ),
+                ));
+                continue;
+            }
+        }
         let text = |k: &str| a.get(k).and_then(Value::as_str).map(str::to_lowercase);
         let find = |mapped: &mut Vec<(Declared, Arc<SourceFile>)>, id: Option<String>| {
             let id = id?;
@@ -91,6 +117,36 @@ pub(super) fn assemble(
                 if let Some(i) = find(&mut mapped, text("subnet_id")) {
                     mapped[i].0.value["properties"]["networkSecurityGroup"] =
                         json!({ "id": a.get("network_security_group_id") });
+                }
+            }
+            "azurerm_network_interface_backend_address_pool_association"
+            | "azurerm_network_interface_nat_rule_association"
+            | "azurerm_network_interface_application_security_group_association" => {
+                let (list, target) = match kind.as_str() {
+                    "azurerm_network_interface_backend_address_pool_association" => {
+                        ("loadBalancerBackendAddressPools", "backend_address_pool_id")
+                    }
+                    "azurerm_network_interface_nat_rule_association" => {
+                        ("loadBalancerInboundNatRules", "nat_rule_id")
+                    }
+                    _ => ("applicationSecurityGroups", "application_security_group_id"),
+                };
+                // An ASG association covers every IP configuration of the NIC.
+                let config = a.get("ip_configuration_name").cloned();
+                if let Some(i) = find(&mut mapped, text("network_interface_id")) {
+                    let reference = json!({ "id": a.get(target).cloned().unwrap_or(Value::Null) });
+                    if let Some(ipcs) =
+                        mapped[i].0.value["properties"]["ipConfigurations"].as_array_mut()
+                    {
+                        for ipc in ipcs {
+                            if config.as_ref().is_some_and(|c| ipc["name"] != *c) {
+                                continue;
+                            }
+                            if let Some(l) = ipc["properties"][list].as_array_mut() {
+                                l.push(reference.clone());
+                            }
+                        }
+                    }
                 }
             }
             "azurerm_virtual_machine_data_disk_attachment" => {
@@ -119,14 +175,15 @@ pub(super) fn assemble(
         .collect();
     let mut declared: Vec<Declared> = mapped.into_iter().map(|(d, _)| d).collect();
     normalize::merge_children(&mut declared);
-    declared
+    let declared = declared
         .into_iter()
         .filter_map(|d| {
             let id = d.value["id"].as_str().unwrap_or_default().to_string();
             let i = ids_before.iter().position(|x| *x == id)?;
             Some((d, Arc::clone(&files[i])))
         })
-        .collect()
+        .collect();
+    (declared, notes)
 }
 
 /// `{"kensa:ref": address}` (a plan's reference known after apply) → that resource's id.

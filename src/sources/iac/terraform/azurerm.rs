@@ -39,6 +39,12 @@ pub(crate) fn arm_type(tf_type: &str) -> Option<&'static str> {
         "azurerm_virtual_machine_scale_set_extension" => {
             "Microsoft.Compute/virtualMachineScaleSets/extensions"
         }
+        "azurerm_lb" => "Microsoft.Network/loadBalancers",
+        "azurerm_lb_nat_rule" => "Microsoft.Network/loadBalancers/inboundNatRules",
+        "azurerm_lb_nat_pool" => "Microsoft.Network/loadBalancers/inboundNatPools",
+        "azurerm_lb_rule" => "Microsoft.Network/loadBalancers/loadBalancingRules",
+        "azurerm_lb_backend_address_pool" => "Microsoft.Network/loadBalancers/backendAddressPools",
+        "azurerm_application_security_group" => "Microsoft.Network/applicationSecurityGroups",
         _ => return None,
     })
 }
@@ -51,6 +57,14 @@ pub(crate) fn arm_name(tf_type: &str, v: &Value) -> String {
             format!("{}/{}", s("network_security_group_name"), s("name"))
         }
         "azurerm_subnet" => format!("{}/{}", s("virtual_network_name"), s("name")),
+        t if LB_PARTS.contains(&t) => {
+            let lb = text(v.get("loadbalancer_id"));
+            format!(
+                "{}/{}",
+                lb.rsplit('/').next().unwrap_or_default(),
+                s("name")
+            )
+        }
         "azurerm_shared_image_version" => {
             format!("{}/{}/{}", s("gallery_name"), s("image_name"), s("name"))
         }
@@ -62,7 +76,8 @@ pub(crate) fn arm_name(tf_type: &str, v: &Value) -> String {
 /// so two roots that reuse names stay distinct resources).
 pub(crate) fn arm_id(tf_type: &str, v: &Value, scope: &str) -> Option<String> {
     let kind = arm_type(tf_type)?;
-    // Extensions are children of the machine they are declared for.
+    // Extensions are children of the machine they are declared for, load balancer parts
+    // of their load balancer.
     for (t, parent) in [
         ("azurerm_virtual_machine_extension", "virtual_machine_id"),
         (
@@ -75,6 +90,11 @@ pub(crate) fn arm_id(tf_type: &str, v: &Value, scope: &str) -> Option<String> {
             return Some(format!("{machine}/extensions/{}", text(v.get("name"))));
         }
     }
+    if LB_PARTS.contains(&tf_type) {
+        let lb = v.get("loadbalancer_id").and_then(Value::as_str)?;
+        let child = kind.rsplit('/').next().unwrap_or_default();
+        return Some(format!("{lb}/{child}/{}", text(v.get("name"))));
+    }
     let rg = text(v.get("resource_group_name"));
     let mut segs = kind.split('/');
     let ns = segs.next().unwrap_or_default();
@@ -86,6 +106,14 @@ pub(crate) fn arm_id(tf_type: &str, v: &Value, scope: &str) -> Option<String> {
     }
     Some(id)
 }
+
+/// azurerm resources that are parts of a load balancer (`loadbalancer_id`).
+const LB_PARTS: &[&str] = &[
+    "azurerm_lb_nat_rule",
+    "azurerm_lb_nat_pool",
+    "azurerm_lb_rule",
+    "azurerm_lb_backend_address_pool",
+];
 
 /// An id for a resource kensa does not map (a role assignment, a diagnostic setting), so
 /// that references to it resolve to a known, stable string.
@@ -186,6 +214,11 @@ pub(crate) fn map(tf_type: &str, v: &Value, id: &str) -> Option<Mapped> {
                         "properties": {
                             "subnet": id_ref(get(c, "subnet_id")),
                             "publicIPAddress": id_ref(get(c, "public_ip_address_id")),
+                            "privateIPAddress": get(c, "private_ip_address"),
+                            "privateIPAllocationMethod": get(c, "private_ip_address_allocation"),
+                            "loadBalancerBackendAddressPools": [],
+                            "loadBalancerInboundNatRules": [],
+                            "applicationSecurityGroups": [],
                         },
                     })
                 })
@@ -231,6 +264,10 @@ pub(crate) fn map(tf_type: &str, v: &Value, id: &str) -> Option<Mapped> {
         "azurerm_virtual_machine_extension" | "azurerm_virtual_machine_scale_set_extension" => {
             extension(v)
         }
+        "azurerm_lb" => load_balancer(&mut b, v, id),
+        "azurerm_lb_nat_rule" | "azurerm_lb_nat_pool" | "azurerm_lb_rule" => {
+            lb_rule(&mut b, tf_type, v)
+        }
         _ => json!({}),
     };
     let mut out = Map::new();
@@ -240,12 +277,18 @@ pub(crate) fn map(tf_type: &str, v: &Value, id: &str) -> Option<Mapped> {
     out.insert("location".into(), get(v, "location"));
     out.insert("resourceGroup".into(), get(v, "resource_group_name"));
     out.insert("properties".into(), properties);
-    if tf_type == "azurerm_public_ip" {
-        out.insert(
-            "sku".into(),
-            json!({ "name": v.get("sku").cloned().unwrap_or(json!("Standard")) }),
-        );
-        b.link("/sku", "/sku");
+    // azurerm ≥ 4 creates Standard public IPs by default; load balancers are Basic unless
+    // told otherwise.
+    for (t, default) in [("azurerm_public_ip", "Standard"), ("azurerm_lb", "Basic")] {
+        if tf_type == t {
+            let sku = v
+                .get("sku")
+                .filter(|s| !s.is_null())
+                .cloned()
+                .unwrap_or(json!(default));
+            out.insert("sku".into(), json!({ "name": sku }));
+            b.link("/sku", "/sku");
+        }
     }
     if let Some(t) = v.get("tags").filter(|t| t.is_object()) {
         out.insert("tags".into(), t.clone());
@@ -255,6 +298,95 @@ pub(crate) fn map(tf_type: &str, v: &Value, id: &str) -> Option<Mapped> {
         value: Value::Object(out),
         links: b.links,
     })
+}
+
+/// `[id, …]` → `[{"id": id}, …]` (an unknown list stays unknown).
+fn id_refs(v: &Value, k: &str) -> Value {
+    match v.get(k) {
+        Some(Value::Array(ids)) => Value::Array(ids.iter().map(|i| json!({ "id": i })).collect()),
+        Some(u) if unknown_reason(u).is_some() => u.clone(),
+        _ => json!([]),
+    }
+}
+
+fn load_balancer(b: &mut Builder, v: &Value, id: &str) -> Value {
+    let frontends: Vec<Value> = blocks(v, "frontend_ip_configuration")
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            b.link(
+                &format!("/properties/frontendIPConfigurations/{i}"),
+                &format!("/frontend_ip_configuration/{i}"),
+            );
+            json!({
+                "name": get(f, "name"),
+                "id": format!("{id}/frontendIPConfigurations/{}", text(f.get("name"))),
+                "properties": {
+                    "publicIPAddress": id_ref(get(f, "public_ip_address_id")),
+                    "publicIPPrefix": id_ref(get(f, "public_ip_prefix_id")),
+                    "subnet": id_ref(get(f, "subnet_id")),
+                    "privateIPAddress": get(f, "private_ip_address"),
+                },
+            })
+        })
+        .collect();
+    json!({ "frontendIPConfigurations": frontends })
+}
+
+/// A NAT rule, NAT pool or load-balancing rule: the frontend it listens on (by name in
+/// azurerm), ports, protocol and backend pools.
+fn lb_rule(b: &mut Builder, tf_type: &str, v: &Value) -> Value {
+    let lb = text(v.get("loadbalancer_id"));
+    let frontend = format!(
+        "{lb}/frontendIPConfigurations/{}",
+        text(v.get("frontend_ip_configuration_name"))
+    );
+    for (a, t) in [
+        ("backendPort", "backend_port"),
+        ("frontendPort", "frontend_port"),
+        ("protocol", "protocol"),
+        ("frontendPortRangeStart", "frontend_port_start"),
+    ] {
+        b.link(&format!("/properties/{a}"), &format!("/{t}"));
+    }
+    let floating = v
+        .get("floating_ip_enabled")
+        .or_else(|| v.get("enable_floating_ip"))
+        .filter(|x| !x.is_null())
+        .cloned()
+        .unwrap_or(json!(false));
+    let mut p = json!({
+        "frontendIPConfiguration": { "id": frontend },
+        "protocol": get(v, "protocol"),
+        "backendPort": get(v, "backend_port"),
+        "enableFloatingIP": floating,
+    });
+    match tf_type {
+        "azurerm_lb_nat_pool" => {
+            p["frontendPortRangeStart"] = get(v, "frontend_port_start");
+            p["frontendPortRangeEnd"] = get(v, "frontend_port_end");
+        }
+        "azurerm_lb_nat_rule" => {
+            p["frontendPort"] = get(v, "frontend_port");
+            if !get(v, "frontend_port_start").is_null() {
+                p["frontendPortRangeStart"] = get(v, "frontend_port_start");
+                p["frontendPortRangeEnd"] = get(v, "frontend_port_end");
+            }
+            p["backendAddressPool"] = id_ref(get(v, "backend_address_pool_id"));
+        }
+        _ => {
+            p["frontendPort"] = get(v, "frontend_port");
+            let mut pools = id_refs(v, "backend_address_pool_ids");
+            // azurerm < 3 had one pool.
+            if let (Some(list), Value::String(one)) =
+                (pools.as_array_mut(), get(v, "backend_address_pool_id"))
+            {
+                list.push(json!({ "id": one }));
+            }
+            p["backendAddressPools"] = pools;
+        }
+    }
+    p
 }
 
 fn security_rule(b: &mut Builder, r: &Value, id: &str, arm: &str, tf: &str) -> Value {
@@ -284,6 +416,8 @@ fn security_rule(b: &mut Builder, r: &Value, id: &str, arm: &str, tf: &str) -> V
             "destinationPortRange": get(r, "destination_port_range"),
             "destinationPortRanges": r.get("destination_port_ranges").cloned().unwrap_or(json!([])),
             "destinationAddressPrefix": get(r, "destination_address_prefix"),
+            "destinationAddressPrefixes": r.get("destination_address_prefixes").cloned().unwrap_or(json!([])),
+            "destinationApplicationSecurityGroups": id_refs(r, "destination_application_security_group_ids"),
         },
     })
 }
@@ -478,7 +612,13 @@ fn scale_set(b: &mut Builder, v: &Value) -> Value {
             let ipcs: Vec<Value> = blocks(n, "ip_configuration")
                 .iter()
                 .map(|c| {
-                    let mut props = json!({ "subnet": id_ref(get(c, "subnet_id")) });
+                    // `load_balancer_inbound_nat_rules_ids` holds NAT pool ids.
+                    let mut props = json!({
+                        "subnet": id_ref(get(c, "subnet_id")),
+                        "loadBalancerBackendAddressPools": id_refs(c, "load_balancer_backend_address_pool_ids"),
+                        "loadBalancerInboundNatPools": id_refs(c, "load_balancer_inbound_nat_rules_ids"),
+                        "applicationSecurityGroups": id_refs(c, "application_security_group_ids"),
+                    });
                     if let Some(p) = block(c, "public_ip_address") {
                         props["publicIPAddressConfiguration"] = json!({ "name": get(p, "name") });
                     }

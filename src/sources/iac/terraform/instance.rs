@@ -227,6 +227,15 @@ impl<'r> Run<'r> {
                     o.remove(*m);
                 }
             }
+            // A name only known at apply stands as the address, here already, so that
+            // resources naming it (`virtual_network_name = azurerm_virtual_network.x.name`)
+            // build the same ids as the resource itself.
+            if values
+                .get("name")
+                .is_some_and(|n| unknown_reason(n).is_some())
+            {
+                values["name"] = json!(format!("{}{base}{suffix}", inst.address));
+            }
             values["id"] = json!(azurerm::arm_id(t, &values, self.scope_id)
                 .unwrap_or_else(|| azurerm::placeholder_id(t, &values, self.scope_id)));
             if kind == "resource" {

@@ -78,7 +78,7 @@ fn evaluate_root(
     let scope_id = resource_group(&root.shown);
     let run = Run::new(&root.dir, &scope_id, scanned);
     let evaluated = run.evaluate(root, &root.variables(&HashMap::new()), &Instance::default());
-    let declared = assemble::assemble(evaluated.resources.clone(), &scope_id);
+    let (declared, notes) = assemble::assemble(evaluated.resources.clone(), &scope_id);
     // Resources and notes go back to the file that declares them.
     let mut by_file: Vec<(Arc<SourceFile>, FileOutcome)> = root
         .bodies
@@ -89,7 +89,7 @@ fn evaluate_root(
         let i = slot(&mut by_file, &file);
         by_file[i].1.resources.push(d);
     }
-    for (file, span, message) in &evaluated.notes {
+    for (file, span, message) in evaluated.notes.iter().chain(&notes) {
         let i = slot(&mut by_file, file);
         by_file[i].1.notes.push((*span, message.clone()));
     }

@@ -93,7 +93,15 @@ pub(crate) fn read_plan(
             via: Vec::new(),
         });
     }
-    let resources = assemble(resources, &resource_group(&file.path))
+    let (resources, notes) = assemble(resources, &resource_group(&file.path));
+    let notes = notes
+        .into_iter()
+        .map(|(f, span, m)| match Arc::ptr_eq(&f, file) {
+            true => (span, m),
+            false => (Span::default(), format!("{}: {m}", f.path)),
+        })
+        .collect();
+    let resources = resources
         .into_iter()
         .map(|(mut d, f)| {
             if !Arc::ptr_eq(&f, file) {
@@ -105,7 +113,7 @@ pub(crate) fn read_plan(
     Ok(FileOutcome {
         language: "terraform",
         resources,
-        notes: Vec::new(),
+        notes,
     })
 }
 
