@@ -1,5 +1,6 @@
 //! `cargo bench --bench scan [-- VMS]`: end-to-end speed and memory of `kensa scan` on a
-//! synthetic estate of VMS virtual machines (default 20,000, ≈130k resources), compared with
+//! synthetic estate of VMS virtual machines (default 20,000, ≈130k resources; per 250 VMs a
+//! public load balancer with NAT rules, NAT pools and four scale sets), compared with
 //! the time `python3 -c 'import json; json.load(…)'` needs merely to parse the same file.
 //! Targets (issue #2): kensa faster than that parse; peak RSS below 2× the file size.
 
@@ -99,6 +100,75 @@ fn generate(vms: usize, path: &Path) -> std::io::Result<usize> {
             "defaultSecurityRules": defaults(&nsg)}),
             ),
         )?;
+        // A public Standard load balancer per VNet: HTTPS to a pool of half its VMs, an SSH
+        // NAT rule to every fifth VM, and SSH NAT pools for four scale sets.
+        let lb = rid(
+            "rg-net",
+            "Microsoft.Network/loadBalancers",
+            &format!("lb-{n:03}"),
+        );
+        let lb_pip = rid(
+            "rg-net",
+            "Microsoft.Network/publicIPAddresses",
+            &format!("pip-lb-{n:03}"),
+        );
+        let fe = json!({"id": format!("{lb}/frontendIPConfigurations/fe")});
+        let pool = format!("{lb}/backendAddressPools/be-web");
+        let nat_rules: Vec<Value> = (n * 250..vms.min((n + 1) * 250))
+            .filter(|i| i % 5 == 0)
+            .map(|i| json!({"name": format!("ssh-{i:05}"), "id": format!("{lb}/inboundNatRules/ssh-{i:05}"),
+                "properties": {"frontendIPConfiguration": fe, "frontendPort": 50000 + i % 250, "backendPort": 22, "protocol": "Tcp", "enableFloatingIP": false}}))
+            .collect();
+        let nat_pools: Vec<Value> = (0..4)
+            .map(|k| json!({"name": format!("ssh-pool-{k}"), "id": format!("{lb}/inboundNatPools/ssh-pool-{k}"),
+                "properties": {"frontendIPConfiguration": fe, "frontendPortRangeStart": 51000 + k * 100, "frontendPortRangeEnd": 51099 + k * 100, "backendPort": 22, "protocol": "Tcp"}}))
+            .collect();
+        let mut lb_row = base(
+            &lb,
+            "microsoft.network/loadbalancers",
+            &format!("lb-{n:03}"),
+            "rg-net",
+            json!({
+            "frontendIPConfigurations": [{"name": "fe", "id": format!("{lb}/frontendIPConfigurations/fe"), "properties": {"publicIPAddress": {"id": lb_pip}, "privateIPAllocationMethod": "Dynamic"}}],
+            "backendAddressPools": [{"name": "be-web", "id": pool, "properties": {}}],
+            "loadBalancingRules": [{"name": "https", "id": format!("{lb}/loadBalancingRules/https"), "properties": {"frontendIPConfiguration": fe, "frontendPort": 443, "backendPort": 443, "protocol": "Tcp", "backendAddressPool": {"id": pool}, "backendAddressPools": [{"id": pool}]}}],
+            "inboundNatRules": nat_rules, "inboundNatPools": nat_pools, "provisioningState": "Succeeded"}),
+        );
+        lb_row["sku"] = json!({"name": "Standard", "tier": "Regional"});
+        emit(&mut w, lb_row)?;
+        let mut p = base(
+            &lb_pip,
+            "microsoft.network/publicipaddresses",
+            &format!("pip-lb-{n:03}"),
+            "rg-net",
+            json!({"ipAddress": format!("52.{}.0.1", n % 256), "publicIPAllocationMethod": "Static"}),
+        );
+        p["sku"] = json!({"name": "Standard", "tier": "Regional"});
+        emit(&mut w, p)?;
+        for k in 0..4 {
+            let ss = rid(
+                "rg-net",
+                "Microsoft.Compute/virtualMachineScaleSets",
+                &format!("vmss-{n:03}-{k}"),
+            );
+            let mut row = base(
+                &ss,
+                "microsoft.compute/virtualmachinescalesets",
+                &format!("vmss-{n:03}-{k}"),
+                "rg-net",
+                json!({
+                "orchestrationMode": "Uniform", "provisioningState": "Succeeded",
+                "virtualMachineProfile": {
+                    "storageProfile": {"imageReference": {"id": format!("{def}/versions/1.2.0")}, "osDisk": {"osType": "Linux", "createOption": "FromImage", "managedDisk": {"storageAccountType": "Premium_LRS"}}},
+                    "securityProfile": {"encryptionAtHost": true, "securityType": "TrustedLaunch", "uefiSettings": {"secureBootEnabled": true, "vTpmEnabled": true}},
+                    "networkProfile": {"networkInterfaceConfigurations": [{"name": "nic", "properties": {"primary": true, "ipConfigurations": [{"name": "ipconfig1", "properties": {
+                        "subnet": {"id": format!("{vnet}/subnets/snet-{}", k % 4)},
+                        "loadBalancerBackendAddressPools": [{"id": pool}],
+                        "loadBalancerInboundNatPools": [{"id": format!("{lb}/inboundNatPools/ssh-pool-{k}")}]}}]}}]}}}),
+            );
+            row["sku"] = json!({"name": "Standard_D2s_v5", "tier": "Standard", "capacity": 3});
+            emit(&mut w, row)?;
+        }
     }
     for i in 0..vms {
         let rg = format!("rg-app-{:03}", i / 100);
@@ -162,6 +232,19 @@ fn generate(vms: usize, path: &Path) -> std::io::Result<usize> {
         let mut ipc = json!({"privateIPAddress": format!("10.{}.{}.{}", i / 250, i % 4, i % 250 + 4), "privateIPAllocationMethod": "Dynamic", "subnet": {"id": subnet}, "primary": true, "privateIPAddressVersion": "IPv4"});
         if public {
             ipc["publicIPAddress"] = json!({"id": pip});
+        }
+        let lb = rid(
+            "rg-net",
+            "Microsoft.Network/loadBalancers",
+            &format!("lb-{:03}", i / 250),
+        );
+        if i % 2 == 0 {
+            ipc["loadBalancerBackendAddressPools"] =
+                json!([{"id": format!("{lb}/backendAddressPools/be-web")}]);
+        }
+        if i % 5 == 0 {
+            ipc["loadBalancerInboundNatRules"] =
+                json!([{"id": format!("{lb}/inboundNatRules/ssh-{i:05}")}]);
         }
         emit(
             &mut w,

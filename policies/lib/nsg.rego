@@ -96,10 +96,13 @@ record(r, source, at) := {
 	"source": source,
 	"ports": sort(specs),
 	"ranges": [rg | some spec in specs; rg := port_range(spec)],
-	"destinations": field_values(r.properties, "destinationAddressPrefix", "destinationAddressPrefixes"),
-	"destination_asgs": destination_asgs(r.properties),
+	"destinations": dests,
+	"destination_asgs": asgs,
+	"destination_kind": destination_kind(r.properties, dests, asgs),
 } if {
 	specs := port_specs(r.properties)
+	dests := field_values(r.properties, "destinationAddressPrefix", "destinationAddressPrefixes")
+	asgs := destination_asgs(r.properties)
 }
 
 rank(access) := 0 if lower(access) == "deny"
@@ -149,23 +152,34 @@ undecided_to(rules, port, proto, dest) := rec if {
 # address rather than the NIC's}.
 
 destination_asgs(props) := [lower(id) |
-	some g in object.get(props, "destinationApplicationSecurityGroups", [])
+	some g in util.list(object.get(props, "destinationApplicationSecurityGroups", []))
 	id := object.get(g, "id", "")
 	is_string(id)
 ]
 
+# Read once per rule: "unknown" (IaC), "any" (`*`, `Any`, `0.0.0.0/0`, or no destination
+# written at all), else "specific" (prefixes, tags, application security groups).
+destination_kind(props, dests, asgs) := "unknown" if {
+	util.unknown(object.get(props, "destinationAddressPrefix", null))
+} else := "unknown" if {
+	some v in util.list(object.get(props, "destinationAddressPrefixes", []))
+	util.unknown(v)
+} else := "unknown" if {
+	util.unknown(object.get(props, "destinationApplicationSecurityGroups", []))
+} else := "any" if {
+	count(dests) == 0
+	count(asgs) == 0
+} else := "any" if {
+	count(asgs) == 0
+	some p in dests
+	lower(trim_space(p)) in {"*", "any", "0.0.0.0/0"}
+} else := "specific"
+
 # "yes", "no" or "maybe": whether rule record `rec` applies to destination `dest`.
 dest_match(rec, dest) := "maybe" if {
-	util.unknown(rec.props.destinationAddressPrefix)
-} else := "maybe" if {
-	some v in object.get(rec.props, "destinationAddressPrefixes", [])
-	util.unknown(v)
-} else := "maybe" if {
-	util.unknown(object.get(rec.props, "destinationApplicationSecurityGroups", []))
+	rec.destination_kind == "unknown"
 } else := "yes" if {
-	# A rule naming no destination at all (IaC leaving it out): read as any.
-	count(rec.destinations) == 0
-	count(rec.destination_asgs) == 0
+	rec.destination_kind == "any"
 } else := best({m |
 	some p in rec.destinations
 	trim_space(p) != ""
@@ -212,7 +226,11 @@ prefix_match(p, _) := "no" if {
 	not lower(p) in {"*", "any", "virtualnetwork"}
 }
 
-is_address(p) if regex.match(`^[0-9a-fA-F:.]+(/[0-9]+)?$`, p)
+# An IPv4/IPv6 address or prefix, as opposed to a service tag (tags start with a letter and
+# have no colon; a regular expression here would cost more than the whole path check).
+is_address(p) if substring(p, 0, 1) in {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}
+
+is_address(p) if contains(p, ":")
 
 cidr(p) := p if contains(p, "/")
 

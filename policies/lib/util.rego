@@ -39,3 +39,9 @@ unknown(v) := v["kensa:unknown"] if is_object(v)
 # `input.known_values` when it holds none, so rules skip their unknown checks; without the flag (tests, other callers)
 # they check.
 may_be_unknown if not input.known_values
+
+# An array as it is; null, absent or anything else (Terraform plans write null for unset
+# lists) as []. `some x in null` is an error, not an empty loop.
+list(v) := v if is_array(v)
+
+else := []

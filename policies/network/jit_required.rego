@@ -2,7 +2,7 @@ package kensa.rules.network.jit_required
 
 import rego.v1
 
-import data.kensa.lib.exposure
+import data.kensa.lib.doors
 import data.kensa.lib.util
 
 metadata := {
@@ -64,7 +64,7 @@ covered if {
 
 deny contains finding if {
 	util.is_type(input.resource, "microsoft.compute/virtualmachines")
-	exposure.internet_facing
+	doors.internet_facing
 	not covered
 	rg := util.resource_group(input.resource)
 	finding := {
@@ -86,7 +86,7 @@ unknown contains reason if {
 # make the VM internet-facing.
 unknown contains reason if {
 	util.is_type(input.resource, "microsoft.compute/virtualmachines")
-	not exposure.internet_facing
+	not doors.internet_facing
 	not covered
-	some reason in exposure.facing_unknowns
+	some reason in doors.facing_unknowns
 }

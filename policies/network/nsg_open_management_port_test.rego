@@ -159,3 +159,14 @@ test_known_closed_port_is_not_undecided if {
 	rules := [r("web", 100, "Allow", "Tcp", {"kensa:unknown": "x"}, "443")]
 	count({u | some u in rule.unknown with input.resource as nsg(rules) with data.kensa.params as params}) == 0
 }
+
+# Terraform plans write null for unset lists; the rule is still read (it once failed here).
+test_null_destination_lists_are_read if {
+	rule_with_nulls := {"name": "admin", "properties": {
+		"protocol": "Tcp", "sourceAddressPrefix": "Internet", "sourceAddressPrefixes": null,
+		"destinationAddressPrefix": "*", "destinationAddressPrefixes": null, "destinationApplicationSecurityGroups": null,
+		"destinationPortRange": "3389", "destinationPortRanges": null,
+		"access": "Allow", "priority": 120, "direction": "Inbound",
+	}}
+	open_ports([rule_with_nulls]) == {3389}
+}

@@ -2,6 +2,7 @@ package kensa.rules.network.vm_exposed_management_port
 
 import rego.v1
 
+import data.kensa.lib.doors
 import data.kensa.lib.exposure
 import data.kensa.lib.util
 
@@ -74,7 +75,7 @@ deny contains finding if {
 	}
 }
 
-subject := sprintf("Instances of scale set '%s' are", [input.resource.name]) if exposure.scale_set
+subject := sprintf("Instances of scale set '%s' are", [input.resource.name]) if doors.scale_set
 
 else := sprintf("VM '%s' is", [input.resource.name])
 
