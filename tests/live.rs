@@ -134,7 +134,19 @@ fn live_scan_equals_the_snapshot_scan_and_speaks_the_protocol() {
         .as_str()
         .unwrap()
         .contains("order by id asc"));
-    // 49 `resources` rows at 10 per page: the later pages carry the opaque token.
+    // Load balancers are read, so the scale set behind one is judged through its NAT pool.
+    assert!(first.body["query"]
+        .as_str()
+        .unwrap()
+        .contains("'microsoft.network/loadbalancers'"));
+    assert!(r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule_id"] == "network.vm-exposed-management-port"
+            && f["resource_name"] == "vmss-worker"
+            && f["evidence"]["path"] == "inbound NAT pool"));
+    // 41 to 50 `resources` rows at 10 per page: the later pages carry the opaque token.
     let pages: Vec<_> = seen
         .iter()
         .filter(|s| {
