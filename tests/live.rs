@@ -177,6 +177,79 @@ fn survives(fault: Fault) {
 }
 
 #[test]
+fn malformed_wait_headers_neither_panic_nor_stall() {
+    for headers in [
+        vec![("Retry-After", "-1")],
+        vec![("Retry-After", "NaN")],
+        vec![("Retry-After", "inf")],
+        vec![
+            ("x-ms-user-quota-remaining", "0"),
+            ("x-ms-user-quota-resets-after", "-01:00:00"),
+        ],
+    ] {
+        let owned = headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        survives(Fault::ThrottleWith(owned));
+    }
+}
+
+#[test]
+fn a_huge_wait_is_bounded_by_the_timeout() {
+    let mut config = small_pages();
+    config.faults.insert(
+        1,
+        Fault::ThrottleWith(vec![("Retry-After".into(), "1e30".into())]),
+    );
+    let emu = start(config);
+    let started = std::time::Instant::now();
+    let (o, r) = scan(&emu, &["--subscription", SUB, "--timeout", "5"]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(r["coverage"]["source_gaps"]
+        .to_string()
+        .contains("resources in subscription"));
+}
+
+#[test]
+fn a_repeated_skip_token_stops_that_table() {
+    let emu = start(Config {
+        every: Some((1, Fault::SameSkipToken)),
+        ..Config::default()
+    });
+    let started = std::time::Instant::now();
+    let (o, r) = scan(&emu, &["--subscription", SUB]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    let gaps = r["coverage"]["source_gaps"].to_string();
+    assert!(gaps.contains("same $skipToken"), "{gaps}");
+}
+
+#[test]
+fn the_token_never_follows_a_next_link_to_another_host() {
+    // The "other host" is a second emulator that records every request it gets.
+    let sink = start(Config::default());
+    let emu = start(Config {
+        every: Some((1, Fault::NextLinkTo(format!("{}/steal?page=2", sink.url())))),
+        ..Config::default()
+    });
+    let (o, r) = scan(&emu, &["--subscription", SUB]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert!(sink.seen().is_empty(), "{:?}", sink.seen());
+    let gaps = r["coverage"]["source_gaps"].to_string();
+    assert!(gaps.contains("nextLink points outside"), "{gaps}");
+}
+
+#[test]
 fn throttling_with_retry_after_is_waited_out() {
     survives(Fault::Throttle(Some(1)));
 }

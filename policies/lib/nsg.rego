@@ -40,12 +40,36 @@ port_specs(props) := {trim_space(p) |
 # A port spec as an inclusive [low, high] range; undefined for specs that are not ports.
 port_range("*") := [0, 65535]
 
-port_range(spec) := [n, n] if n := to_number(spec)
+port_range(spec) := [n, n] if {
+	n := to_number(spec)
+	valid_port(n)
+}
 
-port_range(spec) := [to_number(trim_space(b[0])), to_number(trim_space(b[1]))] if {
+port_range(spec) := [low, high] if {
 	b := split(spec, "-")
 	count(b) == 2
+	low := to_number(trim_space(b[0]))
+	high := to_number(trim_space(b[1]))
+	valid_port(low)
+	valid_port(high)
+	low <= high
 }
+
+valid_port(n) if {
+	n == floor(n)
+	n >= 0
+	n <= 65535
+}
+
+# Inbound Allow rules from the internet with a port spec that is not a port (`65536`,
+# `22-21`, `abc`): Azure would reject them, so what they mean cannot be known. Records of
+# `internet_rules`; each as {"rule", "spec"}.
+malformed_ports(rules) := [{"rule": rec.name, "spec": spec, "at": array.concat(rec.base, [port_field(rec.props)])} |
+	some rec in rules
+	rec.allow
+	some spec in rec.ports
+	not port_range(spec)
+]
 
 # The first internet-wide source of a rule (a function must have one value).
 internet_source(props) := sources[0] if {

@@ -106,3 +106,9 @@ unknown contains {"msg": msg, "at": located(hit.at)} if {
 	hit := nsg.maybe_opens(view, port)
 	msg := sprintf("port %d: %s", [port, hit.reason])
 }
+
+# A port spec that is not a port may be meant to open a management port: never a pass.
+unknown contains {"msg": msg, "at": located(bad.at)} if {
+	some bad in nsg.malformed_ports(rules)
+	msg := sprintf("rule '%s': destination port %q is not a port or range (0-65535)", [bad.rule, bad.spec])
+}

@@ -170,3 +170,14 @@ test_null_destination_lists_are_read if {
 	}}
 	open_ports([rule_with_nulls]) == {3389}
 }
+
+undecided_for(spec) := {u.msg | some u in rule.unknown with input.resource as nsg([r("odd", 100, "Allow", "Tcp", "*", spec)]) with data.kensa.params as params}
+
+test_malformed_ports_are_undecided_never_passed if {
+	every spec in ["65536", "22-21", "abc", "22.5"] {
+		open_ports([r("odd", 100, "Allow", "Tcp", "*", spec)]) == set()
+		some msg in undecided_for(spec)
+		contains(msg, "is not a port")
+	}
+	count(undecided_for("22")) == 0
+}

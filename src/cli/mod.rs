@@ -122,10 +122,12 @@ pub(crate) struct LiveArgs {
     #[arg(long, value_enum, default_value_t = AuthMode::Auto)]
     pub(crate) auth: AuthMode,
     /// Stop reading after this many seconds; what was not read is reported, never passed.
-    #[arg(long, value_name = "SECONDS", default_value_t = 1800)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 1800,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub(crate) timeout: u64,
     /// Give up on one request after this many seconds (it is retried).
-    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=3_600))]
     pub(crate) request_timeout: u64,
     /// No progress bar.
     #[arg(short, long)]

@@ -10,8 +10,10 @@ use serde::{Deserialize, Serialize};
 
 use super::{Finding, Status, Waiver};
 use crate::error::{Error, Result};
-use crate::text::line_column;
+use std::sync::Arc;
+
 use crate::text::marked::Marked;
+use crate::text::SourceFile;
 
 /// One `[[waiver]]` entry as written.
 #[derive(Debug, Deserialize)]
@@ -54,8 +56,8 @@ struct Compiled {
 }
 
 struct Source {
-    name: String,
-    text: String,
+    /// The file, with its line index: warnings point at lines without rescanning it.
+    file: Arc<SourceFile>,
     language: &'static str,
 }
 
@@ -267,8 +269,7 @@ impl Waivers {
             }
             if any {
                 out.sources.push(Source {
-                    name: file.path.clone(),
-                    text: file.text.clone(),
+                    file: Arc::clone(file),
                     language: "text",
                 });
             }
@@ -288,9 +289,11 @@ impl Waivers {
     }
 
     pub(crate) fn parse(file: &str, text: String, allow_permanent: bool) -> Result<Waivers> {
-        let parsed: File = toml::from_str(&text).map_err(|e| {
+        let source = Arc::new(SourceFile::new(file.to_string(), text));
+        let text = &source.text;
+        let parsed: File = toml::from_str(text).map_err(|e| {
             let at = e.span().map_or(0, |s| s.start);
-            Error::input_at(file, &text, at, e.message().trim().to_string(), "here")
+            Error::input_at(file, text, at, e.message().trim().to_string(), "here")
         })?;
         let mut entries = Vec::new();
         for spanned in parsed.waiver {
@@ -299,7 +302,7 @@ impl Waivers {
             let fail = |what: &str| {
                 Error::input_at(
                     file,
-                    &text,
+                    text,
                     span.start,
                     format!("waiver for `{}` on `{}`: {what}", e.rule, e.resource),
                     "this waiver",
@@ -320,7 +323,7 @@ impl Waivers {
             let rule = glob(&e.rule).map_err(|err| fail(&format!("bad rule pattern: {err}")))?;
             let resource =
                 glob(&e.resource).map_err(|err| fail(&format!("bad resource pattern: {err}")))?;
-            let (line, _) = line_column(&text, span.start);
+            let (line, _) = source.position(span.start);
             let waiver = Waiver {
                 rule: e.rule,
                 resource: e.resource,
@@ -343,8 +346,7 @@ impl Waivers {
         }
         Ok(Waivers {
             sources: vec![Source {
-                name: file.to_string(),
-                text,
+                file: source,
                 language: "toml",
             }],
             entries,
@@ -370,11 +372,35 @@ impl Waivers {
     ) -> (WaiverSummary, Vec<Warning>) {
         let mut used = vec![false; self.entries.len()];
         let in_force = |c: &Compiled| c.expires.is_none_or(|d| d >= today);
+        // Waivers naming one rule id literally are looked up by it; only patterns are tried
+        // on every finding (thousands of waivers must not cost findings × waivers).
+        let mut by_rule: std::collections::HashMap<String, Vec<usize>> = Default::default();
+        let mut patterns = Vec::new();
+        for (i, c) in self.entries.iter().enumerate().filter(|(_, c)| in_force(c)) {
+            if c.waiver.rule.contains(['*', '?', '[', '{']) {
+                patterns.push(i);
+            } else {
+                by_rule
+                    .entry(c.waiver.rule.to_lowercase())
+                    .or_default()
+                    .push(i);
+            }
+        }
         for f in findings.iter_mut().filter(|f| f.status == Status::Open) {
-            let hit = self
-                .entries
-                .iter()
-                .position(|c| in_force(c) && c.rule.is_match(&f.rule_id) && c.covers(f));
+            let literal = by_rule
+                .get(&f.rule_id.to_lowercase())
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let first_literal = literal.iter().copied().find(|i| self.entries[*i].covers(f));
+            let first_pattern = patterns.iter().copied().find(|i| {
+                let c = &self.entries[*i];
+                c.rule.is_match(&f.rule_id) && c.covers(f)
+            });
+            // First matching waiver in file order.
+            let hit = match (first_literal, first_pattern) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
             if let Some(i) = hit {
                 used[i] = true;
                 f.status = Status::Waived;
@@ -382,7 +408,7 @@ impl Waivers {
             }
         }
         let mut outcome = WaiverSummary {
-            file: self.sources.first().map(|s| s.name.clone()),
+            file: self.sources.first().map(|s| s.file.path.clone()),
             ..WaiverSummary::default()
         };
         let mut warnings = Vec::new();
@@ -416,10 +442,11 @@ impl Waivers {
 
     fn warning(&self, c: &Compiled, message: String, label: &str) -> Warning {
         let src = &self.sources[c.source];
-        let (line, _) = line_column(&src.text, c.span.start);
+        let (line, _) = src.file.position(c.span.start);
         Marked {
-            message: format!("{}:{line}: {message}", src.name),
-            src: NamedSource::new(&src.name, src.text.clone()).with_language(src.language),
+            message: format!("{}:{line}: {message}", src.file.path),
+            src: NamedSource::new(&src.file.path, Arc::clone(&src.file))
+                .with_language(src.language),
             span: SourceSpan::new(
                 c.span.start.into(),
                 c.span.end.saturating_sub(c.span.start).min(200),

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use owo_colors::{OwoColorize, Style};
 
-use super::resource_group;
+use super::{plain, resource_group};
 use crate::evaluate::Severity;
 use crate::findings::report::{Report, Verdict};
 use crate::findings::{Change, Finding, Status};
@@ -13,10 +13,11 @@ use crate::findings::{Change, Finding, Status};
 const WIDTH: usize = 80;
 
 fn paint(text: &str, style: Style, color: bool) -> String {
+    let text = plain(text);
     if color {
         text.style(style).to_string()
     } else {
-        text.to_string()
+        text.into_owned()
     }
 }
 
@@ -35,9 +36,39 @@ fn wrapped(out: &mut String, text: &str, indent: &str) {
         .subsequent_indent(indent)
         .break_words(false)
         .word_splitter(textwrap::WordSplitter::NoHyphenation);
-    for line in textwrap::wrap(text, opts) {
+    for line in textwrap::wrap(&plain(text), opts) {
         let _ = writeln!(out, "{line}");
     }
+}
+
+/// A line miette drew from a source file: its own colour codes (SGR, `ESC[…m`) stay when
+/// colour is on; any other control character (from the file) is made visible.
+fn keep_colours(line: &str, color: bool) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(at) = rest.find('\u{1b}') {
+        out.push_str(&plain(&rest[..at]));
+        let tail = &rest[at..];
+        let sgr = tail
+            .strip_prefix("\u{1b}[")
+            .and_then(|t| {
+                t.find(|c: char| !(c.is_ascii_digit() || c == ';'))
+                    .map(|n| (t, n))
+            })
+            .filter(|(t, n)| t[*n..].starts_with('m'));
+        match sgr {
+            Some((_, n)) if color => {
+                out.push_str(&tail[..n + 3]);
+                rest = &tail[n + 3..];
+            }
+            _ => {
+                out.push_str(&plain("\u{1b}"));
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(&plain(rest));
+    out
 }
 
 pub(crate) fn render(report: &Report, color: bool) -> String {
@@ -206,7 +237,7 @@ pub(crate) fn render(report: &Report, color: bool) -> String {
             }) {
                 Some(snippet) => {
                     for line in snippet.lines() {
-                        let _ = writeln!(out, "  {line}");
+                        let _ = writeln!(out, "  {}", keep_colours(line, color));
                     }
                 }
                 None => wrapped(&mut out, &f.message, "    "),
@@ -222,15 +253,16 @@ pub(crate) fn render(report: &Report, color: bool) -> String {
                     )
                 );
                 for line in snippet.code.lines() {
-                    let _ = writeln!(out, "      {line}");
+                    let _ = writeln!(out, "      {}", plain(line));
                 }
             }
             if let Some(cmd) = &f.remediation.command {
                 // Commands stay on one line, whatever their length, so they can be copied.
                 let _ = writeln!(
                     out,
-                    "    {}\n      {cmd}",
-                    paint("fix:", Style::new().dimmed(), color)
+                    "    {}\n      {}",
+                    paint("fix:", Style::new().dimmed(), color),
+                    plain(cmd)
                 );
             }
         }
@@ -245,15 +277,19 @@ pub(crate) fn render(report: &Report, color: bool) -> String {
             let name = r.image_name();
             let _ = writeln!(
                 out,
-                "  {name} → {}: {} machine(s) behind",
-                r.latest_version,
+                "  {} → {}: {} machine(s) behind",
+                plain(name),
+                plain(&r.latest_version),
                 r.behind.len()
             );
             for b in &r.behind {
                 let _ = writeln!(
                     out,
                     "    {} on {} ({} version(s), {} days behind)",
-                    b.resource_name, b.running_version, b.versions_behind, b.days_behind
+                    plain(&b.resource_name),
+                    plain(&b.running_version),
+                    b.versions_behind,
+                    b.days_behind
                 );
             }
         }
@@ -274,7 +310,7 @@ pub(crate) fn render(report: &Report, color: bool) -> String {
             let _ = writeln!(
                 out,
                 "  ~ {} {}",
-                f.rule_id,
+                plain(&f.rule_id),
                 paint(&f.resource_name, Style::new().bold(), color)
             );
             if let Some(w) = &f.waiver {

@@ -8,8 +8,15 @@ use crate::evaluate::Severity;
 use crate::findings::report::{Report, Verdict};
 use crate::findings::{Change, Finding, Status};
 
+/// Text from the estate in a table cell or a list item: pipes, newlines and HTML are
+/// neutralised (a resource name must not inject markup into a PR comment).
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    super::plain(text)
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('|', "\\|")
+        .replace('\n', " ")
 }
 
 pub(crate) fn render(report: &Report) -> String {
@@ -93,7 +100,7 @@ pub(crate) fn render(report: &Report) -> String {
                 snippet.language,
                 first.rule_id,
                 snippet.fence(),
-                snippet.code
+                super::plain(&snippet.code)
             );
         }
         let cmds: Vec<&str> = group
@@ -107,7 +114,7 @@ pub(crate) fn render(report: &Report) -> String {
                 cmds.len()
             );
             for c in cmds {
-                let _ = writeln!(md, "{c}");
+                let _ = writeln!(md, "{}", super::plain(c));
             }
             let _ = writeln!(md, "```\n\n</details>");
         }
@@ -241,10 +248,10 @@ fn coverage(md: &mut String, report: &Report) {
     }
     let _ = writeln!(md, "\n### Coverage\n");
     for g in &c.source_gaps {
-        let _ = writeln!(md, "- ⚠️ `{}`: {}", g.source, g.reason);
+        let _ = writeln!(md, "- ⚠️ `{}`: {}", g.source, cell(&g.reason));
     }
     for n in &c.unevaluated {
-        let _ = writeln!(md, "- · not evaluated `{}`: {}", n.source, n.reason);
+        let _ = writeln!(md, "- · not evaluated `{}`: {}", n.source, cell(&n.reason));
     }
     for f in &c.rule_failures {
         let _ = writeln!(
@@ -263,7 +270,13 @@ fn coverage(md: &mut String, report: &Report) {
             c.undecided.len()
         );
         for u in &c.undecided {
-            let _ = writeln!(md, "- `{}` on `{}`: {}", u.rule_id, u.resource_id, u.reason);
+            let _ = writeln!(
+                md,
+                "- `{}` on `{}`: {}",
+                u.rule_id,
+                u.resource_id,
+                cell(&u.reason)
+            );
         }
         let _ = writeln!(md, "\n</details>");
     }

@@ -35,6 +35,25 @@ pub(crate) fn render(format: Format, report: &Report, color: bool) -> String {
     }
 }
 
+/// Text from the estate or the files as a terminal may show it: control characters (an
+/// escape sequence in a resource name could clear the screen and print anything) become
+/// visible `\u{1b}` escapes. Newlines and tabs stay.
+pub(crate) fn plain(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.chars()
+        .map(|c| match c {
+            '\n' | '\t' => c.to_string(),
+            c if c.is_control() => c.escape_unicode().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
 /// Short form of a resource group out of an ARM id, for listings.
 pub(crate) fn resource_group(id: &str) -> Option<&str> {
     let mut parts = id.split('/');

@@ -103,15 +103,24 @@ pub(crate) fn load_text(file: &str, text: String, estate: &mut Estate) -> Result
             return Err(Error::input_at(file, body, offset, format!("row {index} has no `id` or no `type`"), "this row")
                 .with_help("every row must project at least `id` and `type` (`| project id, name, type, …, properties`)"));
         };
-        let name = head
-            .name
-            .map_or_else(|| name_from_id(&id).to_string(), Cow::into_owned);
+        // Projections often drop `name`; the rules name resources in their messages, so a
+        // row without one gets it from its id (a rule must never pass for want of a name).
+        let (name, raw) = match head.name.filter(|n| !n.is_empty()) {
+            Some(n) => (n.into_owned(), RawRow::within(&buf, row.get())),
+            None => {
+                let name = name_from_id(&id).to_string();
+                let mut value: serde_json::Value = serde_json::from_str(row.get())
+                    .map_err(|e| Error::input(file, format!("row {index}: {e}")))?;
+                value["name"] = serde_json::Value::String(name.clone());
+                (name, RawRow::owned(value.to_string()))
+            }
+        };
         estate.resources.push(Resource {
             key: Arc::from(id.to_lowercase()),
             id: id.into_owned(),
             kind: kind.to_lowercase(),
             name,
-            raw: RawRow::within(&buf, row.get()),
+            raw,
             origin: Origin::Snapshot {
                 file: Arc::clone(&file_name),
                 row: index,

@@ -7,7 +7,8 @@ use miette::{Diagnostic, LabeledSpan, NamedSource, Severity, SourceCode, SourceS
 #[error("{message}")]
 pub(crate) struct Marked {
     pub(crate) message: String,
-    pub(crate) src: NamedSource<String>,
+    /// Shared, not copied: a file with thousands of findings or waivers is held once.
+    pub(crate) src: NamedSource<std::sync::Arc<super::SourceFile>>,
     pub(crate) span: SourceSpan,
     pub(crate) label: String,
     pub(crate) severity: Severity,

@@ -138,6 +138,19 @@ pub(crate) fn floor_char_boundary(text: &str, mut i: usize) -> usize {
     i
 }
 
+/// miette draws excerpts straight from the file's text.
+impl miette::SourceCode for SourceFile {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        self.text
+            .read_span(span, context_lines_before, context_lines_after)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,6 +30,12 @@ pub enum Fault {
     TruncatedJson,
     /// 400 BadRequest / InvalidQuery, as ARG answers a query it cannot parse.
     QueryError,
+    /// 429 with exactly these headers (malformed `Retry-After`, quota reset…).
+    ThrottleWith(Vec<(String, String)>),
+    /// A Resource Graph page of one row whose `$skipToken` is always the same.
+    SameSkipToken,
+    /// An ARM list page whose `nextLink` points at this URL (another host).
+    NextLinkTo(String),
 }
 
 #[derive(Debug, Clone)]
@@ -254,6 +260,8 @@ async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) -> std::io::Resu
         });
         fault
     };
+    // An off-host nextLink only makes sense on ARM list pages (GET).
+    let fault = fault.filter(|f| !matches!(f, Fault::NextLinkTo(_)) || req.method == "GET");
     if let Some(Fault::Slow(d)) = &fault {
         tokio::time::sleep(*d).await;
     }
@@ -276,6 +284,29 @@ async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) -> std::io::Resu
                 ),
             }
         }
+        Some(Fault::ThrottleWith(headers)) => Response {
+            status: 429,
+            headers: headers.clone(),
+            body: arm_error("RateLimiting", "Please throttle your requests.", json!([])),
+        },
+        Some(Fault::SameSkipToken) => {
+            let s = state.lock().unwrap();
+            let row = s
+                .rows
+                .first()
+                .map(|r| r.json.clone())
+                .unwrap_or(Value::Null);
+            Response {
+                status: 200,
+                headers: vec![],
+                body: json!({"totalRecords": 100000, "count": 1, "data": [row], "facets": [], "resultTruncated": "false", "$skipToken": "the-same-token"}).to_string(),
+            }
+        }
+        Some(Fault::NextLinkTo(url)) => Response {
+            status: 200,
+            headers: vec![],
+            body: json!({"value": [], "nextLink": url}).to_string(),
+        },
         Some(Fault::Status(code)) => Response {
             status: *code,
             headers: vec![],

@@ -98,11 +98,23 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// The longest wait a server may ask for; anything longer is read as this.
+const MAX_WAIT: Duration = Duration::from_secs(300);
+
+/// A number of seconds sent by a server: negative, NaN or infinite values are ignored, huge
+/// ones clamped (a header must never panic the scan or park it for hours).
+fn seconds(s: f64) -> Option<Duration> {
+    (s.is_finite() && s >= 0.0).then(|| Duration::from_secs_f64(s.min(MAX_WAIT.as_secs_f64())))
+}
+
 /// `hh:mm:ss` (as in `x-ms-user-quota-resets-after`).
 fn parse_hms(v: &str) -> Option<Duration> {
     let mut parts = v.trim().split(':').map(|p| p.parse::<f64>().ok());
     let (h, m, s) = (parts.next()??, parts.next()??, parts.next()??);
-    Some(Duration::from_secs_f64(h * 3600.0 + m * 60.0 + s))
+    if [h, m, s].iter().any(|x| x.is_sign_negative()) {
+        return None;
+    }
+    seconds(h * 3600.0 + m * 60.0 + s)
 }
 
 fn header<'a>(resp: &'a reqwest::Response, name: &str) -> Option<&'a str> {
@@ -286,13 +298,20 @@ impl Client {
             }
             let token = self.token(false).await?;
             lock(&self.stats).requests += 1;
-            let outcome = match build(&token).send().await {
-                Err(e) => Attempt::Again {
-                    wait: None,
-                    why: without_url(&e),
-                    throttled: false,
-                },
-                Ok(resp) => self.classify(resp, &mut renewed).await,
+            // The overall deadline holds for a request in flight too (body included).
+            let left = self.deadline.saturating_duration_since(Instant::now());
+            let exchange = async {
+                match build(&token).send().await {
+                    Err(e) => Attempt::Again {
+                        wait: None,
+                        why: without_url(&e),
+                        throttled: false,
+                    },
+                    Ok(resp) => self.classify(resp, &mut renewed).await,
+                }
+            };
+            let Ok(outcome) = tokio::time::timeout(left, exchange).await else {
+                return Err(Failure::Deadline);
             };
             match outcome {
                 Attempt::Done(v) => return Ok(v),
@@ -338,7 +357,7 @@ impl Client {
         let status = resp.status().as_u16();
         let retry_after = header(&resp, "retry-after")
             .and_then(|v| v.trim().parse::<f64>().ok())
-            .map(Duration::from_secs_f64);
+            .and_then(seconds);
         let reset = header(&resp, "x-ms-user-quota-resets-after").and_then(parse_hms);
         let body = match resp.text().await {
             Ok(b) => b,
@@ -405,6 +424,20 @@ impl Client {
         Ok(page)
     }
 
+    /// Whether `url` has the scheme, host and port of the configured endpoint.
+    fn same_origin(&self, url: &str) -> bool {
+        let origin = |u: &str| {
+            reqwest::Url::parse(u).ok().map(|u| {
+                (
+                    u.scheme().to_string(),
+                    u.host_str().map(str::to_lowercase),
+                    u.port_or_known_default(),
+                )
+            })
+        };
+        origin(url).is_some_and(|o| Some(o) == origin(&self.endpoint))
+    }
+
     /// Every JIT policy of a subscription, through ARM (Resource Graph does not index them).
     pub(crate) async fn jit_policies(
         &self,
@@ -418,7 +451,17 @@ impl Client {
                 .await?;
             rows.extend(page.value);
             match page.next_link {
-                Some(next) if !next.is_empty() => url = next,
+                // The token goes to the configured endpoint only, never to a host a response
+                // names.
+                Some(next) if !next.is_empty() => match self.same_origin(&next) {
+                    true => url = next,
+                    false => {
+                        return Err(Failure::Rejected(format!(
+                            "nextLink points outside {}; not followed",
+                            self.endpoint
+                        )))
+                    }
+                },
                 _ => return Ok(rows),
             }
         }
@@ -459,7 +502,12 @@ mod tests {
     #[test]
     fn quota_reset_header_is_hh_mm_ss() {
         assert_eq!(parse_hms("00:00:05"), Some(Duration::from_secs(5)));
-        assert_eq!(parse_hms("01:02:03"), Some(Duration::from_secs(3723)));
+        assert_eq!(parse_hms("00:02:03"), Some(Duration::from_secs(123)));
+        // A longer wait is clamped; a negative, NaN or infinite one ignored.
+        assert_eq!(parse_hms("01:02:03"), Some(MAX_WAIT));
+        assert_eq!(parse_hms("-01:00:00"), None);
+        assert_eq!(parse_hms("00:00:NaN"), None);
+        assert_eq!(parse_hms("00:00:inf"), None);
         assert_eq!(parse_hms("soon"), None);
     }
 

@@ -276,6 +276,7 @@ async fn read_table(
 ) -> Result<(Vec<Box<RawValue>>, bool), Failure> {
     let mut rows = Vec::new();
     let mut skip_token: Option<String> = None;
+    let mut seen_tokens = std::collections::HashSet::new();
     let mut truncated = false;
     loop {
         let mut request = scope.clone();
@@ -286,8 +287,11 @@ async fn read_table(
         }
         request["options"] = options;
         let page = client.query(&request).await?;
-        truncated |= matches!(&page.result_truncated, serde_json::Value::String(s) if s.eq_ignore_ascii_case("true"))
-            || page.result_truncated == json!(true);
+        // Anything but an explicit "false" (or nothing) may mean rows are missing.
+        truncated |= !matches!(
+            &page.result_truncated,
+            serde_json::Value::Null | serde_json::Value::Bool(false)
+        ) && !matches!(&page.result_truncated, serde_json::Value::String(s) if s.eq_ignore_ascii_case("false"));
         if page.count != page.data.len() as u64 {
             return Err(Failure::Unavailable(format!(
                 "page says count {} but holds {} rows",
@@ -297,7 +301,21 @@ async fn read_table(
         }
         rows.extend(page.data);
         progress.show(client, what);
+        // Paging that would not end: the same token twice, or more rows than the query
+        // counted (plus one page of slack for an estate that grew while being read).
+        if rows.len() as u64 > page.total_records.saturating_add(1000) {
+            return Err(Failure::Unavailable(format!(
+                "more pages than totalRecords {} allows; paging stopped at {} rows",
+                page.total_records,
+                rows.len()
+            )));
+        }
         match page.skip_token {
+            Some(t) if !seen_tokens.insert(t.clone()) => {
+                return Err(Failure::Unavailable(
+                    "the service returned the same $skipToken twice; paging stopped".into(),
+                ))
+            }
             Some(t) if !t.is_empty() => skip_token = Some(t),
             // Fewer rows than the query counted: the estate changed under the paging, or
             // the service cut the result. Either way the table is not complete.

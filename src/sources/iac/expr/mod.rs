@@ -51,6 +51,9 @@ pub(crate) type Locals = [(String, Value)];
 /// rejected (a hostile `range()` or string doubling must not exhaust memory).
 pub(crate) const MAX_ITEMS: usize = 100_000;
 
+/// The longest string an expression may produce (bytes): the same reason.
+pub(crate) const MAX_TEXT: usize = 1 << 20;
+
 /// Why an expression cannot be evaluated: the template is wrong, or uses a function kensa
 /// does not know. (A value only known at deployment is not an error but an unknown.)
 #[derive(Debug, Clone, PartialEq)]

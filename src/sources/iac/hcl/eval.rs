@@ -16,6 +16,7 @@ use hcl_edit::structure::Body;
 use hcl_edit::template::Element;
 use serde_json::{json, Map, Value};
 
+use super::functions::MAX_STRING_BYTES;
 use super::{functions, labels, span_of};
 use crate::sources::iac::unknown::{unknown, unknown_reason};
 use crate::text::Span;
@@ -200,7 +201,15 @@ impl<'a> Scope<'a> {
                 Element::Interpolation(i) => match self.expr(&i.expr, d)? {
                     v if unknown_reason(&v).is_some() => return Ok(v),
                     Value::Null => return Err("a null value in a string template".into()),
-                    v => out.push_str(&text(&v)),
+                    v => {
+                        out.push_str(&text(&v));
+                        // Doubling through locals must stop, not exhaust memory.
+                        if out.len() > MAX_STRING_BYTES {
+                            return Err(format!(
+                                "a string template longer than kensa's limit ({MAX_STRING_BYTES} bytes)"
+                            ));
+                        }
+                    }
                 },
                 Element::Directive(_) => {
                     return Ok(unknown("a template directive is not evaluated"))

@@ -12,7 +12,7 @@ mod text;
 use serde_json::Value;
 
 use super::super::unknown::{unknown, unknown_reason};
-use super::{eval_in, kind, Context, EvalResult, Expr, ExprError, Locals};
+use super::{eval_in, kind, Context, EvalResult, Expr, ExprError, Locals, MAX_ITEMS, MAX_TEXT};
 
 /// Functions ARM has that kensa does not evaluate: their value is unknown, never an error.
 const UNEVALUATED: &[&str] = &[
@@ -112,7 +112,7 @@ pub(crate) fn call(name: &str, exprs: &[Expr], cx: &dyn Context, locals: &Locals
         }
         return Ok(u.clone());
     }
-    if deployment::NAMES.contains(&name) {
+    let value = if deployment::NAMES.contains(&name) {
         deployment::call(name, &args, cx)
     } else if text::NAMES.contains(&name) {
         text::call(name, &args)
@@ -122,6 +122,24 @@ pub(crate) fn call(name: &str, exprs: &[Expr], cx: &dyn Context, locals: &Locals
         network::call(name, &args)
     } else {
         Err(ExprError::UnknownFunction(name.to_string()))
+    }?;
+    bounded(name, value)
+}
+
+/// Every value a function returns stays within the size limits, so that repeated doubling
+/// (`concat(x, x)` over variables) stops with a diagnostic instead of exhausting memory.
+fn bounded(name: &str, value: Value) -> EvalResult {
+    let too_big = match &value {
+        Value::String(s) => (s.len() > MAX_TEXT).then(|| format!("{} bytes", s.len())),
+        Value::Array(a) => (a.len() > MAX_ITEMS).then(|| format!("{} items", a.len())),
+        Value::Object(o) => (o.len() > MAX_ITEMS).then(|| format!("{} members", o.len())),
+        _ => None,
+    };
+    match too_big {
+        Some(size) => Err(ExprError::Value(format!(
+            "{name}() produced {size}, beyond kensa's limit ({MAX_TEXT} bytes, {MAX_ITEMS} items per value)"
+        ))),
+        None => Ok(value),
     }
 }
 

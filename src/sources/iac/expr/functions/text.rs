@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::{arity, int, one, s, truth};
-use crate::sources::iac::expr::{text, EvalResult, ExprError};
+use crate::sources::iac::expr::{text, EvalResult, ExprError, MAX_TEXT};
 
 pub(super) const NAMES: &[&str] = &[
     "concat",
@@ -80,7 +80,20 @@ pub(super) fn call(name: &str, a: &[Value]) -> EvalResult {
         }
         "replace" => {
             arity(name, a, 3, 3)?;
-            Value::String(s(name, &a[0])?.replace(s(name, &a[1])?, s(name, &a[2])?))
+            let (t, from, to) = (s(name, &a[0])?, s(name, &a[1])?, s(name, &a[2])?);
+            // The result's size is known before it is built.
+            let hits = if from.is_empty() {
+                0
+            } else {
+                t.matches(from).count()
+            };
+            if t.len() + hits.saturating_mul(to.len()) > MAX_TEXT {
+                return Err(format!(
+                    "replace() would produce more than kensa's limit ({MAX_TEXT} bytes)"
+                )
+                .into());
+            }
+            Value::String(t.replace(from, to))
         }
         "join" => {
             arity(name, a, 2, 2)?;
@@ -146,6 +159,12 @@ pub(super) fn call(name: &str, a: &[Value]) -> EvalResult {
             arity(name, a, 2, 3)?;
             let t = text(&a[0]);
             let width = usize::try_from(int(name, &a[1])?).unwrap_or(0);
+            if width > MAX_TEXT {
+                return Err(format!(
+                    "padLeft() to {width} characters is beyond kensa's limit ({MAX_TEXT})"
+                )
+                .into());
+            }
             let pad = a
                 .get(2)
                 .map(text)

@@ -29,7 +29,7 @@ use encode::json_encode;
 use crate::sources::iac::unknown::{unknown, unknown_reason};
 
 /// Largest string (in bytes) a function may produce.
-pub(super) const MAX_STRING_BYTES: usize = 1 << 20;
+pub(crate) const MAX_STRING_BYTES: usize = 1 << 20;
 /// Largest list or map a function may produce.
 pub(super) const MAX_ITEMS: usize = 100_000;
 /// Largest list `range()` may produce.

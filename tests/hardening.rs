@@ -1,0 +1,205 @@
+//! Hostile and odd input: nothing may crash, hang, exhaust memory or pass silently. One test
+//! per class of defect (the live faults are in tests/live.rs, the Rego ones beside the rules).
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::*;
+use serde_json::Value;
+
+fn demo_rows() -> Vec<Value> {
+    let text = std::fs::read_to_string(demo_file("estate.json")).expect("demo");
+    let body: Value = serde_json::from_str(&text).expect("json");
+    body["data"].as_array().expect("rows").clone()
+}
+
+fn write_rows(dir: &std::path::Path, rows: &[Value]) -> String {
+    let path = dir.join("estate.json");
+    std::fs::write(&path, Value::Array(rows.to_vec()).to_string()).expect("write");
+    path.display().to_string()
+}
+
+fn judged(report: &Value) -> BTreeSet<(String, String)> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap_or_default().to_string(),
+                f["resource_name"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn rows_without_a_name_are_judged_as_rows_with_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = demo_file("kensa.toml");
+    let mut rows = demo_rows();
+    let with = write_rows(dir.path(), &rows);
+    let named = scan_json(&["--snapshot", &with, "--config", &cfg, "--now", NOW]);
+    for r in &mut rows {
+        r.as_object_mut().expect("row").remove("name");
+    }
+    let sub = dir.path().join("nameless");
+    std::fs::create_dir(&sub).expect("mkdir");
+    let without = write_rows(&sub, &rows);
+    let nameless = scan_json(&["--snapshot", &without, "--config", &cfg, "--now", NOW]);
+    assert!(!judged(&named).is_empty());
+    assert_eq!(judged(&nameless), judged(&named));
+}
+
+#[test]
+fn control_characters_and_markup_in_names_reach_no_terminal_or_page() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut rows = demo_rows();
+    let evil = "\u{1b}[2J\u{1b}[Hall checks passed<img src=x onerror=alert(1)>";
+    for r in &mut rows {
+        if r["name"] == "vm-legacy-01" {
+            r["name"] = Value::String(evil.into());
+        }
+    }
+    let path = write_rows(dir.path(), &rows);
+    let cfg = demo_file("kensa.toml");
+    for format in ["human", "markdown"] {
+        let o = kensa(&[
+            "scan",
+            "--snapshot",
+            &path,
+            "--config",
+            &cfg,
+            "--now",
+            NOW,
+            "--fail-on",
+            "none",
+            "--format",
+            format,
+        ]);
+        let out = stdout(&o);
+        assert!(
+            out.contains("all checks passed"),
+            "{format}: the name is shown"
+        );
+        assert!(
+            !out.contains('\u{1b}'),
+            "{format}: a raw escape reached the output"
+        );
+        if format == "markdown" {
+            // Outside code fences (where it is shown as text), no markup from the name.
+            let mut fenced = false;
+            for line in out.lines() {
+                if line.starts_with("```") {
+                    fenced = !fenced;
+                } else if !fenced {
+                    assert!(
+                        !line.contains("<img"),
+                        "markup reached the Markdown: {line}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn expressions_that_would_exhaust_memory_are_stopped_with_their_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // 2 GB in one call, and a string doubled through 40 variables.
+    let mut vars = serde_json::Map::new();
+    vars.insert("huge".into(), "[padLeft('a', 2000000000, 'b')]".into());
+    vars.insert("d0".into(), Value::String("a".repeat(64)));
+    for i in 1..40 {
+        vars.insert(
+            format!("d{i}"),
+            format!("[concat(variables('d{}'), variables('d{}'))]", i - 1, i - 1).into(),
+        );
+    }
+    for (file, name) in [
+        ("pad.json", "[variables('huge')]"),
+        ("double.json", "[substring(variables('d39'), 0, 3)]"),
+    ] {
+        let template = serde_json::json!({
+            "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+            "contentVersion": "1.0.0.0",
+            "variables": vars,
+            "resources": [{"type": "Microsoft.Network/networkSecurityGroups", "apiVersion": "2023-09-01",
+                "name": name, "location": "westeurope", "properties": {"securityRules": []}}]
+        });
+        std::fs::write(
+            dir.path().join(file),
+            serde_json::to_string_pretty(&template).unwrap(),
+        )
+        .unwrap();
+    }
+    let o = kensa_in(
+        dir.path().to_str().expect("utf-8"),
+        &["iac", ".", "--format", "json", "--fail-on", "none"],
+    );
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("beyond kensa's limit"), "{err}");
+    assert!(
+        err.contains("double.json:") && err.contains("pad.json:"),
+        "{err}"
+    );
+}
+
+#[test]
+fn hcl_templates_that_double_are_stopped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut tf = String::from("locals {\n  a0 = \"aaaaaaaaaaaaaaaa\"\n");
+    for i in 1..40 {
+        tf.push_str(&format!(
+            "  a{i} = \"${{local.a{}}}${{local.a{}}}\"\n",
+            i - 1,
+            i - 1
+        ));
+    }
+    tf.push_str("}\n\nresource \"azurerm_network_security_group\" \"x\" {\n  name                = \"nsg-${substr(local.a39, 0, 1)}\"\n  location            = \"westeurope\"\n  resource_group_name = \"rg\"\n}\n");
+    std::fs::write(dir.path().join("main.tf"), tf).unwrap();
+    let r = iac_json(&[dir.path().to_str().expect("utf-8")]);
+    assert_eq!(r["coverage"]["resources"], 1);
+}
+
+#[test]
+fn thousands_of_unused_waivers_are_each_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut toml = String::new();
+    for i in 0..3000 {
+        toml.push_str(&format!(
+            "[[waiver]]\nrule = \"disk.encryption\"\nresource = \"/subscriptions/*/resourceGroups/rg-gone-{i}/**\"\nreason = \"decommissioned\"\nowner = \"platform@contoso.com\"\nexpires = \"2027-06-30\"\n\n"
+        ));
+    }
+    let waivers = dir.path().join("waivers.toml");
+    std::fs::write(&waivers, toml).unwrap();
+    let r = scan_json(&[
+        "--demo",
+        "--now",
+        NOW,
+        "--waivers",
+        waivers.to_str().unwrap(),
+    ]);
+    assert_eq!(r["waivers"]["unused"].as_array().map_or(0, Vec::len), 3000);
+}
+
+#[cfg(unix)]
+#[test]
+fn symbolic_link_loops_are_walked_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let infra = dir.path().join("infra");
+    std::fs::create_dir_all(infra.join("nested")).unwrap();
+    std::fs::copy(
+        fixture("iac/arm/lv2/azuredeploy.json"),
+        infra.join("nested/azuredeploy.json"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&infra, infra.join("nested/loop")).unwrap();
+    std::os::unix::fs::symlink(infra.join("nested"), infra.join("again")).unwrap();
+    let r = iac_json(&[infra.to_str().expect("utf-8")]);
+    // One NSG, one finding, whatever number of names lead to the file.
+    assert_eq!(r["coverage"]["resources"], 1, "{:#}", r["coverage"]);
+    assert_eq!(r["findings"].as_array().map_or(0, Vec::len), 1);
+}
