@@ -376,6 +376,59 @@ fn a_forbidden_subscription_is_named_and_the_rest_is_scanned() {
     assert!(stdout(&human).contains(OTHER), "{}", stdout(&human));
 }
 
+/// (rule, resource) of the findings and of the undecided checks of a report.
+fn open_and_undecided(r: &serde_json::Value, rule: &str) -> (Vec<String>, Vec<String>) {
+    let open = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == rule)
+        .map(|f| f["resource_name"].as_str().unwrap().to_string())
+        .collect();
+    let undecided = r["coverage"]["undecided"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["rule_id"] == rule)
+        .map(|u| {
+            u["resource_id"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    (open, undecided)
+}
+
+#[test]
+fn a_table_that_could_not_be_read_makes_its_rules_undecided_never_open() {
+    // Requests: 1 resources, 2 patch assessments, 3 security resources, 4 JIT (ARM).
+    for (request, rules) in [
+        (2, &["patch.assessment-stale", "patch.age"][..]),
+        (4, &["network.jit-required"][..]),
+    ] {
+        let mut config = Config::default();
+        config.faults.insert(request, Fault::QueryError);
+        let emu = start(config);
+        let (o, r) = scan(&emu, &["--subscription", SUB]);
+        assert_eq!(code(&o), 3, "{}", stderr(&o));
+        let complete = scan_json(&["--demo", "--now", NOW]);
+        for rule in rules {
+            let (open, undecided) = open_and_undecided(&r, rule);
+            let (demo_open, _) = open_and_undecided(&complete, rule);
+            assert!(
+                !demo_open.is_empty(),
+                "{rule} has findings when the table is read"
+            );
+            assert!(open.is_empty(), "{rule} fired on an unread table: {open:?}");
+            assert!(!undecided.is_empty(), "{rule} is not undecided");
+        }
+    }
+}
+
 #[test]
 fn a_query_error_is_reported_as_a_gap() {
     let mut config = Config::default();

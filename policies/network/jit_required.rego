@@ -46,6 +46,9 @@ metadata := {
 	},
 }
 
+# The subscription's JIT policies could not be read: no entry is not news.
+unread := object.get(input.related, ["unread", "jit"], null)
+
 os_type := t if {
 	t := lower(input.resource.properties.storageProfile.osDisk.osType)
 } else := "windows" if {
@@ -66,6 +69,7 @@ deny contains finding if {
 	util.is_type(input.resource, "microsoft.compute/virtualmachines")
 	doors.internet_facing
 	not covered
+	unread == null
 	rg := util.resource_group(input.resource)
 	finding := {
 		"msg": sprintf("VM '%s' faces the internet but no JIT policy covers its management port %d", [input.resource.name, port]),
@@ -89,4 +93,11 @@ unknown contains reason if {
 	not doors.internet_facing
 	not covered
 	some reason in doors.facing_unknowns
+}
+
+unknown contains sprintf("JIT policies were not read: %s", [unread]) if {
+	util.is_type(input.resource, "microsoft.compute/virtualmachines")
+	doors.internet_facing
+	not covered
+	unread != null
 }

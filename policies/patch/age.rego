@@ -36,6 +36,9 @@ overdue contains [age, name] if {
 	name := object.get(props, "patchName", p.name)
 }
 
+# The subscription's patch table could not be read: no pending patch is not news.
+unread := object.get(input.related, ["unread", "patch_assessments"], null)
+
 deny contains finding if {
 	util.is_type(input.resource, "microsoft.compute/virtualmachines")
 	running
@@ -50,4 +53,10 @@ deny contains finding if {
 		},
 		"fix": sprintf("az vm install-patches -g %s -n %s --maximum-duration PT2H --reboot-setting IfRequired --classifications-to-include-linux Critical Security --classifications-to-include-win Critical Security", [util.resource_group(input.resource), input.resource.name]),
 	}
+}
+
+unknown contains sprintf("pending patches were not read: %s", [unread]) if {
+	util.is_type(input.resource, "microsoft.compute/virtualmachines")
+	running
+	unread != null
 }

@@ -38,10 +38,14 @@ else := sprintf("last assessment status is '%s'", [assessment.properties.status]
 
 else := sprintf("last successful assessment is %d days old (limit %d)", [util.age_days(last), data.kensa.params.patch.max_assessment_age_days])
 
+# The subscription's patch table could not be read: a missing assessment is not news.
+unread := object.get(input.related, ["unread", "patch_assessments"], null)
+
 deny contains finding if {
 	util.is_type(input.resource, "microsoft.compute/virtualmachines")
 	running
 	not fresh
+	unread == null
 	finding := {
 		"msg": sprintf("Running VM '%s' has no recent successful patch assessment: %s", [input.resource.name, reason]),
 		"evidence": {
@@ -52,4 +56,11 @@ deny contains finding if {
 		},
 		"fix": sprintf("az vm assess-patches -g %s -n %s", [util.resource_group(input.resource), input.resource.name]),
 	}
+}
+
+unknown contains sprintf("patch assessments were not read: %s", [unread]) if {
+	util.is_type(input.resource, "microsoft.compute/virtualmachines")
+	running
+	not fresh
+	unread != null
 }

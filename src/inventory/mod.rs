@@ -37,6 +37,8 @@ pub(crate) struct Inventory {
     /// Backend pool key → the rules that forward to it (load-balancing rules, NAT rules
     /// over a port range), as part keys.
     pool_rules: HashMap<String, Vec<String>>,
+    /// (relation, lower-cased subscription id or `*`) → why its table could not be read.
+    unread: HashMap<(&'static str, String), String>,
     pub(crate) gaps: Vec<SourceGap>,
     pub(crate) unevaluated: Vec<SourceGap>,
     pub(crate) skipped: Vec<SourceGap>,
@@ -71,6 +73,7 @@ impl Inventory {
             extensions: HashMap::new(),
             lb_parts: HashMap::new(),
             pool_rules: HashMap::new(),
+            unread: unread_tables(&estate.gaps),
             gaps: estate.gaps,
             unevaluated: estate.unevaluated,
             skipped: estate.skipped,
@@ -139,6 +142,16 @@ impl Inventory {
         Ok(inv)
     }
 
+    /// Why the rows of `relation` (`patch_assessments`, `jit`) may be missing for the
+    /// subscription of resource id `key`, if a table gap says so.
+    pub(crate) fn unread(&self, relation: &'static str, key: &str) -> Option<&str> {
+        let sub = key.split('/').nth(2).unwrap_or_default().to_string();
+        self.unread
+            .get(&(relation, sub))
+            .or_else(|| self.unread.get(&(relation, "*".to_string())))
+            .map(String::as_str)
+    }
+
     pub(crate) fn get(&self, key: &str) -> Option<&Resource> {
         self.index.get(key).map(|i| &self.resources[*i])
     }
@@ -174,4 +187,30 @@ fn read_links(resources: &[Resource]) -> Result<Vec<Links>> {
             }
         })
         .collect()
+}
+
+/// The relations a table gap leaves unknown, by subscription. The live reader names its gaps
+/// `<table> in subscription <id>`, `<table> in <n> subscriptions (…)`, `<table> in management
+/// group <name>`, `<table> in tenant`, and `JIT policies of subscription <id>`; a gap that
+/// names no single subscription covers every one (`*`).
+fn unread_tables(gaps: &[SourceGap]) -> HashMap<(&'static str, String), String> {
+    let mut out = HashMap::new();
+    for g in gaps {
+        let (relation, rest) =
+            if let Some(rest) = g.source.strip_prefix("patchassessmentresources in ") {
+                ("patch_assessments", rest)
+            } else if let Some(sub) = g.source.strip_prefix("JIT policies of subscription ") {
+                ("jit", sub)
+            } else {
+                continue;
+            };
+        let rest = rest.strip_prefix("subscription ").unwrap_or(rest);
+        let scope = if rest.contains(' ') {
+            "*".to_string()
+        } else {
+            rest.to_lowercase()
+        };
+        out.insert((relation, scope), format!("{}: {}", g.source, g.reason));
+    }
+    out
 }

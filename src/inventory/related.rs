@@ -96,6 +96,13 @@ impl Inventory {
                     "extensions",
                     extensions.iter().map(|e| self.resources[*e].raw.json()),
                 );
+                // Tables that failed for this VM's subscription: their absence is not news.
+                rel.key("unread");
+                let mut unread = Obj::new(rel.out);
+                for relation in ["patch_assessments", "jit"] {
+                    unread.string(relation, self.unread(relation, vm));
+                }
+                unread.finish();
             }
             Links::ScaleSet { image, nics } => {
                 self.write_image(&mut rel, image, None);
