@@ -203,3 +203,25 @@ fn symbolic_link_loops_are_walked_once() {
     assert_eq!(r["coverage"]["resources"], 1, "{:#}", r["coverage"]);
     assert_eq!(r["findings"].as_array().map_or(0, Vec::len), 1);
 }
+
+#[test]
+fn an_override_that_declares_no_rule_does_not_delete_the_built_in_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("empty.rego"),
+        "package kensa.rules.disk.encryption\n\nimport rego.v1\n\nnote := \"tuned later\"\n",
+    )
+    .unwrap();
+    let o = kensa(&[
+        "scan",
+        "--demo",
+        "--policy-dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("empty.rego") && err.contains("would silently disappear"),
+        "{err}"
+    );
+}

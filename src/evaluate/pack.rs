@@ -100,12 +100,38 @@ impl Pack {
             user.extend(dir_files(d)?);
         }
         let overridden: Vec<&str> = user.iter().map(|f| f.package.as_str()).collect();
-        let mut files: Vec<PolicyFile> = builtin_files()
+        let (replaced, mut files): (Vec<PolicyFile>, Vec<PolicyFile>) = builtin_files()
             .into_iter()
-            .filter(|f| !overridden.contains(&f.package.as_str()))
+            .partition(|f| overridden.contains(&f.package.as_str()));
+        // A replacement of a built-in rule that declares no rule would make it vanish
+        // without a word: disabling a rule is `rules.disable`, which the report shows.
+        let replaced_rules: Vec<(String, String)> = replaced
+            .iter()
+            .filter(|f| f.package.starts_with("kensa.rules.") && !f.is_test())
+            .filter_map(|b| {
+                let by = user
+                    .iter()
+                    .find(|u| u.package == b.package && !u.is_test())?;
+                Some((b.package.clone(), by.path.clone()))
+            })
             .collect();
         files.extend(user);
-        Pack::compile(files, with_tests)
+        let pack = Pack::compile(files, with_tests)?;
+        for (package, file) in replaced_rules {
+            if !pack
+                .rules
+                .iter()
+                .any(|r| r.path == format!("data.{package}"))
+            {
+                return Err(Error::Policy {
+                    file,
+                    message: format!(
+                        "replaces the built-in rule package `{package}` but declares no rule (`metadata` and `deny`): the built-in rule would silently disappear; to turn a rule off, list its id under `[rules] disable` in kensa.toml"
+                    ),
+                });
+            }
+        }
+        Ok(pack)
     }
 
     pub(crate) fn compile(files: Vec<PolicyFile>, with_tests: bool) -> Result<Pack> {
