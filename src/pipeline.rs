@@ -17,6 +17,8 @@ pub(crate) struct ScanRequest {
     pub(crate) sources: Sources,
     pub(crate) config: Option<PathBuf>,
     pub(crate) policy_dirs: Vec<PathBuf>,
+    /// The wall time one resource's evaluation may take.
+    pub(crate) policy_timeout: std::time::Duration,
     pub(crate) now: Option<String>,
     pub(crate) gate: Gate,
     pub(crate) waivers: Option<PathBuf>,
@@ -36,7 +38,8 @@ pub(crate) struct Scan {
 pub(crate) fn run(req: &ScanRequest) -> Result<Scan> {
     let demo = req.sources.demo;
     let config = settings::config(req.config.as_ref(), demo)?;
-    let pack = Pack::load(&req.policy_dirs, false)?;
+    let mut pack = Pack::load(&req.policy_dirs, false)?;
+    pack.limit(req.policy_timeout);
     config.check_rule_ids(&pack.ids())?;
     let now = settings::instant(req.now.as_deref(), demo)?;
     let waiver_file = settings::waivers(

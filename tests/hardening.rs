@@ -225,3 +225,41 @@ fn an_override_that_declares_no_rule_does_not_delete_the_built_in_one() {
         "{err}"
     );
 }
+
+#[test]
+fn a_policy_that_runs_away_fails_on_that_resource_and_the_rest_is_judged() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("slow.rego"),
+        r#"package kensa.rules.custom.slow
+
+import rego.v1
+
+metadata := {"id": "custom.slow", "title": "slow", "severity": "low", "description": "d", "remediation": "r", "help": "h", "resource_types": ["microsoft.compute/virtualmachines"]}
+
+deny contains "never" if {
+	input.resource.name == "vm-legacy-01"
+	count([x | some x in numbers.range(1, 100000000)]) > 0
+}
+"#,
+    )
+    .unwrap();
+    let r = scan_json(&[
+        "--demo",
+        "--now",
+        NOW,
+        "--policy-dir",
+        dir.path().to_str().unwrap(),
+        "--policy-timeout",
+        "1",
+    ]);
+    let failures = r["coverage"]["rule_failures"].to_string();
+    assert!(
+        failures.contains("custom.slow")
+            && failures.contains("slow.rego")
+            && failures.contains("time limit"),
+        "{failures}"
+    );
+    assert_eq!(r["verdict"], "incomplete");
+    assert!(judged(&r).contains(&("disk.encryption".to_string(), "vmss-worker".to_string())));
+}

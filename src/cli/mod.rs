@@ -159,6 +159,11 @@ pub(crate) struct PolicyDirs {
     /// A directory of Rego policies that add rules or override built-in ones (repeatable).
     #[arg(long, value_name = "DIR")]
     pub(crate) policy_dir: Vec<PathBuf>,
+    /// Give up on evaluating the rules for one resource (or one Rego test) after this many
+    /// seconds: that rule is reported as failed there, the rest is judged.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    pub(crate) policy_timeout: u64,
 }
 
 /// What every scan shares: output, gate, configuration, policies, waivers, baseline.
@@ -204,6 +209,7 @@ impl RunArgs {
             sources,
             config: self.config,
             policy_dirs: self.policies.policy_dir,
+            policy_timeout: std::time::Duration::from_secs(self.policies.policy_timeout),
             now: self.now,
             gate: Gate {
                 fail_on: self.fail_on.threshold(),

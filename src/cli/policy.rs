@@ -18,6 +18,10 @@ pub(crate) enum PolicyCommand {
     Test {
         /// A policy directory to test (its files override built-ins of the same package).
         dir: Option<PathBuf>,
+        /// Fail a test that runs longer than this many seconds.
+        #[arg(long, value_name = "SECONDS", default_value_t = 10,
+              value_parser = clap::value_parser!(u64).range(1..=3_600))]
+        policy_timeout: u64,
     },
     /// Write one Markdown page per rule (`<id>.md`), generated from the rules' metadata.
     Docs {
@@ -48,7 +52,10 @@ pub(crate) enum ListFormat {
 pub(crate) fn run(command: PolicyCommand) -> Result<u8> {
     match command {
         PolicyCommand::List(args) => list(args),
-        PolicyCommand::Test { dir } => test(dir),
+        PolicyCommand::Test {
+            dir,
+            policy_timeout,
+        } => test(dir, policy_timeout),
         PolicyCommand::Docs { out, policies } => docs(&out, &policies),
     }
 }
@@ -103,9 +110,10 @@ fn docs(out: &std::path::Path, policies: &PolicyDirs) -> Result<u8> {
     Ok(0)
 }
 
-fn test(dir: Option<PathBuf>) -> Result<u8> {
+fn test(dir: Option<PathBuf>, timeout: u64) -> Result<u8> {
     let dirs: Vec<_> = dir.iter().cloned().collect();
-    let pack = Pack::load(&dirs, true)?;
+    let mut pack = Pack::load(&dirs, true)?;
+    pack.limit(std::time::Duration::from_secs(timeout));
     let results = verify::run(&pack, |f| dir.is_none() || !f.builtin)?;
     let mut out = String::new();
     for r in &results {

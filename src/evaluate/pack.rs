@@ -211,6 +211,16 @@ impl Pack {
         })
     }
 
+    /// Bounds every evaluation (one resource's rules, one Rego test) to `limit` of wall
+    /// time: a policy that loops fails there with its file named instead of hanging the scan.
+    pub(crate) fn limit(&mut self, limit: std::time::Duration) {
+        self.engine
+            .set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+                limit,
+                check_interval: std::num::NonZeroU32::MIN.saturating_add(999),
+            });
+    }
+
     pub(crate) fn rule(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.meta.id == id)
     }
