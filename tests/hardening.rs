@@ -263,3 +263,49 @@ deny contains "never" if {
     assert_eq!(r["verdict"], "incomplete");
     assert!(judged(&r).contains(&("disk.encryption".to_string(), "vmss-worker".to_string())));
 }
+
+#[test]
+fn secrets_in_iac_are_never_printed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("vm.json"),
+        r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": { "adminPassword": { "type": "securestring", "defaultValue": "Sup3rS3cret!" } },
+  "resources": [
+    {
+      "type": "Microsoft.Compute/virtualMachines",
+      "apiVersion": "2023-09-01",
+      "name": "vm-secret",
+      "location": "westeurope",
+      "properties": {
+        "osProfile": { "computerName": "vm", "adminUsername": "ops", "adminPassword": "[parameters('adminPassword')]" },
+        "storageProfile": {
+          "customData": "[base64('curl https://example.org/?sig=abc')]",
+          "imageReference": { "publisher": "Canonical", "offer": "ubuntu", "sku": "22_04", "version": "latest" },
+          "osDisk": { "createOption": "FromImage", "osType": "Linux" }
+        }
+      }
+    }
+  ]
+}
+"#,
+    )
+    .unwrap();
+    let path = dir.path().to_str().unwrap();
+    let human = kensa(&["iac", path, "--fail-on", "none"]);
+    let inventory = kensa(&["inventory", "--iac", path, "--resources"]);
+    for out in [stdout(&human), stdout(&inventory)] {
+        assert!(
+            !out.contains("Sup3rS3cret") && !out.contains("sig=abc") && !out.contains("Y3VybC"),
+            "{out}"
+        );
+    }
+    // The excerpt under the image finding shows the masked neighbour line.
+    assert!(
+        stdout(&human).contains("\"customData\": ****"),
+        "{}",
+        stdout(&human)
+    );
+}

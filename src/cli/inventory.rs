@@ -59,6 +59,8 @@ pub(crate) fn run(args: InventoryArgs) -> Result<u8> {
         if args.resources {
             entry["resource"] = serde_json::from_str(r.raw.json()).unwrap_or_default();
         }
+        // Passwords, custom data, keys: never printed.
+        let entry = crate::text::secrets::mask_value(&entry);
         out.push_str(&serde_json::to_string_pretty(&entry).unwrap_or_default());
     }
     out.push_str("\n]\n");

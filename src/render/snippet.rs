@@ -25,7 +25,8 @@ pub(crate) fn render(
     };
     let diagnostic = Marked {
         message: message.to_string(),
-        src: NamedSource::new(&at.file, Arc::clone(file)),
+        // Secrets on the lines around the finding are masked.
+        src: NamedSource::new(&at.file, file.masked()),
         span: SourceSpan::new(start.into(), end.saturating_sub(start).max(1)),
         label: label.to_string(),
         severity: miette::Severity::Error,

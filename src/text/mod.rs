@@ -5,8 +5,9 @@
 pub(crate) mod line_hash;
 pub(crate) mod location;
 pub(crate) mod marked;
+pub(crate) mod secrets;
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 pub(crate) use location::Location;
 
@@ -36,6 +37,7 @@ pub(crate) struct SourceFile {
     pub(crate) text: String,
     line_starts: Vec<usize>,
     hashes: OnceLock<Vec<String>>,
+    masked: OnceLock<Arc<SourceFile>>,
 }
 
 impl SourceFile {
@@ -48,7 +50,18 @@ impl SourceFile {
             text,
             line_starts,
             hashes: OnceLock::new(),
+            masked: OnceLock::new(),
         }
+    }
+
+    /// The file as kensa shows it: secret values masked, every offset unchanged.
+    pub(crate) fn masked(&self) -> Arc<SourceFile> {
+        Arc::clone(self.masked.get_or_init(|| {
+            Arc::new(SourceFile::new(
+                self.path.clone(),
+                secrets::mask_text(&self.text),
+            ))
+        }))
     }
 
     /// 1-based line and column (in characters) of byte `offset`.

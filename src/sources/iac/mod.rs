@@ -6,6 +6,8 @@ pub(crate) mod arm;
 pub(crate) mod bicep;
 pub(crate) mod expr;
 mod files;
+#[cfg(test)]
+mod fuzz;
 pub(crate) mod hcl;
 pub(crate) mod jsonc;
 pub(crate) mod net;
