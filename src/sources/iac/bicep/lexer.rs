@@ -115,35 +115,20 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
                     end: i,
                 });
             }
-            b'\'' => {
+            // A string segment: from its opening quote, or from the `}` that ends an
+            // interpolation, to the closing quote or the next `${`.
+            b'\'' | b'}' if c == b'\'' || braces.last() == Some(&true) => {
+                let open = c == b'\'';
+                if !open {
+                    braces.pop();
+                }
                 let (text, end, close) = scan_str(src, i + 1, start)?;
                 if !close {
                     braces.push(true);
                 }
                 i = end;
                 toks.push(Token {
-                    kind: Tok::Str {
-                        text,
-                        open: true,
-                        close,
-                    },
-                    start,
-                    end,
-                });
-            }
-            b'}' if braces.last() == Some(&true) => {
-                braces.pop();
-                let (text, end, close) = scan_str(src, i + 1, start)?;
-                if !close {
-                    braces.push(true);
-                }
-                i = end;
-                toks.push(Token {
-                    kind: Tok::Str {
-                        text,
-                        open: false,
-                        close,
-                    },
+                    kind: Tok::Str { text, open, close },
                     start,
                     end,
                 });
