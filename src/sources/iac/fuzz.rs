@@ -74,7 +74,7 @@ const TOKENS: &[&str] = &[
 
 fn mutate(rng: &mut Rng, seed: &[u8]) -> Vec<u8> {
     let mut out = seed.to_vec();
-    for _ in 0..=rng.below(4) {
+    for _ in 0..=rng.below(2) {
         let at = rng.below(out.len() + 1);
         match rng.below(5) {
             0 if !out.is_empty() => {
@@ -139,8 +139,9 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// Reads `bytes` as the file `name` in a scan; panics propagate, errors are fine.
-fn read_one(dir: &Path, name: &str, bytes: &[u8]) {
+/// Reads `bytes` as the file `name` in a scan; panics propagate, errors are fine. Whether it
+/// still gave resources (so the fuzzer is known to reach the evaluators, not only parsers).
+fn read_one(dir: &Path, name: &str, bytes: &[u8]) -> bool {
     let path = dir.join(name);
     std::fs::write(&path, bytes).expect("the temporary directory is writable");
     let selection = Selection {
@@ -149,30 +150,34 @@ fn read_one(dir: &Path, name: &str, bytes: &[u8]) {
         parameters: None,
         no_parameter_files: true,
     };
-    let _ = load(&selection, &mut Estate::default());
+    let mut estate = Estate::default();
+    let _ = load(&selection, &mut estate);
     let _ = std::fs::remove_file(path);
+    !estate.resources.is_empty()
 }
 
-fn run(budget: Duration, seed: u64) -> usize {
+/// (mutants read, of which gave resources)
+fn run(budget: Duration, seed: u64) -> (usize, usize) {
     let corpus = corpus();
     assert!(!corpus.is_empty(), "no seed files");
     let dir = tempfile::tempdir().expect("a temporary directory");
     let mut rng = Rng(seed | 1);
     let started = Instant::now();
-    let mut n = 0;
+    let (mut n, mut evaluated) = (0, 0);
     while started.elapsed() < budget {
         let (name, bytes) = &corpus[rng.below(corpus.len())];
         let mutant = mutate(&mut rng, bytes);
-        read_one(dir.path(), name, &mutant);
+        evaluated += usize::from(read_one(dir.path(), name, &mutant));
         n += 1;
     }
-    n
+    (n, evaluated)
 }
 
 #[test]
 fn mutated_iac_never_panics() {
-    let n = run(Duration::from_secs(3), 0x006b_656e_7361);
+    let (n, evaluated) = run(Duration::from_secs(3), 0x006b_656e_7361);
     assert!(n > 50, "only {n} mutants in the budget");
+    assert!(evaluated * 20 > n, "only {evaluated} of {n} mutants reached evaluation");
 }
 
 #[test]
@@ -191,6 +196,6 @@ fn fuzz_for_minutes() {
                 .map_or(1, |d| d.as_nanos() as u64)
         });
     eprintln!("fuzzing for {seconds} s with KENSA_FUZZ_SEED={seed}");
-    let n = run(Duration::from_secs(seconds), seed);
-    eprintln!("{n} mutants read without a panic");
+    let (n, evaluated) = run(Duration::from_secs(seconds), seed);
+    eprintln!("{n} mutants read without a panic ({evaluated} gave resources)");
 }
