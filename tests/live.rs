@@ -235,6 +235,20 @@ fn a_repeated_skip_token_stops_that_table() {
 }
 
 #[test]
+fn a_table_shorter_than_its_count_is_a_gap_saying_so() {
+    let mut config = Config::default();
+    config.faults.insert(1, Fault::ShortPage);
+    let emu = start(config);
+    let (o, r) = scan(&emu, &["--subscription", SUB]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    let gaps = r["coverage"]["source_gaps"].to_string();
+    assert!(
+        gaps.contains("counted 100 rows but 1 were returned"),
+        "{gaps}"
+    );
+}
+
+#[test]
 fn the_token_never_follows_a_next_link_to_another_host() {
     // The "other host" is a second emulator that records every request it gets.
     let sink = start(Config::default());

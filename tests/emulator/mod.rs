@@ -36,6 +36,8 @@ pub enum Fault {
     SameSkipToken,
     /// An ARM list page whose `nextLink` points at this URL (another host).
     NextLinkTo(String),
+    /// A last Resource Graph page of one row that counts 100 (`totalRecords`).
+    ShortPage,
 }
 
 #[derive(Debug, Clone)]
@@ -300,6 +302,19 @@ async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) -> std::io::Resu
                 status: 200,
                 headers: vec![],
                 body: json!({"totalRecords": 100000, "count": 1, "data": [row], "facets": [], "resultTruncated": "false", "$skipToken": "the-same-token"}).to_string(),
+            }
+        }
+        Some(Fault::ShortPage) => {
+            let s = state.lock().unwrap();
+            let row = s
+                .rows
+                .first()
+                .map(|r| r.json.clone())
+                .unwrap_or(Value::Null);
+            Response {
+                status: 200,
+                headers: vec![],
+                body: json!({"totalRecords": 100, "count": 1, "data": [row], "facets": [], "resultTruncated": "false"}).to_string(),
             }
         }
         Some(Fault::NextLinkTo(url)) => Response {

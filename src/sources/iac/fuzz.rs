@@ -177,7 +177,10 @@ fn run(budget: Duration, seed: u64) -> (usize, usize) {
 fn mutated_iac_never_panics() {
     let (n, evaluated) = run(Duration::from_secs(3), 0x006b_656e_7361);
     assert!(n > 50, "only {n} mutants in the budget");
-    assert!(evaluated * 20 > n, "only {evaluated} of {n} mutants reached evaluation");
+    assert!(
+        evaluated * 20 > n,
+        "only {evaluated} of {n} mutants reached evaluation"
+    );
 }
 
 #[test]

@@ -180,16 +180,15 @@ async fn collect_async(opts: &Target) -> Result<Collected> {
             )
             .await
             {
-                Ok((found, truncated)) => {
+                Ok((found, short)) => {
                     if table == "securityresources" {
                         jit_rows += found.len();
                     }
                     rows.extend(found);
-                    if truncated {
+                    if let Some(reason) = short {
                         gaps.push(SourceGap {
                             source: format!("{table} in {label}"),
-                            reason: "`resultTruncated` is \"true\": some rows were not returned"
-                                .into(),
+                            reason,
                         });
                     }
                 }
@@ -266,14 +265,14 @@ async fn collect_async(opts: &Target) -> Result<Collected> {
 }
 
 /// All pages of one query in one scope. A failed page fails the whole table for the scope:
-/// rows of a half-read table are never used.
+/// rows of a half-read table are never used. With the rows, why the table is short, if it is.
 async fn read_table(
     client: &Client,
     query: &str,
     scope: &serde_json::Value,
     progress: &Progress,
     what: &str,
-) -> Result<(Vec<Box<RawValue>>, bool), Failure> {
+) -> Result<(Vec<Box<RawValue>>, Option<String>), Failure> {
     let mut rows = Vec::new();
     let mut skip_token: Option<String> = None;
     let mut seen_tokens = std::collections::HashSet::new();
@@ -320,8 +319,21 @@ async fn read_table(
             // Fewer rows than the query counted: the estate changed under the paging, or
             // the service cut the result. Either way the table is not complete.
             _ => {
-                let complete = rows.len() as u64 >= page.total_records;
-                return Ok((rows, truncated || !complete));
+                let short = if truncated {
+                    Some(format!(
+                        "`resultTruncated` is {}: some rows were not returned",
+                        page.result_truncated
+                    ))
+                } else if (rows.len() as u64) < page.total_records {
+                    Some(format!(
+                        "the query counted {} rows but {} were returned (the estate changed while it was read, or the service cut the result)",
+                        page.total_records,
+                        rows.len()
+                    ))
+                } else {
+                    None
+                };
+                return Ok((rows, short));
             }
         }
     }
