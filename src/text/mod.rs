@@ -151,7 +151,9 @@ pub(crate) fn floor_char_boundary(text: &str, mut i: usize) -> usize {
     i
 }
 
-/// miette draws excerpts straight from the file's text.
+/// miette draws excerpts straight from the file's text, starting a few lines above the span
+/// (found through the line index): miette's own reader scans from the start of the text, once
+/// per excerpt, which made thousands of excerpts of one file quadratic.
 impl miette::SourceCode for SourceFile {
     fn read_span<'a>(
         &'a self,
@@ -159,8 +161,20 @@ impl miette::SourceCode for SourceFile {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
-        self.text
-            .read_span(span, context_lines_before, context_lines_after)
+        use miette::{MietteSpanContents, SourceSpan};
+        let (line, _) = self.position(span.offset());
+        let first = line.saturating_sub(1 + context_lines_before);
+        let base = self.line_starts.get(first).copied().unwrap_or(0);
+        let window = self.text.get(base..).unwrap_or("");
+        let local = SourceSpan::new((span.offset().saturating_sub(base)).into(), span.len());
+        let c = window.read_span(&local, context_lines_before, context_lines_after)?;
+        Ok(Box::new(MietteSpanContents::new(
+            c.data(),
+            SourceSpan::new((base + c.span().offset()).into(), c.span().len()),
+            first + c.line(),
+            c.column(),
+            first + c.line_count(),
+        )))
     }
 }
 
