@@ -123,6 +123,13 @@ resource pipBasic 'Microsoft.Network/publicIPAddresses@2023-09-01' = {
   properties: { publicIPAllocationMethod: 'Static' }
 }
 
+resource pipVm 'Microsoft.Network/publicIPAddresses@2023-09-01' = {
+  name: 'pip-vm'
+  location: location
+  sku: { name: 'Standard' }
+  properties: { publicIPAllocationMethod: 'Static' }
+}
+
 resource lbPub 'Microsoft.Network/loadBalancers@2023-09-01' = {
   name: 'lb-pub'
   location: location
@@ -301,15 +308,16 @@ resource natBasic 'Microsoft.Network/loadBalancers/inboundNatRules@2023-09-01' =
 }
 
 var machines = [
-  { name: 'vm-nat', subnet: 'snet-app', ip: '10.1.2.4', nat: ['lb-pub/nat-ssh'], pools: [], asgs: [] }
-  { name: 'vm-pool', subnet: 'snet-app', ip: '10.1.2.5', nat: [], pools: ['lb-pub/be-rdp'], asgs: [] }
-  { name: 'vm-range', subnet: 'snet-app', ip: '10.1.2.6', nat: [], pools: ['lb-pub/be-range'], asgs: [] }
-  { name: 'vm-internal', subnet: 'snet-app', ip: '10.1.2.7', nat: ['lb-int/nat-int-ssh'], pools: [], asgs: [] }
-  { name: 'vm-web-only', subnet: 'snet-app', ip: '10.1.2.8', nat: [], pools: ['lb-pub/be-web'], asgs: [] }
-  { name: 'vm-standard-no-nsg', subnet: 'snet-open', ip: '10.1.3.4', nat: ['lb-std2/nat-std'], pools: [], asgs: [] }
-  { name: 'vm-basic-no-nsg', subnet: 'snet-open', ip: '10.1.3.5', nat: ['lb-basic/nat-basic'], pools: [], asgs: [] }
-  { name: 'vm-asg-other', subnet: 'snet-asg', ip: '10.1.4.4', nat: [], pools: ['lb-pub/be-asg'], asgs: ['asg-web'] }
-  { name: 'vm-asg-member', subnet: 'snet-asg', ip: '10.1.4.10', nat: [], pools: ['lb-pub/be-asg'], asgs: ['asg-bastion'] }
+  { name: 'vm-nat', subnet: 'snet-app', ip: '10.1.2.4', nat: ['lb-pub/nat-ssh'], pools: [], asgs: [], pip: null }
+  { name: 'vm-pool', subnet: 'snet-app', ip: '10.1.2.5', nat: [], pools: ['lb-pub/be-rdp'], asgs: [], pip: null }
+  { name: 'vm-range', subnet: 'snet-app', ip: '10.1.2.6', nat: [], pools: ['lb-pub/be-range'], asgs: [], pip: null }
+  { name: 'vm-internal', subnet: 'snet-app', ip: '10.1.2.7', nat: ['lb-int/nat-int-ssh'], pools: [], asgs: [], pip: null }
+  { name: 'vm-web-only', subnet: 'snet-app', ip: '10.1.2.8', nat: [], pools: ['lb-pub/be-web'], asgs: [], pip: null }
+  { name: 'vm-standard-no-nsg', subnet: 'snet-open', ip: '10.1.3.4', nat: ['lb-std2/nat-std'], pools: [], asgs: [], pip: null }
+  { name: 'vm-basic-no-nsg', subnet: 'snet-open', ip: '10.1.3.5', nat: ['lb-basic/nat-basic'], pools: [], asgs: [], pip: null }
+  { name: 'vm-asg-other', subnet: 'snet-asg', ip: '10.1.4.4', nat: [], pools: ['lb-pub/be-asg'], asgs: ['asg-web'], pip: null }
+  { name: 'vm-asg-member', subnet: 'snet-asg', ip: '10.1.4.10', nat: [], pools: ['lb-pub/be-asg'], asgs: ['asg-bastion'], pip: null }
+  { name: 'vm-pip', subnet: 'snet-app', ip: '10.1.2.9', nat: [], pools: [], asgs: [], pip: 'pip-vm' }
 ]
 
 resource nics 'Microsoft.Network/networkInterfaces@2023-09-01' = [for m in machines: {
@@ -326,6 +334,7 @@ resource nics 'Microsoft.Network/networkInterfaces@2023-09-01' = [for m in machi
           loadBalancerInboundNatRules: [for r in m.nat: { id: resourceId('Microsoft.Network/loadBalancers/inboundNatRules', split(r, '/')[0], split(r, '/')[1]) }]
           loadBalancerBackendAddressPools: [for p in m.pools: { id: resourceId('Microsoft.Network/loadBalancers/backendAddressPools', split(p, '/')[0], split(p, '/')[1]) }]
           applicationSecurityGroups: [for a in m.asgs: { id: resourceId('Microsoft.Network/applicationSecurityGroups', a) }]
+          publicIPAddress: m.pip == null ? null : { id: resourceId('Microsoft.Network/publicIPAddresses', m.pip) }
         }
       }
     ]

@@ -140,6 +140,14 @@ resource "azurerm_public_ip" "pip_basic" {
   sku                 = "Basic"
 }
 
+resource "azurerm_public_ip" "pip_vm" {
+  name                = "pip-vm"
+  resource_group_name = azurerm_resource_group.lb.name
+  location            = azurerm_resource_group.lb.location
+  allocation_method   = "Static"
+  sku                 = "Standard"
+}
+
 resource "azurerm_lb" "lb_pub" {
   name                = "lb-pub"
   resource_group_name = azurerm_resource_group.lb.name
@@ -314,15 +322,16 @@ resource "azurerm_lb_nat_rule" "nat_basic" {
 
 locals {
   machines = {
-    "vm-nat" = { subnet = azurerm_subnet.snet_app.id, ip = "10.1.2.4" }
-    "vm-pool" = { subnet = azurerm_subnet.snet_app.id, ip = "10.1.2.5" }
-    "vm-range" = { subnet = azurerm_subnet.snet_app.id, ip = "10.1.2.6" }
-    "vm-internal" = { subnet = azurerm_subnet.snet_app.id, ip = "10.1.2.7" }
-    "vm-web-only" = { subnet = azurerm_subnet.snet_app.id, ip = "10.1.2.8" }
-    "vm-standard-no-nsg" = { subnet = azurerm_subnet.snet_open.id, ip = "10.1.3.4" }
-    "vm-basic-no-nsg" = { subnet = azurerm_subnet.snet_open.id, ip = "10.1.3.5" }
-    "vm-asg-other" = { subnet = azurerm_subnet.snet_asg.id, ip = "10.1.4.4" }
-    "vm-asg-member" = { subnet = azurerm_subnet.snet_asg.id, ip = "10.1.4.10" }
+    "vm-nat" = { subnet = azurerm_subnet.snet_app.id, ip = "10.1.2.4", pip = null }
+    "vm-pool" = { subnet = azurerm_subnet.snet_app.id, ip = "10.1.2.5", pip = null }
+    "vm-range" = { subnet = azurerm_subnet.snet_app.id, ip = "10.1.2.6", pip = null }
+    "vm-internal" = { subnet = azurerm_subnet.snet_app.id, ip = "10.1.2.7", pip = null }
+    "vm-web-only" = { subnet = azurerm_subnet.snet_app.id, ip = "10.1.2.8", pip = null }
+    "vm-standard-no-nsg" = { subnet = azurerm_subnet.snet_open.id, ip = "10.1.3.4", pip = null }
+    "vm-basic-no-nsg" = { subnet = azurerm_subnet.snet_open.id, ip = "10.1.3.5", pip = null }
+    "vm-asg-other" = { subnet = azurerm_subnet.snet_asg.id, ip = "10.1.4.4", pip = null }
+    "vm-asg-member" = { subnet = azurerm_subnet.snet_asg.id, ip = "10.1.4.10", pip = null }
+    "vm-pip" = { subnet = azurerm_subnet.snet_app.id, ip = "10.1.2.9", pip = azurerm_public_ip.pip_vm.id }
   }
 }
 
@@ -337,6 +346,7 @@ resource "azurerm_network_interface" "vm" {
     subnet_id                     = each.value.subnet
     private_ip_address_allocation = "Static"
     private_ip_address            = each.value.ip
+    public_ip_address_id          = each.value.pip
   }
 }
 
