@@ -309,3 +309,16 @@ fn secrets_in_iac_are_never_printed() {
         stdout(&human)
     );
 }
+
+#[test]
+fn the_report_never_replaces_an_input() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let snapshot = dir.path().join("estate.json");
+    std::fs::copy(demo_file("estate.json"), &snapshot).unwrap();
+    let before = std::fs::read(&snapshot).unwrap();
+    let s = snapshot.to_str().unwrap();
+    let o = kensa(&["scan", "--snapshot", s, "-o", s, "--fail-on", "none"]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("is also an input"), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&snapshot).unwrap(), before);
+}

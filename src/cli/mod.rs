@@ -220,6 +220,7 @@ impl RunArgs {
             warn_expiring_days: self.warn_expiring_days,
             baseline: self.baseline,
         };
+        refuse_overwriting_an_input(&self.out, &request)?;
         let scan = pipeline::run(&request)?;
         for d in scan.diagnostics {
             eprintln!("{:?}", miette::Report::new(d));
@@ -230,6 +231,35 @@ impl RunArgs {
         emit(&scan.report, &self.out)?;
         Ok(exit_code(&scan.report, self.allow_partial))
     }
+}
+
+/// `-o` naming a file the scan reads (a snapshot, an IaC file, the configuration or waivers)
+/// would replace it with the report: refused. (A previous report given as `--baseline` may
+/// be replaced: it is read first, and nightly jobs do exactly that.)
+fn refuse_overwriting_an_input(out: &OutputArgs, request: &ScanRequest) -> Result<()> {
+    let Some(output) = out.output.as_ref().and_then(|o| o.canonicalize().ok()) else {
+        return Ok(());
+    };
+    let iac = request.sources.iac.as_ref();
+    let inputs = request
+        .sources
+        .snapshots
+        .iter()
+        .chain(
+            iac.into_iter()
+                .flat_map(|s| s.paths.iter().chain(&s.parameters)),
+        )
+        .chain(&request.config)
+        .chain(&request.waivers);
+    for input in inputs {
+        if input.canonicalize().is_ok_and(|i| i == output) {
+            return Err(Error::Usage(format!(
+                "--output {} is also an input of this scan; the report would replace it",
+                input.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The exit code a report's verdict gives.

@@ -14,6 +14,19 @@ pub(crate) fn atomic(path: &Path, contents: &str) -> Result<()> {
         path: name.clone(),
         source,
     };
+    // A symbolic link is written through, as a shell redirection does: the link stays.
+    let resolved;
+    let path = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            let target = std::fs::read_link(path).map_err(fail)?;
+            resolved = match path.parent() {
+                Some(dir) if target.is_relative() => dir.join(target),
+                _ => target,
+            };
+            resolved.as_path()
+        }
+        _ => path,
+    };
     if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
         let mut f = std::fs::OpenOptions::new()
             .write(true)
@@ -25,9 +38,15 @@ pub(crate) fn atomic(path: &Path, contents: &str) -> Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    // The file gets the permissions `touch` would give it (0666 less the umask), or keeps
+    // those it had; a temporary file alone would be 0600.
+    let permissions = std::fs::metadata(path)
+        .map(|m| m.permissions())
+        .unwrap_or_else(|_| std::os::unix::fs::PermissionsExt::from_mode(0o666));
     let mut tmp = tempfile::Builder::new()
         .prefix(".kensa-")
         .suffix(".tmp")
+        .permissions(permissions)
         .tempfile_in(dir)
         .map_err(fail)?;
     tmp.write_all(contents.as_bytes()).map_err(fail)?;
@@ -65,6 +84,30 @@ mod tests {
         atomic(&fifo, "report").unwrap();
         assert_eq!(reader.join().unwrap(), "report");
         assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    }
+
+    #[test]
+    fn the_umask_decides_the_mode_and_a_link_is_written_through() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fresh = dir.path().join("r.json");
+        atomic(&fresh, "x").unwrap();
+        let mode = std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777;
+        // SAFETY: reads the process umask (and sets it back at once).
+        let umask = unsafe {
+            let m = libc::umask(0o022);
+            libc::umask(m);
+            m
+        };
+        assert_eq!(mode, 0o666 & !(umask as u32));
+        let link = dir.path().join("latest.json");
+        std::os::unix::fs::symlink("r.json", &link).unwrap();
+        atomic(&link, "y").unwrap();
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read_to_string(&fresh).unwrap(), "y");
     }
 
     #[test]
