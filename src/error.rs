@@ -10,21 +10,14 @@ pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, Error, Diagnostic)]
 pub(crate) enum Error {
-    #[error("cannot read {path}: {source}")]
+    // The cause is part of the message, not a `source`: miette would print it twice.
+    #[error("cannot read {path}: {cause}")]
     #[diagnostic(code(kensa::io))]
-    Read {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    Read { path: String, cause: std::io::Error },
 
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}: {cause}")]
     #[diagnostic(code(kensa::io))]
-    Write {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    Write { path: String, cause: std::io::Error },
 
     #[error(transparent)]
     #[diagnostic(transparent)]

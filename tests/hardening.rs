@@ -322,3 +322,150 @@ fn the_report_never_replaces_an_input() {
     assert!(stderr(&o).contains("is also an input"), "{}", stderr(&o));
     assert_eq!(std::fs::read(&snapshot).unwrap(), before);
 }
+
+/// `kensa ARGS…` that must end by itself within a minute (a blocked read fails the test
+/// instead of hanging it).
+fn kensa_bounded(args: &[&str], stdin: Option<&str>) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kensa"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kensa runs");
+    if let Some(text) = stdin {
+        let mut pipe = child.stdin.take().expect("stdin");
+        let text = text.to_string();
+        std::thread::spawn(move || pipe.write_all(text.as_bytes()));
+    }
+    let start = std::time::Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(60) {
+            child.kill().ok();
+            panic!("kensa {args:?} did not end");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
+
+#[test]
+fn inputs_are_regular_files_of_text_and_bad_ones_are_placed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("estate.json");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let f = fifo.to_str().unwrap();
+    for args in [
+        vec!["scan", "--snapshot", f],
+        vec!["scan", "--demo", "--config", f],
+        vec!["scan", "--demo", "--waivers", f],
+    ] {
+        let o = kensa_bounded(&args, None);
+        assert_eq!(code(&o), 2, "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
+    }
+    // A FIFO among the policies.
+    let policies = dir.path().join("policies");
+    std::fs::create_dir(&policies).unwrap();
+    let c = std::ffi::CString::new(policies.join("x.rego").to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let o = kensa_bounded(
+        &["scan", "--demo", "--policy-dir", policies.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    // The same estate on standard input is read.
+    let estate = std::fs::read_to_string(demo_file("estate.json")).unwrap();
+    let o = kensa_bounded(
+        &["scan", "--snapshot", "-", "--fail-on", "none"],
+        Some(&estate),
+    );
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    // A byte-order mark is no error; bytes that are not UTF-8 are placed by line.
+    let toml = dir.path().join("kensa.toml");
+    std::fs::write(&toml, b"\xef\xbb\xbf[patch]\n").unwrap();
+    let o = kensa(&[
+        "scan",
+        "--demo",
+        "--config",
+        toml.to_str().unwrap(),
+        "-o",
+        "/dev/null",
+    ]);
+    assert_ne!(code(&o), 2, "{}", stderr(&o));
+    std::fs::write(&toml, b"[patch]\nx = \"\xff\"\n").unwrap();
+    let o = kensa(&["scan", "--demo", "--config", toml.to_str().unwrap()]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("line 2, column 6"), "{}", stderr(&o));
+    let rego = dir.path().join("bom");
+    std::fs::create_dir(&rego).unwrap();
+    std::fs::write(
+        rego.join("lib.rego"),
+        b"\xef\xbb\xbfpackage kensa.lib.extra\n\nimport rego.v1\n\nanswer := 42\n",
+    )
+    .unwrap();
+    let o = kensa(&[
+        "scan",
+        "--demo",
+        "--policy-dir",
+        rego.to_str().unwrap(),
+        "-o",
+        "/dev/null",
+    ]);
+    assert_ne!(code(&o), 2, "{}", stderr(&o));
+}
+
+#[test]
+fn a_recursive_policy_function_is_refused_naming_its_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("loop.rego"),
+        r#"package kensa.rules.custom.loop
+
+import rego.v1
+
+import data.kensa.rules.custom.helper
+
+metadata := {"id": "custom.loop", "title": "loop", "severity": "low", "description": "d", "remediation": "r", "help": "h", "resource_types": ["microsoft.compute/virtualmachines"]}
+
+depth(n) := d if {
+	d := helper.deeper(n + 1)
+}
+
+deny contains "never" if {
+	depth(1) > 0
+}
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("helper.rego"),
+        "package kensa.rules.custom.helper\n\nimport rego.v1\n\ndeeper(n) := data.kensa.rules.custom.loop.depth(n)\n",
+    )
+    .unwrap();
+    let o = kensa_bounded(
+        &[
+            "scan",
+            "--demo",
+            "--policy-dir",
+            dir.path().to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("loop.rego") && err.contains("recursion"),
+        "{err}"
+    );
+}

@@ -318,7 +318,7 @@ pub(crate) fn print(text: &str) -> Result<()> {
     match std::io::stdout().lock().write_all(text.as_bytes()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Write {
             path: "standard output".into(),
-            source: e,
+            cause: e,
         }),
         _ => Ok(()),
     }

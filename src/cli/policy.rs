@@ -92,9 +92,9 @@ fn list(args: ListArgs) -> Result<u8> {
 
 fn docs(out: &std::path::Path, policies: &PolicyDirs) -> Result<u8> {
     let pack = Pack::load(&policies.policy_dir, false)?;
-    std::fs::create_dir_all(out).map_err(|source| Error::Write {
+    std::fs::create_dir_all(out).map_err(|cause| Error::Write {
         path: out.display().to_string(),
-        source,
+        cause,
     })?;
     for r in &pack.rules {
         write::atomic(

@@ -10,9 +10,9 @@ use crate::error::{Error, Result};
 
 pub(crate) fn atomic(path: &Path, contents: &str) -> Result<()> {
     let name = path.display().to_string();
-    let fail = |source: std::io::Error| Error::Write {
+    let fail = |cause: std::io::Error| Error::Write {
         path: name.clone(),
-        source,
+        cause,
     };
     // A symbolic link is written through, as a shell redirection does: the link stays.
     let resolved;

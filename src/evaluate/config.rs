@@ -134,9 +134,9 @@ impl Config {
 
     pub(crate) fn read(path: &std::path::Path) -> Result<Config> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        let text = crate::text::read::text(path).map_err(|cause| Error::Read {
             path: file.clone(),
-            source,
+            cause,
         })?;
         Config::parse(&file, text)
     }

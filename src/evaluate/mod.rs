@@ -6,6 +6,7 @@ pub(crate) mod decode;
 pub(crate) mod discover;
 pub(crate) mod meta;
 pub(crate) mod pack;
+mod recursion;
 pub(crate) mod verify;
 
 use std::collections::HashMap;

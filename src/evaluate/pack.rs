@@ -65,17 +65,17 @@ fn builtin_files() -> Vec<PolicyFile> {
 
 /// Every `.rego` file below `dir`, sorted by path.
 pub(crate) fn dir_files(dir: &Path) -> Result<Vec<PolicyFile>> {
-    let paths = rego_files(dir).map_err(|source| Error::Read {
+    let paths = rego_files(dir).map_err(|cause| Error::Read {
         path: dir.display().to_string(),
-        source,
+        cause,
     })?;
     paths
         .into_iter()
         .map(|p| {
             let path = p.display().to_string();
-            let source = std::fs::read_to_string(&p).map_err(|source| Error::Read {
+            let source = crate::text::read::text(&p).map_err(|cause| Error::Read {
                 path: path.clone(),
-                source,
+                cause,
             })?;
             let package = package_of(&source).ok_or_else(|| Error::Policy {
                 file: path.clone(),
@@ -146,6 +146,10 @@ impl Pack {
                     file: f.path.clone(),
                     message: format!("does not compile:\n{e}"),
                 })?;
+        }
+        // The built-in pack is checked by a test; only added files can bring recursion.
+        if files.iter().any(|f| !f.builtin) {
+            super::recursion::refuse_recursion(&engine)?;
         }
         let mut rules = Vec::new();
         let mut ids: BTreeMap<String, String> = BTreeMap::new();

@@ -11,9 +11,9 @@ use crate::error::{Error, Result};
 /// Reads a `kensa.report/v1` JSON report.
 pub(crate) fn read_report(path: &std::path::Path) -> Result<Report> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+    let text = crate::text::read::text(path).map_err(|cause| Error::Read {
         path: file.clone(),
-        source,
+        cause,
     })?;
     let probe: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
         let at = crate::text::offset_of(&text, e.line(), e.column());

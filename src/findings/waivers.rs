@@ -355,9 +355,9 @@ impl Waivers {
 
     pub(crate) fn read(path: &std::path::Path, allow_permanent: bool) -> Result<Waivers> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        let text = crate::text::read::text(path).map_err(|cause| Error::Read {
             path: file.clone(),
-            source,
+            cause,
         })?;
         Waivers::parse(&file, text, allow_permanent)
     }

@@ -13,19 +13,14 @@ use crate::error::{Error, Result};
 
 /// Reads one snapshot file into `estate`.
 pub(crate) fn load_file(path: &Path, estate: &mut Estate) -> Result<()> {
-    let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+    let name = if path.as_os_str() == "-" {
+        "standard input".to_string()
+    } else {
+        path.display().to_string()
+    };
+    let text = crate::text::read::text(path).map_err(|cause| Error::Read {
         path: name.clone(),
-        source,
-    })?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        Error::input(
-            &name,
-            format!(
-                "not UTF-8 text (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
-            ),
-        )
+        cause,
     })?;
     load_text(&name, text, estate)
 }

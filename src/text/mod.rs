@@ -5,6 +5,7 @@
 pub(crate) mod line_hash;
 pub(crate) mod location;
 pub(crate) mod marked;
+pub(crate) mod read;
 pub(crate) mod secrets;
 
 use std::sync::{Arc, OnceLock};

@@ -68,9 +68,9 @@ pub(crate) fn beside_parameters(
 
 pub(crate) fn read_parameters(path: &Path) -> Result<HashMap<String, Value>> {
     let shown = display(path);
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+    let text = crate::text::read::text(path).map_err(|cause| Error::Read {
         path: shown.clone(),
-        source,
+        cause,
     })?;
     let root = jsonc::parse(&text)
         .map_err(|e| Error::input_at(&shown, &text, e.offset, e.message, "here"))?;

@@ -124,14 +124,13 @@ pub(crate) fn load(opts: &Selection, estate: &mut Estate) -> Result<()> {
             continue;
         };
         let shown = display(&path);
-        match std::fs::read(&path).map(String::from_utf8) {
-            Ok(Ok(text)) => inputs.push(Input {
+        match crate::text::read::text(&path) {
+            Ok(text) => inputs.push(Input {
                 file: Arc::new(SourceFile::new(shown, text)),
                 path,
                 kind,
                 explicit,
             }),
-            Ok(Err(_)) => intake.skip(&shown, None, "not UTF-8 text".into()),
             Err(e) => intake.skip(&shown, None, format!("cannot read: {e}")),
         }
     }

@@ -431,7 +431,7 @@ impl Walker {
         if props.get("parametersLink").is_some() {
             return not_followed(out, "its parameters are linked too".into());
         }
-        let Ok(text) = std::fs::read_to_string(&path) else {
+        let Ok(text) = crate::text::read::text(&path) else {
             return not_followed(
                 out,
                 format!("{} is not a readable file", super::display(&path)),

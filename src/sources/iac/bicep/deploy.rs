@@ -356,7 +356,7 @@ fn follow(
     via: Vec<String>,
     depth: usize,
 ) -> Result<ModuleRun, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", display(path)))?;
+    let text = crate::text::read::text(path).map_err(|e| format!("{}: {e}", display(path)))?;
     let file = Arc::new(SourceFile::new(display(path), text));
     if path.extension().is_some_and(|e| e == "json") {
         let root = jsonc::parse(&file.text).map_err(|e| format!("{}: {}", file.path, e.message))?;

@@ -66,7 +66,7 @@ impl ModuleConfig {
         }
         let mut files = Vec::new();
         for p in paths {
-            let text = std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", display(&p)))?;
+            let text = crate::text::read::text(&p).map_err(|e| format!("{}: {e}", display(&p)))?;
             files.push(Arc::new(SourceFile::new(display(&p), text)));
         }
         ModuleConfig::parse(dir, &files, &[]).map_err(|(f, e)| {
@@ -181,7 +181,7 @@ pub(crate) fn source(config: &ModuleConfig, block: &Block, key: &str, root: &Pat
 
 /// A module `terraform init` installed for `key`, from `.terraform/modules/modules.json`.
 fn installed(root: &Path, key: &str) -> Option<PathBuf> {
-    let text = std::fs::read_to_string(root.join(".terraform/modules/modules.json")).ok()?;
+    let text = crate::text::read::text(&root.join(".terraform/modules/modules.json")).ok()?;
     let doc: Value = serde_json::from_str(&text).ok()?;
     let entry = doc["Modules"]
         .as_array()?

@@ -199,7 +199,7 @@ fn tf_blocks_beside(plan: &Path) -> HashMap<String, Located> {
     let none = HashMap::new();
     let scope = hcl::Scope::new(&none, &none, &|_| None);
     for p in paths {
-        let Ok(text) = std::fs::read_to_string(&p) else {
+        let Ok(text) = crate::text::read::text(&p) else {
             continue;
         };
         let file = Arc::new(SourceFile::new(display(&p), text));
