@@ -33,6 +33,7 @@ pub fn main() -> ExitCode {
         // SAFETY: sets a plain integer option; valid at any time.
         unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
     }
+    cli::write::clean_up_on_interrupt();
     match cli.command.run() {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

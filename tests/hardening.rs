@@ -469,3 +469,21 @@ deny contains "never" if {
         "{err}"
     );
 }
+
+#[test]
+fn an_interrupted_run_exits_130_through_its_clean_up() {
+    use std::process::{Command, Stdio};
+    // Waiting for a snapshot on standard input that never comes.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kensa"))
+        .args(["scan", "--snapshot", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("kensa runs");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    // SAFETY: signals a child process this test started.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(130), "{status:?}");
+}

@@ -9,7 +9,7 @@ mod iac;
 mod inventory;
 mod policy;
 mod scan;
-mod write;
+pub(crate) mod write;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;

@@ -1,12 +1,57 @@
 //! Reports are written atomically: a temporary file beside the target, then a rename, so a
 //! failed or interrupted run never leaves a half-written report behind. A target that exists
 //! and is not a regular file (`/dev/null`, a pipe, `/dev/stdout`) is written to directly:
-//! renaming over it would replace the device with a file.
+//! renaming over it would replace the device with a file. An interrupted run (Ctrl-C,
+//! SIGTERM from a CI runner's cancel) removes its temporary file before it exits.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use crate::error::{Error, Result};
+
+/// Temporary files being written, removed by the interrupt handler.
+static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Exit status of a run ended by a signal, as shells report SIGINT.
+const INTERRUPTED: i32 = 130;
+
+/// On SIGINT, SIGTERM or SIGHUP: remove the temporary files being written, then exit.
+pub(crate) fn clean_up_on_interrupt() {
+    // Failing to install the handler only loses the clean-up, never a report.
+    let _ = ctrlc::set_handler(|| {
+        remove_pending();
+        std::process::exit(INTERRUPTED);
+    });
+}
+
+fn remove_pending() {
+    if let Ok(pending) = PENDING.lock() {
+        for p in pending.iter() {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// Listed in `PENDING` while it lives.
+struct Pending(PathBuf);
+
+impl Pending {
+    fn new(path: &Path) -> Pending {
+        if let Ok(mut p) = PENDING.lock() {
+            p.push(path.to_path_buf());
+        }
+        Pending(path.to_path_buf())
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if let Ok(mut p) = PENDING.lock() {
+            p.retain(|x| *x != self.0);
+        }
+    }
+}
 
 pub(crate) fn atomic(path: &Path, contents: &str) -> Result<()> {
     let name = path.display().to_string();
@@ -49,6 +94,7 @@ pub(crate) fn atomic(path: &Path, contents: &str) -> Result<()> {
         .permissions(permissions)
         .tempfile_in(dir)
         .map_err(fail)?;
+    let _pending = Pending::new(tmp.path());
     tmp.write_all(contents.as_bytes()).map_err(fail)?;
     tmp.as_file().sync_all().map_err(fail)?;
     tmp.persist(path).map_err(|e| fail(e.error))?;
@@ -67,6 +113,18 @@ mod tests {
         atomic(&target, "new").unwrap();
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn an_interrupt_removes_the_files_being_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let tmp = dir.path().join(".kensa-x.tmp");
+        std::fs::write(&tmp, "half").unwrap();
+        let pending = Pending::new(&tmp);
+        remove_pending();
+        assert!(!tmp.exists());
+        drop(pending);
+        assert!(PENDING.lock().unwrap().iter().all(|p| *p != tmp));
     }
 
     #[test]
