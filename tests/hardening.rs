@@ -487,3 +487,80 @@ fn an_interrupted_run_exits_130_through_its_clean_up() {
     let status = child.wait().expect("wait");
     assert_eq!(status.code(), Some(130), "{status:?}");
 }
+
+/// Values a deployment would refuse, and shapes kensa cannot read, are never judged as if
+/// valid or empty: a diagnostic at the file and line (exit 2), or undecided checks and
+/// unevaluated parts (exit 3).
+#[test]
+fn malformed_iac_values_are_placed_or_undecided_never_passed() {
+    let cases: &[(&str, i32, &[&str])] = &[
+        (
+            "arm-resources-string",
+            2,
+            &["azuredeploy.json:4:16", "neither an array nor an object"],
+        ),
+        (
+            "arm-allowed-values",
+            2,
+            &[
+                "azuredeploy.json:5:",
+                "EncryptionAtRestWithPlatformKey",
+                "not one of its allowed values",
+            ],
+        ),
+        (
+            "bicep-allowed",
+            2,
+            &["main.bicep:13:", "\"Standard_LRS\"", "allowed values"],
+        ),
+        (
+            "tf-malformed-vars",
+            2,
+            &["terraform.tfvars:2:1", "expected `]`"],
+        ),
+        (
+            "plan-wrong-shape",
+            2,
+            &["tfplan.json:6:", "`resources` is not a list"],
+        ),
+        (
+            "tf-wrong-vars",
+            3,
+            &[
+                "terraform.tfvars:1: var.ports does not convert",
+                "a list is required",
+                "terraform.tfvars:2: var.open",
+                "a bool is required",
+            ],
+        ),
+        (
+            "tf-unknown-dynamic",
+            3,
+            &[
+                "? network.nsg-open-management-port",
+                "dynamic \"security_rule\": var.ports is required",
+            ],
+        ),
+        (
+            "plan-wrong-attribute",
+            3,
+            &[
+                "? network.nsg-open-management-port",
+                "security_rule is \"allow-all\", not blocks",
+            ],
+        ),
+    ];
+    for (case, exit, expected) in cases {
+        let o = kensa(&["iac", &fixture(&format!("hostile/{case}"))]);
+        // Wrapped lines joined: the messages are matched whole.
+        let out = format!("{}{}", stdout(&o), stderr(&o))
+            .split_whitespace()
+            .filter(|w| *w != "│")
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert_eq!(code(&o), *exit, "{case}: {out}");
+        for e in *expected {
+            assert!(out.contains(e), "{case}: {e:?} not in {out}");
+        }
+    }
+}

@@ -40,6 +40,9 @@ pub(crate) struct Selection {
 }
 
 /// One resource as a source produced it: ARM-shaped JSON and where its parts were written.
+/// Something in a file that was not evaluated (and why): it makes the scan incomplete.
+pub(crate) type FileNote = (Arc<SourceFile>, Span, String);
+
 pub(crate) struct Declared {
     pub(crate) value: Value,
     pub(crate) spans: Vec<(String, Span)>,

@@ -205,7 +205,13 @@ impl Walker {
         let nodes: Vec<&Node> = match &list.kind {
             Kind::Array(items) => items.iter().collect(),
             Kind::Object(m) => m.iter().map(|(_, v)| v).collect(),
-            _ => return Ok(()),
+            // Nothing read must never look like nothing there.
+            _ => {
+                return Err(EvalError {
+                    span: list.span,
+                    message: "`resources` is neither an array nor an object of resources".into(),
+                })
+            }
         };
         for node in nodes {
             if node

@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use serde_json::{json, Map, Value};
 
-use super::super::expr::{self, parse, Context, EvalResult, ExprError};
+use super::super::expr::{self, params, parse, Context, EvalResult, ExprError};
 use super::super::jsonc::{Kind, Node};
 use super::super::unknown::{unknown, unknown_reason};
 use super::MAX_COPIES;
@@ -214,23 +214,32 @@ fn is_property_copy(v: &Node) -> bool {
 impl Context for Scope<'_> {
     fn parameter(&self, name: &str) -> EvalResult {
         let key = name.to_lowercase();
-        if let Some(v) = self.given.get(&key) {
-            return Ok(v.clone());
-        }
-        let decl = self.params.get(&key).ok_or_else(|| ExprError::Undeclared {
-            kind: "parameter",
-            name: name.to_string(),
-        })?;
         let cache_key = format!("parameter '{name}'");
         if let Some(v) = self.cache.borrow().get(&cache_key) {
             return Ok(v.clone());
         }
-        let v = match decl.get("defaultValue") {
-            Some(d) => self.guard(cache_key.clone(), || self.eval(d, &mut None))?,
-            None => unknown(format!(
-                "parameter '{name}' has no default and no value (give --parameters FILE)"
-            )),
+        let decl = self.params.get(&key);
+        let v = match (params::given(self.given.get(&key)), decl) {
+            (Some(v), _) => v.clone(),
+            (None, None) => {
+                return Err(ExprError::Undeclared {
+                    kind: "parameter",
+                    name: name.to_string(),
+                })
+            }
+            (None, Some(decl)) => match decl.get("defaultValue") {
+                Some(d) => self.guard(cache_key.clone(), || self.eval(d, &mut None))?,
+                None => unknown(format!(
+                    "parameter '{name}' has no default and no value (give --parameters FILE)"
+                )),
+            },
         };
+        if let Some(decl) = decl {
+            let ty = decl.get("type").and_then(Node::as_str).unwrap_or_default();
+            let allowed = decl.get("allowedValues").map(Node::to_value);
+            params::check(name, ty, allowed.as_ref(), &v)
+                .map_err(|m| ExprError::Value(self.fail(decl.span, m)))?;
+        }
         self.cache.borrow_mut().insert(cache_key, v.clone());
         Ok(v)
     }

@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 
 use super::scope::{Decl, Failure, ModuleRun, Note, ResourceDecl, Scope};
 use super::syntax::{Expr as Ast, ExprKind, ObjectItem, Program, Statement, StatementKind};
-use crate::sources::iac::expr::{text, Context, EvalResult, ExprError, Locals};
+use crate::sources::iac::expr::{params, text, Context, EvalResult, ExprError, Locals};
 use crate::sources::iac::unknown::{unknown, unknown_reason};
 use crate::sources::iac::{arm, beside, display, jsonc, normalize, Declared};
 use crate::text::{SourceFile, Span};
@@ -480,6 +480,47 @@ fn copy(d: &Declared) -> Declared {
     }
 }
 
+impl Scope<'_> {
+    /// A parameter's value (given, or its default), checked against its declaration.
+    fn parameter_value(&self, name: &str, stmt: &Statement) -> EvalResult {
+        let StatementKind::Param { default, ty, .. } = &stmt.kind else {
+            return Err(ExprError::Value(format!("'{name}' is not a parameter")));
+        };
+        let fail = |(_, m): Failure| ExprError::Value(m);
+        let given = params::given(
+            self.given
+                .get(name)
+                .or_else(|| self.given.get(&name.to_lowercase())),
+        );
+        let nullable = ty.text.trim_end().ends_with('?');
+        let v = match (given, default) {
+            (Some(v), _) => v.clone(),
+            (None, Some(d)) => self.value(d, &[]).map_err(fail)?,
+            (None, None) if nullable => Value::Null,
+            (None, None) => unknown(format!(
+                "parameter '{name}' has no default and no value (give --parameters FILE)"
+            )),
+        };
+        let decorator = |n: &str| {
+            stmt.decorators
+                .iter()
+                .find(|d| d.name == n || d.name == format!("sys.{n}"))
+        };
+        let allowed = match decorator("allowed").and_then(|d| d.args.first()) {
+            Some(list) => Some(self.value(list, &[]).map_err(fail)?),
+            None => None,
+        };
+        // A `@secure()` value is checked as ARM's secure types are: never shown.
+        let ty = match (decorator("secure"), ty.text.trim()) {
+            (Some(_), "string") => "securestring",
+            (Some(_), "object") => "secureObject",
+            (_, t) => t,
+        };
+        params::check(name, ty, allowed.as_ref(), &v).map_err(ExprError::Value)?;
+        Ok(v)
+    }
+}
+
 impl Context for Scope<'_> {
     fn parameter(&self, name: &str) -> EvalResult {
         self.symbol(name)
@@ -516,19 +557,7 @@ impl Context for Scope<'_> {
         };
         let fail = |(_, m): Failure| ExprError::Value(m);
         let v = self.guard(name, || match decl {
-            Decl::Param(default, nullable) => match (
-                self.given
-                    .get(name)
-                    .or_else(|| self.given.get(&name.to_lowercase())),
-                default,
-            ) {
-                (Some(v), _) => Ok(v.clone()),
-                (None, Some(d)) => self.value(d, &[]).map_err(fail),
-                (None, None) if *nullable => Ok(Value::Null),
-                (None, None) => Ok(unknown(format!(
-                    "parameter '{name}' has no default and no value (give --parameters FILE)"
-                ))),
-            },
+            Decl::Param(stmt) => self.parameter_value(name, stmt),
             Decl::Var(e) => self.value(e, &[]).map_err(fail),
             Decl::Resource(r) => symbol_value(self, r).map_err(fail),
             Decl::Module(s) => Ok(module(self, name, s).outputs.clone()),

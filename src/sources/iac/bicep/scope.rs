@@ -17,8 +17,8 @@ use crate::text::{SourceFile, Span};
 
 /// A declaration of the file, by the name other expressions use for it.
 pub(super) enum Decl<'p> {
-    /// The default, and whether the type is nullable (`string?`: null when not given).
-    Param(Option<&'p Ast>, bool),
+    /// `param name type = default`, with its decorators (`@allowed`, `@secure`).
+    Param(&'p Statement),
     Var(&'p Ast),
     Resource(ResourceDecl<'p>),
     Module(&'p Statement),
@@ -45,7 +45,7 @@ pub(super) struct ModuleRun {
 }
 
 /// Something not evaluated, where it is written.
-pub(super) type Note = (Arc<SourceFile>, Span, String);
+pub(crate) use crate::sources::iac::FileNote as Note;
 
 /// A template error at a span of the file.
 pub(super) type Failure = (Span, String);
@@ -216,10 +216,7 @@ fn declare<'p>(
     functions: &mut HashSet<String>,
 ) {
     let (name, decl) = match &s.kind {
-        StatementKind::Param { name, default, ty } => (
-            name.name.clone(),
-            Decl::Param(default.as_ref(), ty.text.trim_end().ends_with('?')),
-        ),
+        StatementKind::Param { name, .. } => (name.name.clone(), Decl::Param(s)),
         StatementKind::Var { name, value } => (name.name.clone(), Decl::Var(value)),
         StatementKind::Module { name, .. } => (name.name.clone(), Decl::Module(s)),
         StatementKind::Func { name, .. } => {

@@ -4,6 +4,7 @@
 //! deployment is an unknown (`super::unknown`); functions propagate it.
 
 pub(crate) mod functions;
+pub(crate) mod params;
 pub(crate) mod parse;
 
 use serde_json::{json, Value};

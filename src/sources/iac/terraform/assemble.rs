@@ -9,10 +9,10 @@ use serde_json::{json, Value};
 use super::{azurerm, TfResource};
 use crate::sources::iac::unknown::{unknown, unknown_reason};
 use crate::sources::iac::{normalize, Declared};
-use crate::text::{SourceFile, Span};
+use crate::text::SourceFile;
 
 /// A part the scan could not follow, at a span of a file.
-pub(super) type Note = (Arc<SourceFile>, Span, String);
+pub(crate) use crate::sources::iac::FileNote as Note;
 
 /// Maps, joins associations, folds children: the resources as Azure would show them, and
 /// the associations that link nothing kensa can name.

@@ -142,11 +142,18 @@ fn block<'v>(v: &'v Value, name: &str) -> Option<&'v Value> {
     }
 }
 
-fn blocks<'v>(v: &'v Value, name: &str) -> &'v [Value] {
-    v.get(name)
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default()
+/// Blocks `name`, each mapped by `f`. Blocks that are not known (a `dynamic` block over an
+/// unknown collection) or are not blocks at all stay an unknown: the checks that read them
+/// are undecided, never judged on an empty list.
+fn map_blocks(v: &Value, name: &str, mut f: impl FnMut(usize, &Value) -> Value) -> Value {
+    match v.get(name) {
+        None | Some(Value::Null) => json!([]),
+        Some(Value::Array(items)) => {
+            Value::Array(items.iter().enumerate().map(|(i, x)| f(i, x)).collect())
+        }
+        Some(u) if unknown_reason(u).is_some() => u.clone(),
+        Some(other) => unknown(format!("{name} is {other}, not blocks")),
+    }
 }
 
 /// A value, with absent / null read as null and empty strings kept.
@@ -179,50 +186,42 @@ pub(crate) fn map(tf_type: &str, v: &Value, id: &str) -> Option<Mapped> {
     };
     let properties = match tf_type {
         "azurerm_network_security_group" => {
-            let rules: Vec<Value> = blocks(v, "security_rule")
-                .iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    let arm = format!("/properties/securityRules/{i}");
-                    let tf = format!("/security_rule/{i}");
-                    security_rule(
-                        &mut b,
-                        r,
-                        &format!("{id}/securityRules/{}", text(r.get("name"))),
-                        &arm,
-                        &tf,
-                    )
-                })
-                .collect();
+            let rules = map_blocks(v, "security_rule", |i, r| {
+                let arm = format!("/properties/securityRules/{i}");
+                let tf = format!("/security_rule/{i}");
+                security_rule(
+                    &mut b,
+                    r,
+                    &format!("{id}/securityRules/{}", text(r.get("name"))),
+                    &arm,
+                    &tf,
+                )
+            });
             json!({ "securityRules": rules })
         }
         "azurerm_network_security_rule" => {
             security_rule(&mut b, v, id, "", "")["properties"].clone()
         }
         "azurerm_network_interface" => {
-            let ipcs: Vec<Value> = blocks(v, "ip_configuration")
-                .iter()
-                .enumerate()
-                .map(|(i, c)| {
-                    b.link(
-                        &format!("/properties/ipConfigurations/{i}"),
-                        &format!("/ip_configuration/{i}"),
-                    );
-                    json!({
-                        "name": get(c, "name"),
-                        "id": format!("{id}/ipConfigurations/{}", text(c.get("name"))),
-                        "properties": {
-                            "subnet": id_ref(get(c, "subnet_id")),
-                            "publicIPAddress": id_ref(get(c, "public_ip_address_id")),
-                            "privateIPAddress": get(c, "private_ip_address"),
-                            "privateIPAllocationMethod": get(c, "private_ip_address_allocation"),
-                            "loadBalancerBackendAddressPools": [],
-                            "loadBalancerInboundNatRules": [],
-                            "applicationSecurityGroups": [],
-                        },
-                    })
+            let ipcs = map_blocks(v, "ip_configuration", |i, c| {
+                b.link(
+                    &format!("/properties/ipConfigurations/{i}"),
+                    &format!("/ip_configuration/{i}"),
+                );
+                json!({
+                    "name": get(c, "name"),
+                    "id": format!("{id}/ipConfigurations/{}", text(c.get("name"))),
+                    "properties": {
+                        "subnet": id_ref(get(c, "subnet_id")),
+                        "publicIPAddress": id_ref(get(c, "public_ip_address_id")),
+                        "privateIPAddress": get(c, "private_ip_address"),
+                        "privateIPAllocationMethod": get(c, "private_ip_address_allocation"),
+                        "loadBalancerBackendAddressPools": [],
+                        "loadBalancerInboundNatRules": [],
+                        "applicationSecurityGroups": [],
+                    },
                 })
-                .collect();
+            });
             json!({ "ipConfigurations": ipcs })
         }
         "azurerm_public_ip" => json!({ "publicIPAllocationMethod": get(v, "allocation_method") }),
@@ -310,26 +309,22 @@ fn id_refs(v: &Value, k: &str) -> Value {
 }
 
 fn load_balancer(b: &mut Builder, v: &Value, id: &str) -> Value {
-    let frontends: Vec<Value> = blocks(v, "frontend_ip_configuration")
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            b.link(
-                &format!("/properties/frontendIPConfigurations/{i}"),
-                &format!("/frontend_ip_configuration/{i}"),
-            );
-            json!({
-                "name": get(f, "name"),
-                "id": format!("{id}/frontendIPConfigurations/{}", text(f.get("name"))),
-                "properties": {
-                    "publicIPAddress": id_ref(get(f, "public_ip_address_id")),
-                    "publicIPPrefix": id_ref(get(f, "public_ip_prefix_id")),
-                    "subnet": id_ref(get(f, "subnet_id")),
-                    "privateIPAddress": get(f, "private_ip_address"),
-                },
-            })
+    let frontends = map_blocks(v, "frontend_ip_configuration", |i, f| {
+        b.link(
+            &format!("/properties/frontendIPConfigurations/{i}"),
+            &format!("/frontend_ip_configuration/{i}"),
+        );
+        json!({
+            "name": get(f, "name"),
+            "id": format!("{id}/frontendIPConfigurations/{}", text(f.get("name"))),
+            "properties": {
+                "publicIPAddress": id_ref(get(f, "public_ip_address_id")),
+                "publicIPPrefix": id_ref(get(f, "public_ip_prefix_id")),
+                "subnet": id_ref(get(f, "subnet_id")),
+                "privateIPAddress": get(f, "private_ip_address"),
+            },
         })
-        .collect();
+    });
     json!({ "frontendIPConfigurations": frontends })
 }
 
@@ -591,54 +586,40 @@ fn scale_set(b: &mut Builder, v: &Value) -> Value {
         &format!("{root}/storageProfile/osDisk"),
         "/os_disk/0",
     );
-    let data: Vec<Value> = blocks(v, "data_disk")
-        .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            b.link(
-                &format!("{root}/storageProfile/dataDisks/{i}"),
-                &format!("/data_disk/{i}"),
-            );
-            let mut managed = json!({ "storageAccountType": get(d, "storage_account_type") });
-            if let Some(des) = d.get("disk_encryption_set_id").filter(|x| !x.is_null()) {
-                managed["diskEncryptionSet"] = json!({ "id": des });
+    let data = map_blocks(v, "data_disk", |i, d| {
+        b.link(
+            &format!("{root}/storageProfile/dataDisks/{i}"),
+            &format!("/data_disk/{i}"),
+        );
+        let mut managed = json!({ "storageAccountType": get(d, "storage_account_type") });
+        if let Some(des) = d.get("disk_encryption_set_id").filter(|x| !x.is_null()) {
+            managed["diskEncryptionSet"] = json!({ "id": des });
+        }
+        json!({ "lun": d.get("lun").cloned().unwrap_or(json!(i)), "managedDisk": managed })
+    });
+    let nics = map_blocks(v, "network_interface", |_, n| {
+        let ipcs = map_blocks(n, "ip_configuration", |_, c| {
+            // `load_balancer_inbound_nat_rules_ids` holds NAT pool ids.
+            let mut props = json!({
+                "subnet": id_ref(get(c, "subnet_id")),
+                "loadBalancerBackendAddressPools": id_refs(c, "load_balancer_backend_address_pool_ids"),
+                "loadBalancerInboundNatPools": id_refs(c, "load_balancer_inbound_nat_rules_ids"),
+                "applicationSecurityGroups": id_refs(c, "application_security_group_ids"),
+            });
+            if let Some(p) = block(c, "public_ip_address") {
+                props["publicIPAddressConfiguration"] = json!({ "name": get(p, "name") });
             }
-            json!({ "lun": d.get("lun").cloned().unwrap_or(json!(i)), "managedDisk": managed })
+            json!({ "name": get(c, "name"), "properties": props })
+        });
+        json!({
+            "name": get(n, "name"),
+            "properties": {
+                "networkSecurityGroup": id_ref(get(n, "network_security_group_id")),
+                "ipConfigurations": ipcs,
+            },
         })
-        .collect();
-    let nics: Vec<Value> = blocks(v, "network_interface")
-        .iter()
-        .map(|n| {
-            let ipcs: Vec<Value> = blocks(n, "ip_configuration")
-                .iter()
-                .map(|c| {
-                    // `load_balancer_inbound_nat_rules_ids` holds NAT pool ids.
-                    let mut props = json!({
-                        "subnet": id_ref(get(c, "subnet_id")),
-                        "loadBalancerBackendAddressPools": id_refs(c, "load_balancer_backend_address_pool_ids"),
-                        "loadBalancerInboundNatPools": id_refs(c, "load_balancer_inbound_nat_rules_ids"),
-                        "applicationSecurityGroups": id_refs(c, "application_security_group_ids"),
-                    });
-                    if let Some(p) = block(c, "public_ip_address") {
-                        props["publicIPAddressConfiguration"] = json!({ "name": get(p, "name") });
-                    }
-                    json!({ "name": get(c, "name"), "properties": props })
-                })
-                .collect();
-            json!({
-                "name": get(n, "name"),
-                "properties": {
-                    "networkSecurityGroup": id_ref(get(n, "network_security_group_id")),
-                    "ipConfigurations": ipcs,
-                },
-            })
-        })
-        .collect();
-    let extensions: Vec<Value> = blocks(v, "extension")
-        .iter()
-        .map(extension)
-        .map(|e| json!({ "properties": e }))
-        .collect();
+    });
+    let extensions = map_blocks(v, "extension", |_, e| json!({ "properties": extension(e) }));
     let security = security_profile(
         b,
         v,

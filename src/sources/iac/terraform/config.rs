@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::types;
 use crate::sources::iac::hcl::{self, Bodies};
 use crate::sources::iac::unknown::unknown;
-use crate::sources::iac::{display, FileError};
+use crate::sources::iac::{display, FileError, FileNote as Note};
 use crate::text::SourceFile;
 
 /// A module's configuration; the root's also has its variable files (`terraform.tfvars`,
@@ -23,7 +23,8 @@ pub(crate) struct ModuleConfig {
     /// The directory as reports show it.
     pub(crate) shown: String,
     pub(crate) bodies: Bodies,
-    pub(crate) var_files: Vec<Arc<SourceFile>>,
+    /// The root's variable files, parsed (a malformed one fails the root like a `.tf`).
+    pub(crate) var_files: Bodies,
 }
 
 /// Where a module call's source is.
@@ -49,7 +50,7 @@ impl ModuleConfig {
             dir: dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()),
             shown: display(dir),
             bodies: hcl::parse_all(files)?,
-            var_files: var_files.to_vec(),
+            var_files: hcl::parse_all(var_files)?,
         })
     }
 
@@ -99,20 +100,25 @@ impl ModuleConfig {
 
     /// Input variables: the caller's values (module arguments, or the root's variable
     /// files), else the declared defaults, converted to their declared types (optional
-    /// object attributes get their defaults). A variable without either is unknown.
-    pub(crate) fn variables(&self, given: &HashMap<String, Value>) -> HashMap<String, Value> {
+    /// object attributes get their defaults). A variable without either is unknown, and so
+    /// is one whose value does not convert to its type (`terraform plan` would refuse it):
+    /// that one is also a note, at the variable file's line or the declaration.
+    pub(crate) fn variables(
+        &self,
+        given: &HashMap<String, Value>,
+    ) -> (HashMap<String, Value>, Vec<Note>) {
         let none = HashMap::new();
         let bare = hcl::Scope::new(&none, &none, &|_| None);
-        let mut from_files: HashMap<String, Value> = HashMap::new();
-        for f in &self.var_files {
-            if let Ok(body) = hcl::parse(&f.text) {
-                for a in body.attributes() {
-                    from_files.insert(a.key.as_str().to_string(), bare.eval(&a.value));
-                }
+        let mut from_files: HashMap<String, (Value, Note)> = HashMap::new();
+        for (f, body) in &self.var_files {
+            for a in body.attributes() {
+                let at = (Arc::clone(f), hcl::span_of(a), String::new());
+                from_files.insert(a.key.as_str().to_string(), (bare.eval(&a.value), at));
             }
         }
         let mut out = HashMap::new();
-        for (_, b) in self.blocks("variable") {
+        let mut notes = Vec::new();
+        for (file, b) in self.blocks("variable") {
             let Some(name) = hcl::labels(b).into_iter().next() else {
                 continue;
             };
@@ -122,7 +128,15 @@ impl ModuleConfig {
                 .get_attribute("nullable")
                 .is_none_or(|a| !matches!(&a.value, Expression::Bool(v) if !*v.value()));
             let default = b.body.get_attribute("default").map(|a| bare.eval(&a.value));
-            let value = match given.get(&name).or_else(|| from_files.get(&name)) {
+            let declared = (Arc::clone(file), hcl::span_of(b), String::new());
+            let (value, at) = match given.get(&name) {
+                Some(v) => (Some(v), declared),
+                None => match from_files.get(&name) {
+                    Some((v, at)) => (Some(v), at.clone()),
+                    None => (None, declared),
+                },
+            };
+            let value = match value {
                 Some(Value::Null) if !nullable => default.clone().unwrap_or(Value::Null),
                 Some(v) => v.clone(),
                 None => match default {
@@ -130,13 +144,18 @@ impl ModuleConfig {
                     None => unknown(format!("var.{name} is required and has no value")),
                 },
             };
-            let value = match ty {
-                Some(t) => types::convert(t, value),
+            let value = match ty.map(|t| types::convert(t, value.clone())) {
                 None => value,
+                Some(Ok(v)) => v,
+                Some(Err(why)) => {
+                    let message = format!("var.{name} does not convert to its type: {why}");
+                    notes.push((at.0, at.1, message.clone()));
+                    unknown(message)
+                }
             };
             out.insert(name, value);
         }
-        out
+        (out, notes)
     }
 }
 

@@ -18,7 +18,7 @@ use super::config::{self, ModuleConfig, Source};
 use super::{azurerm, TfResource};
 use crate::sources::iac::hcl::{self, Scope};
 use crate::sources::iac::unknown::{unknown, unknown_reason};
-use crate::text::{SourceFile, Span};
+use crate::text::SourceFile;
 
 /// Evaluation passes over a module before its references are taken as settled.
 const MAX_PASSES: usize = 8;
@@ -41,7 +41,7 @@ const META: &[&str] = &[
 ];
 
 /// Something not evaluated, where it is written.
-pub(crate) type Note = (Arc<SourceFile>, Span, String);
+pub(crate) use crate::sources::iac::FileNote as Note;
 
 /// What one evaluation of a root configuration shares.
 pub(crate) struct Run<'r> {
@@ -348,7 +348,9 @@ impl<'r> Run<'r> {
                 via,
                 depth: inst.depth + 1,
             };
-            let evaluated = self.evaluate(&child, &child.variables(&args), &child_inst);
+            let (variables, notes) = child.variables(&args);
+            out.notes.extend(notes);
+            let evaluated = self.evaluate(&child, &variables, &child_inst);
             out.resources.extend(evaluated.resources.iter().cloned());
             out.notes.extend(evaluated.notes.iter().cloned());
             evaluated.outputs.clone()

@@ -77,7 +77,8 @@ fn evaluate_root(
 ) -> Vec<(Arc<SourceFile>, FileOutcome)> {
     let scope_id = resource_group(&root.shown);
     let run = Run::new(&root.dir, &scope_id, scanned);
-    let evaluated = run.evaluate(root, &root.variables(&HashMap::new()), &Instance::default());
+    let (variables, variable_notes) = root.variables(&HashMap::new());
+    let evaluated = run.evaluate(root, &variables, &Instance::default());
     let (declared, notes) = assemble::assemble(evaluated.resources.clone(), &scope_id);
     // Resources and notes go back to the file that declares them.
     let mut by_file: Vec<(Arc<SourceFile>, FileOutcome)> = root
@@ -89,7 +90,7 @@ fn evaluate_root(
         let i = slot(&mut by_file, &file);
         by_file[i].1.resources.push(d);
     }
-    for (file, span, message) in evaluated.notes.iter().chain(&notes) {
+    for (file, span, message) in evaluated.notes.iter().chain(&notes).chain(&variable_notes) {
         let i = slot(&mut by_file, file);
         by_file[i].1.notes.push((*span, message.clone()));
     }

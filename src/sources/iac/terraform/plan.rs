@@ -28,20 +28,18 @@ pub(crate) fn read_plan(
         .get("planned_values")
         .and_then(|p| p.get("root_module"))
     {
-        plan_modules(m, &mut nodes, 0);
+        plan_modules(m, &mut nodes, 0)?;
     }
-    let unknown_after: HashMap<String, &Node> = root
-        .get("resource_changes")
-        .map(Node::items)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|c| {
-            Some((
-                c.get("address")?.as_str()?.to_string(),
-                c.get("change")?.get("after_unknown")?,
-            ))
-        })
-        .collect();
+    let unknown_after: HashMap<String, &Node> =
+        list(root.get("resource_changes"), "resource_changes")?
+            .iter()
+            .filter_map(|c| {
+                Some((
+                    c.get("address")?.as_str()?.to_string(),
+                    c.get("change")?.get("after_unknown")?,
+                ))
+            })
+            .collect();
     let config: HashMap<String, &Node> = root
         .get("configuration")
         .and_then(|c| c.get("root_module"))
@@ -63,9 +61,13 @@ pub(crate) fn read_plan(
         let (Some(address), Some(tf_type), Some(values)) = (
             n.get("address").and_then(Node::as_str),
             n.get("type").and_then(Node::as_str),
-            n.get("values"),
+            n.get("values")
+                .filter(|v| matches!(v.kind, Kind::Object(_))),
         ) else {
-            continue;
+            return Err(FileError::at(
+                n.span.start,
+                "a planned resource without `address`, `type` or `values` object",
+            ));
         };
         if n.get("mode").and_then(Node::as_str) == Some("data") {
             continue;
@@ -117,12 +119,26 @@ pub(crate) fn read_plan(
     })
 }
 
-fn plan_modules<'n>(m: &'n Node, out: &mut Vec<&'n Node>, depth: usize) {
-    out.extend(m.get("resources").map(Node::items).unwrap_or_default());
+fn plan_modules<'n>(m: &'n Node, out: &mut Vec<&'n Node>, depth: usize) -> Result<(), FileError> {
+    out.extend(list(m.get("resources"), "resources")?);
     if depth < 16 {
-        for c in m.get("child_modules").map(Node::items).unwrap_or_default() {
-            plan_modules(c, out, depth + 1);
+        for c in list(m.get("child_modules"), "child_modules")? {
+            plan_modules(c, out, depth + 1)?;
         }
+    }
+    Ok(())
+}
+
+/// The items of a plan's list (absent or null: none); anything else is not a plan kensa
+/// can read, and must not pass as an empty one.
+fn list<'n>(n: Option<&'n Node>, what: &str) -> Result<&'n [Node], FileError> {
+    match n.map(|n| (&n.kind, n)) {
+        None | Some((Kind::Null, _)) => Ok(&[]),
+        Some((Kind::Array(items), _)) => Ok(items),
+        Some((_, n)) => Err(FileError::at(
+            n.span.start,
+            format!("`{what}` is not a list"),
+        )),
     }
 }
 
