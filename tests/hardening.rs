@@ -564,3 +564,43 @@ fn malformed_iac_values_are_placed_or_undecided_never_passed() {
         }
     }
 }
+
+#[test]
+fn values_declared_secret_are_masked_whatever_their_names() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rule = r#"{ "name": "ssh", "properties": { "priority": 100, "direction": "Inbound", "access": "Allow", "protocol": "Tcp", "sourcePortRange": "*", "destinationPortRange": "22", "sourceAddressPrefix": "*", "destinationAddressPrefix": "*" } }"#;
+    std::fs::write(
+        dir.path().join("nsg.json"),
+        format!(
+            r#"{{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {{ "bootstrapKey": {{ "type": "securestring", "defaultValue": "ArmS3cretValue" }} }},
+  "resources": [ {{ "type": "Microsoft.Network/networkSecurityGroups", "apiVersion": "2023-09-01", "name": "nsg-arm", "location": "westeurope", "properties": {{ "securityRules": [ {rule} ] }} }} ]
+}}
+"#
+        ),
+    )
+    .unwrap();
+    let bicep_rule = "{ name: 'ssh', properties: { priority: 100, direction: 'Inbound', access: 'Allow', protocol: 'Tcp', sourcePortRange: '*', destinationPortRange: '22', sourceAddressPrefix: '*', destinationAddressPrefix: '*' } }";
+    std::fs::write(
+        dir.path().join("main.bicep"),
+        format!(
+            "@secure()\nparam bootstrapKey string = 'BicepS3cretValue'\nresource nsg 'Microsoft.Network/networkSecurityGroups@2023-09-01' = {{ name: 'nsg-bicep', location: 'westeurope', properties: {{ securityRules: [ {bicep_rule} ] }} }}\n"
+        ),
+    )
+    .unwrap();
+    let o = kensa(&["iac", dir.path().to_str().unwrap(), "--fail-on", "none"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("nsg-arm") && out.contains("nsg-bicep"),
+        "{out}"
+    );
+    // The lines next to the findings are shown, their secret values masked.
+    assert!(out.contains("\"defaultValue\": ****************"), "{out}");
+    assert!(
+        out.contains("param bootstrapKey string = ******************"),
+        "{out}"
+    );
+    assert!(!out.contains("S3cretValue"), "{out}");
+}

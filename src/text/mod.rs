@@ -39,6 +39,9 @@ pub(crate) struct SourceFile {
     line_starts: Vec<usize>,
     hashes: OnceLock<Vec<String>>,
     masked: OnceLock<Arc<SourceFile>>,
+    /// Values the readers found secret by declaration (`@secure()`, `securestring`,
+    /// `sensitive = true`) whatever their names: masked with the rest.
+    secrets: std::sync::Mutex<Vec<Span>>,
 }
 
 impl SourceFile {
@@ -52,15 +55,24 @@ impl SourceFile {
             line_starts,
             hashes: OnceLock::new(),
             masked: OnceLock::new(),
+            secrets: std::sync::Mutex::default(),
+        }
+    }
+
+    /// Marks the text at `span` as a secret value (before anything is shown).
+    pub(crate) fn mark_secret(&self, span: Span) {
+        if let Ok(mut s) = self.secrets.lock() {
+            s.push(span);
         }
     }
 
     /// The file as kensa shows it: secret values masked, every offset unchanged.
     pub(crate) fn masked(&self) -> Arc<SourceFile> {
         Arc::clone(self.masked.get_or_init(|| {
+            let spans = self.secrets.lock().map(|s| s.clone()).unwrap_or_default();
             Arc::new(SourceFile::new(
                 self.path.clone(),
-                secrets::mask_text(&self.text),
+                secrets::mask_text(&self.text, &spans),
             ))
         }))
     }

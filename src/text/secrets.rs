@@ -28,14 +28,27 @@ pub(crate) fn is_secret_name(key: &str) -> bool {
 }
 
 /// `text` with the value of every `name = value` / `"name": value` / `name: value` whose
-/// name holds a secret replaced by `*`, byte for byte, so that every offset and line of the
-/// text stays where it was.
-pub(crate) fn mask_text(text: &str) -> String {
+/// name holds a secret, and the text of every span in `spans`, replaced by `*`, byte for
+/// byte (line breaks kept), so that every offset and line of the text stays where it was.
+pub(crate) fn mask_text(text: &str, spans: &[super::Span]) -> String {
     let mut out = String::with_capacity(text.len());
     for line in text.split_inclusive('\n') {
         out.push_str(&mask_line(line));
     }
-    out
+    let mut bytes = out.into_bytes();
+    for span in spans {
+        let Some(secret) = text.get(span.start..span.end) else {
+            continue;
+        };
+        for (i, c) in secret.char_indices() {
+            if c != '\n' && c != '\r' {
+                let at = span.start + i;
+                bytes[at..at + c.len_utf8()].fill(b'*');
+            }
+        }
+    }
+    // Whole characters were replaced by ASCII: still UTF-8.
+    String::from_utf8(bytes).unwrap_or_default()
 }
 
 fn mask_line(line: &str) -> String {
@@ -87,13 +100,26 @@ mod tests {
     #[test]
     fn masks_secret_values_and_keeps_offsets() {
         let text = "name = \"vm\"\nclient_secret = \"s3cr3t\"\n  \"adminPassword\": \"hunter2\",\ncustomData: base64('x')\n";
-        let masked = mask_text(text);
+        let masked = mask_text(text, &[]);
         assert_eq!(masked.len(), text.len());
         assert!(
             !masked.contains("s3cr3t") && !masked.contains("hunter2") && !masked.contains("base64")
         );
         assert!(masked.contains("name = \"vm\""));
         assert_eq!(masked.lines().count(), text.lines().count());
+    }
+
+    #[test]
+    fn marked_spans_are_masked_whatever_the_name() {
+        let text = "variable \"init\" {\n  default = \"tök3n\"\n}\n";
+        let start = text.find("\"tök3n\"").unwrap();
+        let span = super::super::Span::new(start, start + "\"tök3n\"".len());
+        let masked = mask_text(text, &[span]);
+        assert_eq!(masked.len(), text.len());
+        assert!(
+            !masked.contains("tök3n") && masked.contains("default = *******"),
+            "{masked}"
+        );
     }
 
     #[test]

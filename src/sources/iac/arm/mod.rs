@@ -72,6 +72,9 @@ pub(crate) fn evaluate(
     rg: &str,
     place: Option<Place<'_>>,
 ) -> Result<Output, EvalError> {
+    if let Some(p) = place {
+        mark_secure_defaults(template, p.file, 0);
+    }
     let first = pass(template, parameters, rg, Rc::default(), place)?;
     if !first.1 {
         return Ok(first.0);
@@ -88,6 +91,30 @@ pub(crate) fn evaluate(
             .or_insert_with(|| r.value.clone());
     }
     Ok(pass(template, parameters, rg, Rc::new(refs), place)?.0)
+}
+
+/// The defaults of `securestring` / `secureObject` parameters, in the template and the
+/// templates nested in it, are secrets whatever their names.
+fn mark_secure_defaults(n: &Node, file: &SourceFile, depth: usize) {
+    if depth > 64 {
+        return;
+    }
+    for (key, value) in n.members() {
+        if key.as_str() == "parameters" {
+            for (_, decl) in value.members() {
+                let secure = decl
+                    .get("type")
+                    .and_then(Node::as_str)
+                    .is_some_and(|t| t.to_ascii_lowercase().starts_with("secure"));
+                if let Some(d) = decl.get("defaultValue").filter(|_| secure) {
+                    file.mark_secret(d.span);
+                }
+            }
+        }
+    }
+    for child in n.items().iter().chain(n.members().iter().map(|(_, v)| v)) {
+        mark_secure_defaults(child, file, depth + 1);
+    }
 }
 
 /// Where a template was read from: its path (linked templates are found beside it) and

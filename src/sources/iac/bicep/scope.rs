@@ -81,6 +81,18 @@ impl<'p> Scope<'p> {
         let mut functions = HashSet::new();
         for s in &program.statements {
             declare(s, None, &mut decls, &mut order, &mut functions);
+            // A `@secure()` parameter's default is a secret whatever its name.
+            if let StatementKind::Param {
+                default: Some(d), ..
+            } = &s.kind
+            {
+                if s.decorators
+                    .iter()
+                    .any(|d| d.name == "secure" || d.name == "sys.secure")
+                {
+                    file.mark_secret(d.span);
+                }
+            }
         }
         Scope {
             file,

@@ -86,11 +86,25 @@ pub(crate) fn parse_all(files: &[Arc<SourceFile>]) -> Result<Bodies, (Arc<Source
     files
         .iter()
         .map(|f| {
-            parse(&f.text)
-                .map(|b| (Arc::clone(f), b))
-                .map_err(|e| (Arc::clone(f), e))
+            let body = parse(&f.text).map_err(|e| (Arc::clone(f), e))?;
+            mark_sensitive_defaults(&body, f);
+            Ok((Arc::clone(f), body))
         })
         .collect()
+}
+
+/// The default of a `sensitive = true` variable (Terraform, Packer) is a secret whatever
+/// its name.
+fn mark_sensitive_defaults(body: &Body, file: &SourceFile) {
+    for v in body.get_blocks("variable") {
+        let sensitive = v
+            .body
+            .get_attribute("sensitive")
+            .is_some_and(|a| matches!(&a.value, hcl_edit::expr::Expression::Bool(b) if *b.value()));
+        if let Some(d) = v.body.get_attribute("default").filter(|_| sensitive) {
+            file.mark_secret(span_of(&d.value));
+        }
+    }
 }
 
 /// Input variables: `variable` blocks' defaults, overridden by the values files
@@ -153,6 +167,15 @@ pub(crate) fn labels(block: &Block) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sensitive_variable_defaults_are_masked() {
+        let text = "variable \"bootstrap\" {\n  sensitive = true\n  default   = \"TfS3cretValue\"\n}\nvariable \"region\" {\n  default = \"westeurope\"\n}\n";
+        let file = Arc::new(SourceFile::new("vars.tf".into(), text.into()));
+        parse_all(std::slice::from_ref(&file)).expect("parses");
+        let shown = file.masked();
+        assert!(!shown.text.contains("TfS3cretValue") && shown.text.contains("westeurope"));
+    }
     use serde_json::json;
 
     use crate::sources::iac::unknown::unknown_reason;
