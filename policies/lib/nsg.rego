@@ -41,23 +41,25 @@ port_specs(props) := {trim_space(p) |
 port_range("*") := [0, 65535]
 
 port_range(spec) := [n, n] if {
-	n := to_number(spec)
-	valid_port(n)
+	n := port_number(spec)
 }
 
 port_range(spec) := [low, high] if {
 	b := split(spec, "-")
 	count(b) == 2
-	low := to_number(trim_space(b[0]))
-	high := to_number(trim_space(b[1]))
-	valid_port(low)
-	valid_port(high)
+	low := port_number(b[0])
+	high := port_number(b[1])
 	low <= high
 }
 
-valid_port(n) if {
-	n == floor(n)
-	n >= 0
+# A port in decimal digits (leading zeros allowed, as Azure reads them); `1e3`, `22.0`,
+# `+22` or `0x16` are not ports, whatever to_number makes of them.
+port_number(s) := n if {
+	t := trim_space(s)
+	regex.match(`^[0-9]+$`, t)
+	digits := trim_left(t, "0")
+	count(digits) <= 5
+	n := to_number(concat("", [digits, "0"])) / 10
 	n <= 65535
 }
 

@@ -4,6 +4,8 @@
 pub(crate) mod config;
 pub(crate) mod decode;
 pub(crate) mod discover;
+#[cfg(test)]
+mod fuzz_ports;
 pub(crate) mod meta;
 pub(crate) mod pack;
 mod recursion;

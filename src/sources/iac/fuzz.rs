@@ -1,15 +1,21 @@
-//! Mutation fuzzing of every IaC front end, end to end: real files (fixtures and, when beside
-//! the repository, ../shared/external) are mutated — bytes flipped, ranges cut or repeated,
-//! syntax tokens inserted — and each mutant is read by `load` as a scan would. Any panic or
-//! hang fails the test; errors are expected (they are diagnostics). `cargo test` runs a
-//! short, deterministic round; `KENSA_FUZZ_SECONDS=300 cargo test --release fuzz -- --ignored`
-//! runs for minutes with a seed from the clock (printed, so a crash can be replayed with
-//! `KENSA_FUZZ_SEED`).
+//! Mutation fuzzing of the IaC parsers: real files (fixtures and, when beside the
+//! repository, ../shared/external) are mutated — bytes flipped, ranges cut or repeated,
+//! syntax tokens inserted — and fed to one target: `iac` reads each mutant by `load` as a
+//! scan would (every front end, end to end), `jsonc` parses JSON with comments, `expr`
+//! evaluates mutated ARM expressions inside a template, `hcl` parses HCL and evaluates every
+//! attribute and block. Any panic or hang fails; errors are expected (they are diagnostics).
+//! `cargo test` runs a short deterministic round of each; for minutes of one target:
+//! `KENSA_FUZZ_TARGET=expr KENSA_FUZZ_SECONDS=300 cargo test --release --lib fuzz -- --ignored`
+//! (the seed comes from the clock and is printed; `KENSA_FUZZ_SEED` replays it). The port
+//! syntax has its own target beside the policies (evaluate/fuzz_ports.rs).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use super::{load, Selection};
+use serde_json::{json, Value};
+
+use super::{arm, hcl, jsonc, load, Selection};
 use crate::sources::Estate;
 
 /// xorshift64*: reproducible, no dependency.
@@ -100,14 +106,15 @@ fn mutate(rng: &mut Rng, seed: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The seed corpus: (file name to write the mutant as, its bytes).
-fn corpus() -> Vec<(String, Vec<u8>)> {
+/// The seed corpus: (file name, its bytes) of the files whose names end in `extensions`.
+fn corpus(extensions: &[&str]) -> Vec<(String, Vec<u8>)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
     for dir in [
         "fixtures/iac",
         "../shared/external/bicep/quickstarts",
         "../shared/external/arm-templates",
+        "../shared/external/terraform/examples",
     ] {
         collect(&root.join(dir), &mut files);
     }
@@ -116,9 +123,7 @@ fn corpus() -> Vec<(String, Vec<u8>)> {
         .into_iter()
         .filter_map(|p| {
             let name = p.file_name()?.to_string_lossy().to_string();
-            let keep = [".json", ".bicep", ".bicepparam", ".tf", ".pkr.hcl"]
-                .iter()
-                .any(|e| name.ends_with(e));
+            let keep = extensions.iter().any(|e| name.ends_with(e));
             let bytes = std::fs::read(&p).ok()?;
             (keep && bytes.len() < 64 * 1024).then_some((name, bytes))
         })
@@ -156,10 +161,96 @@ fn read_one(dir: &Path, name: &str, bytes: &[u8]) -> bool {
     !estate.resources.is_empty()
 }
 
-/// (mutants read, of which gave resources)
-fn run(budget: Duration, seed: u64) -> (usize, usize) {
-    let corpus = corpus();
-    assert!(!corpus.is_empty(), "no seed files");
+/// Every ARM expression (`"[…]"`) of the JSON files: the `expr` target's seeds.
+fn expressions() -> Vec<(String, Vec<u8>)> {
+    fn strings(n: &jsonc::Node, out: &mut Vec<String>) {
+        if let Some(s) = n.as_str().filter(|s| s.starts_with('[')) {
+            out.push(s.to_string());
+        }
+        for c in n.items().iter().chain(n.members().iter().map(|(_, v)| v)) {
+            strings(c, out);
+        }
+    }
+    let mut out = Vec::new();
+    for (_, bytes) in corpus(&[".json"]) {
+        if let Ok(root) = jsonc::parse(&String::from_utf8_lossy(&bytes)) {
+            strings(&root, &mut out);
+        }
+    }
+    out.sort();
+    out.dedup();
+    out.into_iter()
+        .map(|e| (String::new(), e.into_bytes()))
+        .collect()
+}
+
+/// Evaluates a mutated expression as a variable that names a resource and fills its
+/// properties; whether it gave a resource.
+fn evaluate_expression(bytes: &[u8]) -> bool {
+    let expression = String::from_utf8_lossy(bytes);
+    let template = json!({
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0",
+        "parameters": { "name": { "type": "string", "defaultValue": "vm-01" } },
+        "variables": { "v": expression },
+        "resources": [{
+            "type": "Microsoft.Network/networkSecurityGroups",
+            "apiVersion": "2023-09-01",
+            "name": "[string(variables('v'))]",
+            "properties": { "value": "[variables('v')]" },
+        }],
+    });
+    let Ok(root) = jsonc::parse(&template.to_string()) else {
+        return false;
+    };
+    arm::evaluate(&root, &HashMap::new(), "rg", None).is_ok_and(|o| !o.resources.is_empty())
+}
+
+/// Parses mutated HCL and evaluates every attribute and block; whether it parsed.
+fn evaluate_hcl(bytes: &[u8]) -> bool {
+    let Ok(body) = hcl::parse(&String::from_utf8_lossy(bytes)) else {
+        return false;
+    };
+    let none = HashMap::new();
+    let scope = hcl::Scope::new(&none, &none, &|_| None);
+    let value: Value = scope.body(&body, "", &mut Vec::new());
+    value.is_object()
+}
+
+/// What one target feeds its mutants to.
+#[derive(Clone, Copy, Debug)]
+enum Target {
+    Iac,
+    Jsonc,
+    Expr,
+    Hcl,
+}
+
+impl Target {
+    fn named(name: &str) -> Option<Target> {
+        Some(match name {
+            "iac" => Target::Iac,
+            "jsonc" => Target::Jsonc,
+            "expr" => Target::Expr,
+            "hcl" => Target::Hcl,
+            _ => return None,
+        })
+    }
+
+    fn corpus(self) -> Vec<(String, Vec<u8>)> {
+        match self {
+            Target::Iac => corpus(&[".json", ".bicep", ".bicepparam", ".tf", ".pkr.hcl"]),
+            Target::Jsonc => corpus(&[".json"]),
+            Target::Expr => expressions(),
+            Target::Hcl => corpus(&[".tf", ".pkr.hcl", ".tfvars"]),
+        }
+    }
+}
+
+/// (mutants read, of which reached evaluation)
+fn run(target: Target, budget: Duration, seed: u64) -> (usize, usize) {
+    let corpus = target.corpus();
+    assert!(!corpus.is_empty(), "no seeds for {target:?}");
     let dir = tempfile::tempdir().expect("a temporary directory");
     let mut rng = Rng(seed | 1);
     let started = Instant::now();
@@ -167,7 +258,13 @@ fn run(budget: Duration, seed: u64) -> (usize, usize) {
     while started.elapsed() < budget {
         let (name, bytes) = &corpus[rng.below(corpus.len())];
         let mutant = mutate(&mut rng, bytes);
-        evaluated += usize::from(read_one(dir.path(), name, &mutant));
+        let reached = match target {
+            Target::Iac => read_one(dir.path(), name, &mutant),
+            Target::Jsonc => jsonc::parse(&String::from_utf8_lossy(&mutant)).is_ok(),
+            Target::Expr => evaluate_expression(&mutant),
+            Target::Hcl => evaluate_hcl(&mutant),
+        };
+        evaluated += usize::from(reached);
         n += 1;
     }
     (n, evaluated)
@@ -175,30 +272,38 @@ fn run(budget: Duration, seed: u64) -> (usize, usize) {
 
 #[test]
 fn mutated_iac_never_panics() {
-    let (n, evaluated) = run(Duration::from_secs(3), 0x006b_656e_7361);
-    assert!(n > 50, "only {n} mutants in the budget");
-    assert!(
-        evaluated * 20 > n,
-        "only {evaluated} of {n} mutants reached evaluation"
-    );
+    for (target, seconds) in [
+        (Target::Iac, 2.0),
+        (Target::Jsonc, 0.5),
+        (Target::Expr, 0.5),
+        (Target::Hcl, 0.5),
+    ] {
+        let (n, evaluated) = run(target, Duration::from_secs_f64(seconds), 0x006b_656e_7361);
+        assert!(n > 50, "{target:?}: only {n} mutants in the budget");
+        assert!(
+            evaluated * 20 > n,
+            "{target:?}: only {evaluated} of {n} mutants reached evaluation"
+        );
+    }
 }
 
 #[test]
-#[ignore = "long-running: KENSA_FUZZ_SECONDS=300 cargo test --release fuzz -- --ignored"]
+#[ignore = "long-running: KENSA_FUZZ_TARGET=iac KENSA_FUZZ_SECONDS=300 cargo test --release --lib fuzz -- --ignored"]
 fn fuzz_for_minutes() {
-    let seconds = std::env::var("KENSA_FUZZ_SECONDS")
-        .ok()
+    let var = |k: &str| std::env::var(k).ok();
+    let target = var("KENSA_FUZZ_TARGET").unwrap_or_else(|| "iac".into());
+    let target = Target::named(&target).expect("KENSA_FUZZ_TARGET is iac, jsonc, expr or hcl");
+    let seconds = var("KENSA_FUZZ_SECONDS")
         .and_then(|s| s.parse().ok())
         .unwrap_or(60);
-    let seed = std::env::var("KENSA_FUZZ_SEED")
-        .ok()
+    let seed = var("KENSA_FUZZ_SEED")
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| {
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(1, |d| d.as_nanos() as u64)
         });
-    eprintln!("fuzzing for {seconds} s with KENSA_FUZZ_SEED={seed}");
-    let (n, evaluated) = run(Duration::from_secs(seconds), seed);
-    eprintln!("{n} mutants read without a panic ({evaluated} gave resources)");
+    eprintln!("fuzzing {target:?} for {seconds} s with KENSA_FUZZ_SEED={seed}");
+    let (n, evaluated) = run(target, Duration::from_secs(seconds), seed);
+    eprintln!("{n} mutants without a panic ({evaluated} reached evaluation)");
 }
