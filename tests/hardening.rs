@@ -604,3 +604,30 @@ fn values_declared_secret_are_masked_whatever_their_names() {
     );
     assert!(!out.contains("S3cretValue"), "{out}");
 }
+
+#[test]
+fn a_row_nested_too_deeply_fails_its_checks_at_its_line_and_the_rest_is_judged() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut rows = demo_rows();
+    let deep = format!("{}{}", "[".repeat(300), "]".repeat(300));
+    let vm = rows
+        .iter()
+        .position(|r| r["name"] == "vm-legacy-01")
+        .expect("vm-legacy-01");
+    rows[vm]["properties"]["deep"] = serde_json::from_str::<Value>(&deep[200..400]).unwrap();
+    let path = dir.path().join("estate.json");
+    // serde_json's own writer refuses no depth: the row is written by hand around it.
+    let text = serde_json::to_string(&rows).unwrap().replace(
+        &serde_json::to_string(&rows[vm]["properties"]["deep"]).unwrap(),
+        &deep,
+    );
+    std::fs::write(&path, text).unwrap();
+    let r = scan_json(&["--snapshot", path.to_str().unwrap(), "--now", NOW]);
+    let failures = r["coverage"]["rule_failures"].to_string();
+    assert!(
+        failures.contains("estate.json:") && failures.contains("recursion limit"),
+        "{failures}"
+    );
+    assert_eq!(r["verdict"], "incomplete");
+    assert!(judged(&r).contains(&("disk.encryption".to_string(), "vmss-worker".to_string())));
+}

@@ -18,6 +18,7 @@ use regorus::Value;
 
 use crate::error::{Error, Result};
 use crate::inventory::Inventory;
+use crate::sources::Origin;
 pub(crate) use decode::{RuleFailure, Undecided, Violation};
 pub(crate) use meta::{Meta, Severity};
 pub(crate) use pack::{Pack, Rule};
@@ -169,12 +170,20 @@ impl<'p> Evaluator<'p> {
         let input = match Value::from_json_str(&inv.input_json(i)) {
             Ok(v) => v,
             Err(e) => {
-                // Not one rule's fault: every rule applicable to it is undecided.
+                // Not one rule's fault: every rule applicable to it is undecided. The
+                // position serde gives is in the composed input, not in any file: the
+                // resource's own place is named instead.
+                let why = e.to_string();
+                let why = why.split(" at line ").next().unwrap_or_default();
+                let place = match &resource.origin {
+                    Origin::Snapshot { file, row, line } => format!("{file}:{line} (row {row})"),
+                    Origin::File { file, line, column } => format!("{file}:{line}:{column}"),
+                };
                 for &r in rules {
                     out.failures.push(RuleFailure::new(
                         &self.pack.rules[r],
                         resource,
-                        format!("the resource cannot be handed to the policies: {e}"),
+                        format!("the resource at {place} cannot be handed to the policies: {why}"),
                     ));
                 }
                 return out;
