@@ -11,6 +11,14 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 \
     || echo "test.sh: could not install chromium; the headless HTML test will be skipped" >&2
 fi
+# The workflow linters (zizmor, check-jsonschema) from PyPI, in a venv under target/; the
+# workflow tests require them when KENSA_LINT_TOOLS is set.
+lint=target/lint-tools
+if [ ! -x "$lint/bin/zizmor" ] || [ ! -x "$lint/bin/check-jsonschema" ]; then
+  python3 -m venv "$lint" && "$lint/bin/pip" install --quiet --disable-pip-version-check \
+    zizmor==1.32.0 check-jsonschema==0.39.0
+fi
+export KENSA_LINT_TOOLS="$PWD/$lint/bin"
 # Lints first: they fail fastest.
 cargo clippy --locked --all-targets -- -D warnings
 cargo fmt --check

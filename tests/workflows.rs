@@ -35,9 +35,86 @@ fn the_action_and_the_workflows_are_valid_yaml() {
         "action.yml",
         "examples/github/nightly-scan.yml",
         "examples/github/pr-iac-check.yml",
+        "examples/github/nightly-sharded.yml",
         "examples/azure-devops/azure-pipelines.yml",
+        ".github/workflows/release.yml",
     ] {
         load(f);
+    }
+}
+
+/// Where test.sh installed the workflow linters (`KENSA_LINT_TOOLS`), else `target/lint-tools`.
+/// `None` only when they were not required (a bare `cargo test`); test.sh requires them.
+fn lint_tool(name: &str) -> Option<std::path::PathBuf> {
+    let dir = std::env::var_os("KENSA_LINT_TOOLS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/lint-tools/bin"));
+    let tool = dir.join(name);
+    if tool.is_file() {
+        return Some(tool);
+    }
+    assert!(
+        std::env::var_os("KENSA_LINT_TOOLS").is_none(),
+        "{} is missing (test.sh installs it)",
+        tool.display()
+    );
+    eprintln!("workflow linters not installed: run ./test.sh to install and run them");
+    None
+}
+
+fn run(tool: &Path, args: &[&str]) -> (bool, String) {
+    let o = std::process::Command::new(tool)
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap_or_else(|e| panic!("{}: {e}", tool.display()));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    (o.status.success(), text)
+}
+
+const GITHUB_WORKFLOWS: &[&str] = &[
+    "examples/github/nightly-scan.yml",
+    "examples/github/nightly-sharded.yml",
+    "examples/github/pr-iac-check.yml",
+    ".github/workflows/release.yml",
+];
+
+#[test]
+fn workflows_pass_zizmor_with_no_findings() {
+    let Some(zizmor) = lint_tool("zizmor") else {
+        return;
+    };
+    let mut args = vec!["--offline", "--no-progress", "action.yml"];
+    args.extend(GITHUB_WORKFLOWS);
+    let (ok, out) = run(&zizmor, &args);
+    assert!(ok && out.contains("No findings"), "{out}");
+}
+
+#[test]
+fn workflows_and_pipelines_match_their_schemas() {
+    let Some(check) = lint_tool("check-jsonschema") else {
+        return;
+    };
+    let mut args = vec!["--builtin-schema", "vendor.github-workflows"];
+    args.extend(GITHUB_WORKFLOWS);
+    for args in [
+        args,
+        vec!["--builtin-schema", "vendor.github-actions", "action.yml"],
+        // The Azure Pipelines schema's patterns are Python regular expressions.
+        vec![
+            "--builtin-schema",
+            "vendor.azure-pipelines",
+            "--regex-variant",
+            "python",
+            "examples/azure-devops/azure-pipelines.yml",
+        ],
+    ] {
+        let (ok, out) = run(&check, &args);
+        assert!(ok, "check-jsonschema {args:?}:\n{out}");
     }
 }
 
@@ -63,12 +140,17 @@ fn check_against_action(workflow: &str, job: &str, category: &str) -> Vec<Yaml> 
             );
         }
     }
-    for used in text(workflow).split(".outputs.").skip(1) {
-        let name: String = used
-            .chars()
-            .take_while(|c| c.is_alphanumeric() || *c == '-')
-            .collect();
-        assert!(outputs.contains(&name), "{workflow} reads output `{name}`");
+    for id in kensa.iter().filter_map(|s| s["id"].as_str()) {
+        for used in text(workflow)
+            .split(&format!("steps.{id}.outputs."))
+            .skip(1)
+        {
+            let name: String = used
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '-')
+                .collect();
+            assert!(outputs.contains(&name), "{workflow} reads output `{name}`");
+        }
     }
     let upload = steps
         .iter()
@@ -111,8 +193,9 @@ fn workflows_use_only_what_the_action_declares() {
     assert!(inputs.contains("mode") && outputs.contains("sarif"));
     let nightly = load("examples/github/nightly-scan.yml");
     check_against_action("examples/github/nightly-scan.yml", "scan", "kensa/live");
+    check_against_action("examples/github/nightly-sharded.yml", "scan", "kensa/live");
     assert_eq!(
-        nightly["permissions"]["id-token"].as_str(),
+        nightly["jobs"]["scan"]["permissions"]["id-token"].as_str(),
         Some("write"),
         "OIDC needs id-token: write"
     );
@@ -175,4 +258,31 @@ fn scripts_pass_only_flags_kensa_has() {
             }
         }
     }
+}
+
+#[test]
+fn nightly_runs_keep_their_report_whatever_the_verdict_and_gate_last() {
+    for wf in [
+        "examples/github/nightly-scan.yml",
+        "examples/github/nightly-sharded.yml",
+    ] {
+        let y = load(wf);
+        let steps = y["jobs"]["scan"]["steps"].as_vec().unwrap();
+        let kensa = steps
+            .iter()
+            .find(|s| s["uses"].as_str().is_some_and(|u| u.contains("/kensa@")))
+            .unwrap();
+        assert_eq!(kensa["continue-on-error"].as_bool(), Some(true), "{wf}");
+        let upload = steps
+            .iter()
+            .find(|s| s["with"]["name"].as_str() == Some("kensa-report"))
+            .unwrap();
+        assert!(upload["if"].as_str().unwrap().contains("always()"), "{wf}");
+        assert_eq!(steps.last().unwrap()["name"].as_str(), Some("Gate"), "{wf}");
+        // The baseline is the previous run's report, not the previous *successful* run's.
+        assert!(!text(wf).contains("--status success"), "{wf}");
+    }
+    let ado = text("examples/azure-devops/azure-pipelines.yml");
+    assert!(!ado.contains("cargo install") && !ado.contains("task: DownloadPipelineArtifact"));
+    assert!(ado.contains("scripts/install.sh"));
 }

@@ -85,15 +85,15 @@ pub(crate) fn atomic(path: &Path, contents: &str) -> Result<()> {
     };
     // The file gets the permissions `touch` would give it (0666 less the umask), or keeps
     // those it had; a temporary file alone would be 0600.
-    let permissions = std::fs::metadata(path)
-        .map(|m| m.permissions())
-        .unwrap_or_else(|_| std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".kensa-")
-        .suffix(".tmp")
-        .permissions(permissions)
-        .tempfile_in(dir)
-        .map_err(fail)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".kensa-").suffix(".tmp");
+    #[cfg(unix)]
+    builder.permissions(
+        std::fs::metadata(path)
+            .map(|m| m.permissions())
+            .unwrap_or_else(|_| std::os::unix::fs::PermissionsExt::from_mode(0o666)),
+    );
+    let mut tmp = builder.tempfile_in(dir).map_err(fail)?;
     let _pending = Pending::new(tmp.path());
     tmp.write_all(contents.as_bytes()).map_err(fail)?;
     tmp.as_file().sync_all().map_err(fail)?;
