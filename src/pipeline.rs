@@ -87,6 +87,7 @@ pub(crate) fn run(req: &ScanRequest) -> Result<Scan> {
         findings: found,
         waivers: waived,
         changes,
+        compliance_before: old.as_ref().map(|o| o.compliance.clone()),
         gate: req.gate,
         now,
         iac: req.sources.iac.is_some(),

@@ -175,3 +175,77 @@ fn formats_agree_on_the_findings() {
     let open = json["summary"]["open"].as_u64().unwrap();
     assert!(md.contains(&format!("{open} open finding(s)")), "{md}");
 }
+
+/// A report of `n` VMs' findings, made from the demo's (ids, names and fingerprints made
+/// unique): the size a 20,000-VM estate gives, without scanning one in a test.
+fn large_report(n: usize) -> serde_json::Value {
+    let mut r = demo_json();
+    let base: Vec<serde_json::Value> = r["findings"].as_array().unwrap().clone();
+    let mut all = Vec::with_capacity(n * base.len() / 9);
+    for vm in 0..n / 9 {
+        for f in &base {
+            let mut f = f.clone();
+            for k in ["resource_id", "resource_name", "fingerprint", "message"] {
+                let v = format!("{}-{vm}", f[k].as_str().unwrap_or_default());
+                f[k] = serde_json::Value::String(v);
+            }
+            all.push(f);
+        }
+    }
+    r["summary"]["open"] = all.len().into();
+    r["findings"] = serde_json::Value::Array(all);
+    r
+}
+
+#[test]
+fn markdown_fits_its_budget_at_twenty_thousand_vms_with_new_findings_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.json");
+    let new = dir.path().join("new.json");
+    std::fs::write(&old, demo_json().to_string()).unwrap();
+    std::fs::write(&new, large_report(20_000).to_string()).unwrap();
+    let (old, new) = (old.to_str().unwrap(), new.to_str().unwrap());
+    for budget in [1_000_000usize, 65_536] {
+        let o = kensa(&[
+            "diff",
+            old,
+            new,
+            "--format",
+            "markdown",
+            "--fail-on",
+            "none",
+            "--max-markdown-bytes",
+            &budget.to_string(),
+        ]);
+        let md = stdout(&o);
+        assert!(
+            md.len() <= budget,
+            "{} bytes for a budget of {budget}",
+            md.len()
+        );
+        assert!(md.contains("more open finding(s) not shown"), "{budget}");
+        // The findings the baseline did not have come first.
+        let rows: Vec<&str> = md
+            .lines()
+            .filter(|l| l.starts_with("| 🆕") || l.starts_with("|  |"))
+            .collect();
+        assert!(
+            rows.first().is_some_and(|r| r.starts_with("| 🆕")),
+            "{budget}"
+        );
+        // Prose is never inside a shell block.
+        let mut in_sh = false;
+        for l in md.lines() {
+            if l.starts_with("```sh") {
+                in_sh = true;
+            } else if l.starts_with("```") {
+                in_sh = false;
+            } else if in_sh {
+                assert!(
+                    l.starts_with("az ") || l.starts_with('#'),
+                    "prose in a shell block: {l}"
+                );
+            }
+        }
+    }
+}

@@ -283,6 +283,12 @@ pub(crate) struct OutputArgs {
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub(crate) color: ColorChoice,
+    /// The Markdown report's size limit: the summary, compliance and new findings come
+    /// first, then findings until the budget is spent (GitHub step summaries take 1 MiB;
+    /// a pull-request comment 65,536 characters: use 60000 there).
+    #[arg(long, value_name = "BYTES", default_value_t = 1_000_000,
+          value_parser = clap::value_parser!(u64).range(4096..=100_000_000))]
+    pub(crate) max_markdown_bytes: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -335,7 +341,12 @@ pub(crate) fn emit(report: &Report, out: &OutputArgs) -> Result<()> {
                 && std::env::var_os("NO_COLOR").is_none()
         }
     };
-    let text = render::render(out.format, report, color);
+    let opts = render::Options {
+        color,
+        max_markdown_bytes: usize::try_from(out.max_markdown_bytes).unwrap_or(usize::MAX),
+        links: render::Links::github(|k| std::env::var(k).ok()),
+    };
+    let text = render::render(out.format, report, &opts);
     let Some(path) = &out.output else {
         return print(&text);
     };

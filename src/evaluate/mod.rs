@@ -32,6 +32,8 @@ pub(crate) struct Evaluation {
     pub(crate) failures: Vec<RuleFailure>,
     /// Resources at least one rule applied to.
     pub(crate) resources_evaluated: usize,
+    /// Each of them (inventory index) with the rules that ran on it (pack indexes).
+    pub(crate) judged: Vec<(usize, Vec<usize>)>,
     /// (rule, resource) evaluations.
     pub(crate) evaluations: usize,
 }
@@ -147,8 +149,13 @@ impl<'p> Evaluator<'p> {
             })
             .flatten()
             .collect();
+        let judged = subjects
+            .iter()
+            .filter_map(|&i| Some((i, self.plan(&inv.resources[i].kind)?.1.clone())))
+            .collect();
         let mut all = Evaluation {
             resources_evaluated: subjects.len(),
+            judged,
             ..Evaluation::default()
         };
         for p in parts {

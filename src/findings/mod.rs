@@ -1,6 +1,7 @@
 //! Stage 4: findings with stable fingerprints, and the report that carries them.
 
 pub(crate) mod baseline;
+pub(crate) mod compliance;
 pub(crate) mod coverage;
 pub(crate) mod report;
 pub(crate) mod waivers;

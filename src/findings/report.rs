@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::compliance::Compliance;
 use super::coverage::Coverage;
 use super::waivers::WaiverSummary;
 use super::{Change, Finding, Status};
@@ -215,6 +216,10 @@ pub(crate) struct Report {
     /// Machines not yet on the newest version of their golden image, by image definition.
     #[serde(default)]
     pub(crate) rollout: Vec<Rollout>,
+    /// How many of the judged resources and machines are compliant, overall, per scope and
+    /// per rule.
+    #[serde(default)]
+    pub(crate) compliance: Compliance,
     pub(crate) findings: Vec<Finding>,
     /// The metadata of the rules that were evaluated, so a report renders on its own (SARIF
     /// rule descriptors, `kensa diff` of custom rules).
@@ -236,6 +241,8 @@ pub(crate) struct Parts<'a> {
     pub(crate) findings: Vec<Finding>,
     pub(crate) waivers: WaiverSummary,
     pub(crate) changes: Option<Changes>,
+    /// The baseline report's compliance, for the change in it.
+    pub(crate) compliance_before: Option<Compliance>,
     pub(crate) gate: Gate,
     pub(crate) now: String,
     pub(crate) iac: bool,
@@ -253,6 +260,17 @@ impl Report {
         let ids: Vec<String> = rules.iter().map(|m| m.id.clone()).collect();
         let coverage = Coverage::of(p.inventory, &mut p.evaluation, ids, p.disabled);
         let summary = Summary::of(&p.findings, &coverage.rules, p.gate);
+        let judged = p.evaluation.judged.iter().map(|(i, rules)| {
+            let ids = rules.iter().map(|&r| p.pack.rules[r].meta.id.as_str());
+            (&p.inventory.resources[*i], ids.collect())
+        });
+        let mut compliance = Compliance::of(
+            judged,
+            &p.findings,
+            &coverage.undecided,
+            &coverage.rule_failures,
+        );
+        compliance.compare(p.compliance_before.as_ref());
         Report {
             schema: SCHEMA.into(),
             tool: Tool::this(),
@@ -265,6 +283,7 @@ impl Report {
             waivers: p.waivers,
             changes: p.changes,
             rollout: Rollout::of(&p.findings),
+            compliance,
             findings: p.findings,
             rules,
             sources: p.inventory.source_files(),

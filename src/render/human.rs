@@ -7,6 +7,7 @@ use owo_colors::{OwoColorize, Style};
 
 use super::{plain, resource_group};
 use crate::evaluate::Severity;
+use crate::findings::compliance::{change, Tally};
 use crate::findings::report::{Report, Verdict};
 use crate::findings::{Change, Finding, Status};
 
@@ -113,6 +114,26 @@ pub(crate) fn render(report: &Report, color: bool) -> String {
         ),
         "  ",
     );
+    let glance = &report.compliance;
+    if glance.resources.evaluated > 0 {
+        let delta = |now: &Tally, then: Option<f64>| {
+            change(now.percent(), then)
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default()
+        };
+        let before = glance.before.as_ref();
+        wrapped(
+            &mut out,
+            &format!(
+                "compliant: machines {}{}, resources {}{}",
+                glance.machines.phrase(),
+                delta(&glance.machines, before.and_then(|b| b.machines)),
+                glance.resources.phrase(),
+                delta(&glance.resources, before.and_then(|b| b.resources)),
+            ),
+            "  ",
+        );
+    }
     for g in &c.source_gaps {
         wrapped(
             &mut out,

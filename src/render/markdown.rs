@@ -1,12 +1,23 @@
-//! A report for a pull-request comment or `$GITHUB_STEP_SUMMARY`: summary tables first,
-//! then findings per rule with their fix commands.
+//! A report for `$GITHUB_STEP_SUMMARY` (1 MiB at most) or a pull-request comment (65,536
+//! characters): it always fits its budget (`--max-markdown-bytes`). The verdict, how
+//! compliant the estate is, counts by severity and by rule, and compliance per scope come
+//! first; then the findings — new ones first, then by severity — until the budget is spent,
+//! with a line saying how many were left out and where the full report is.
 
 use std::fmt::Write;
 
-use super::resource_group;
+use super::{resource_group, Links, Options};
 use crate::evaluate::Severity;
-use crate::findings::report::{Report, Verdict};
+use crate::findings::compliance::{change, Tally};
+use crate::findings::report::{Mode, Report, Verdict};
 use crate::findings::{Change, Finding, Status};
+
+/// Scope rows shown before "… and N more".
+const MAX_SCOPES: usize = 25;
+/// Items of a coverage, waiver or rollout list shown before "… and N more".
+const MAX_ITEMS: usize = 20;
+/// Bytes kept for the sections after the findings (coverage, waivers, rollout, fixes).
+const TAIL_RESERVE: usize = 16 * 1024;
 
 /// Text from the estate in a table cell or a list item: pipes, newlines and HTML are
 /// neutralised (a resource name must not inject markup into a PR comment).
@@ -19,110 +30,90 @@ fn cell(text: &str) -> String {
         .replace('\n', " ")
 }
 
-pub(crate) fn render(report: &Report) -> String {
+pub(crate) fn render(report: &Report, opts: &Options) -> String {
+    let budget = opts.max_markdown_bytes;
     let mut md = String::new();
+    head(&mut md, report);
+    glance(&mut md, report);
+    changes(&mut md, report);
+    tables(&mut md, report);
+    scopes(&mut md, report);
+    // The findings take what the budget leaves after the sections below them.
+    let mut tail = String::new();
+    coverage(&mut tail, report);
+    rollout(&mut tail, report);
+    waivers(&mut tail, report);
+    let room = budget.saturating_sub(md.len() + tail.len().min(TAIL_RESERVE));
+    let shown = findings(&mut md, report, room, opts.links.as_ref());
+    fixes(
+        &mut md,
+        &shown,
+        budget.saturating_sub(tail.len().min(TAIL_RESERVE)),
+    );
+    if md.len() + tail.len() <= budget {
+        md.push_str(&tail);
+    } else {
+        let _ = writeln!(
+            md,
+            "\n_Coverage, waiver and rollout details are left out to stay within {budget} bytes; the JSON, SARIF or HTML report has them._"
+        );
+    }
+    md
+}
+
+fn head(md: &mut String, report: &Report) {
     let s = &report.summary;
     let verdict = match report.verdict {
         Verdict::Failed => "❌ **failed**",
         Verdict::Incomplete => "⚠️ **incomplete**",
         Verdict::Passed => "✅ **passed**",
     };
-    let _ = writeln!(md, "## kensa compliance report\n");
+    let kind = match report.mode {
+        Mode::Iac => "infrastructure as code",
+        Mode::Live => "estate",
+    };
+    let _ = writeln!(md, "## kensa compliance report ({kind})\n");
+    let new = match &report.changes {
+        Some(ch) => format!(" ({} new since `{}`)", ch.new, ch.baseline_now),
+        None => String::new(),
+    };
     let _ = writeln!(
         md,
-        "{verdict} · {} open finding(s) in {} resources · {} rules · evaluated at `{}`\n",
+        "{verdict} · {} open finding(s){new} · {} resources · {} rules · evaluated at `{}`\n",
         s.open,
         report.coverage.resources,
         report.coverage.rules.len(),
         report.now
     );
-    changes(&mut md, report);
-    let _ = writeln!(md, "| Severity | Open |\n|---|---:|");
-    for sev in Severity::ALL {
-        let _ = writeln!(
-            md,
-            "| {} | {} |",
-            sev.as_str(),
-            s.by_severity.get(&sev).copied().unwrap_or(0)
-        );
-    }
-    let _ = writeln!(md, "\n| Rule | Findings |\n|---|---:|");
-    for (rule, n) in &s.by_rule {
-        let _ = writeln!(md, "| `{rule}` | {n} |");
-    }
-    coverage(&mut md, report);
-    rollout(&mut md, report);
-    waivers(&mut md, report);
-    let open: Vec<&Finding> = report
-        .findings
-        .iter()
-        .filter(|f| f.status == Status::Open)
-        .collect();
-    if open.is_empty() {
-        let _ = writeln!(md, "\nNo open findings.");
-        return md;
-    }
-    let _ = writeln!(md, "\n### Findings");
-    for group in open.chunk_by(|a, b| a.rule_id == b.rule_id) {
-        let first = &group[0];
-        let _ = writeln!(
-            md,
-            "\n#### `{}` ({})\n\n{}\n",
-            first.rule_id,
-            first.severity.as_str(),
-            first.remediation.text
-        );
-        let _ = writeln!(md, "| Resource | Resource group | Finding |\n|---|---|---|");
-        for f in group {
-            let new = if f.change == Some(Change::New) {
-                "🆕 "
-            } else {
-                ""
-            };
-            let _ = writeln!(
-                md,
-                "| {new}`{}` | {} | {} |",
-                cell(&f.resource_name),
-                cell(resource_group(&f.resource_id).unwrap_or("")),
-                cell(&f.message)
-            );
-        }
-        // IaC: the corrected declaration, once per source language in the group.
-        let mut shown: Vec<&str> = Vec::new();
-        for snippet in group.iter().filter_map(|f| f.remediation.snippet.as_ref()) {
-            if shown.contains(&snippet.language.as_str()) {
-                continue;
-            }
-            shown.push(&snippet.language);
-            let _ = writeln!(
-                md,
-                "\n<details><summary>Corrected {} ({})</summary>\n\n```{}\n{}\n```\n\n</details>",
-                snippet.language,
-                first.rule_id,
-                snippet.fence(),
-                super::plain(&snippet.code)
-            );
-        }
-        let cmds: Vec<&str> = group
-            .iter()
-            .filter_map(|f| f.remediation.command.as_deref())
-            .collect();
-        if !cmds.is_empty() {
-            let _ = writeln!(
-                md,
-                "\n<details><summary>Fix commands ({})</summary>\n\n```sh",
-                cmds.len()
-            );
-            for c in cmds {
-                let _ = writeln!(md, "{}", super::plain(c));
-            }
-            let _ = writeln!(md, "```\n\n</details>");
-        }
-    }
-    md
 }
 
-/// "What changed" leads when there is a baseline.
+/// "How compliant are we": machines and resources, and the change against the baseline.
+fn glance(md: &mut String, report: &Report) {
+    let c = &report.compliance;
+    let before = c.before.as_ref();
+    let delta = |now: &Tally, then: Option<f64>| {
+        change(now.percent(), then)
+            .map(|d| format!(" ({d} since the baseline)"))
+            .unwrap_or_default()
+    };
+    let _ = writeln!(
+        md,
+        "**Machines compliant: {}**{} · **Resources compliant: {}**{}\n",
+        c.machines.phrase(),
+        delta(&c.machines, before.and_then(|b| b.machines)),
+        c.resources.phrase(),
+        delta(&c.resources, before.and_then(|b| b.resources)),
+    );
+    let unsure = c.resources.undecided;
+    if unsure > 0 {
+        let _ = writeln!(
+            md,
+            "{unsure} resource(s) without open findings have checks that could not be decided: not counted as compliant.\n"
+        );
+    }
+}
+
+/// Against a baseline: the counts, and what was resolved (new findings lead the findings).
 fn changes(md: &mut String, report: &Report) {
     let Some(ch) = &report.changes else { return };
     let _ = writeln!(
@@ -133,36 +124,261 @@ fn changes(md: &mut String, report: &Report) {
         ch.resolved.len(),
         ch.persisting
     );
-    let new: Vec<&Finding> = report
-        .findings
-        .iter()
-        .filter(|f| f.change == Some(Change::New))
-        .collect();
-    if !new.is_empty() || !ch.resolved.is_empty() {
+    if ch.resolved.is_empty() {
+        return;
+    }
+    let _ = writeln!(md, "| Resolved | Severity | Rule |\n|---|---|---|");
+    for f in ch.resolved.iter().take(MAX_ITEMS) {
         let _ = writeln!(
             md,
-            "| Change | Severity | Rule | Resource |\n|---|---|---|---|"
+            "| ✅ `{}` | {} | `{}` |",
+            cell(&f.resource_name),
+            f.severity.as_str(),
+            f.rule_id
         );
-        for f in new {
-            let _ = writeln!(
-                md,
-                "| 🆕 new | {} | `{}` | `{}` |",
-                f.severity.as_str(),
-                f.rule_id,
-                cell(&f.resource_name)
-            );
+    }
+    more(md, ch.resolved.len());
+    let _ = writeln!(md);
+}
+
+fn tables(md: &mut String, report: &Report) {
+    let s = &report.summary;
+    if s.open > 0 {
+        let _ = writeln!(md, "| Severity | Open |\n|---|---:|");
+        for sev in Severity::ALL {
+            match s.by_severity.get(&sev).copied().unwrap_or(0) {
+                0 => {}
+                n => {
+                    let _ = writeln!(md, "| {} | {n} |", sev.as_str());
+                }
+            }
         }
-        for f in &ch.resolved {
+        let _ = writeln!(md);
+    }
+    // Rules with something to say are rows; the others are one line.
+    let rows: Vec<_> = report
+        .compliance
+        .rules
+        .iter()
+        .filter(|r| r.failed > 0 || r.undecided > 0)
+        .collect();
+    if !rows.is_empty() {
+        let _ = writeln!(
+            md,
+            "| Rule | Severity | Judged | Passed | Failed | Undecided |\n|---|---|---:|---:|---:|---:|"
+        );
+        for r in &rows {
+            let severity = report
+                .rules
+                .iter()
+                .find(|m| m.id == r.rule_id)
+                .map_or("", |m| m.severity.as_str());
             let _ = writeln!(
                 md,
-                "| ✅ resolved | {} | `{}` | `{}` |",
-                f.severity.as_str(),
-                f.rule_id,
-                cell(&f.resource_name)
+                "| `{}` | {severity} | {} | {} | {} | {} |",
+                r.rule_id, r.evaluated, r.passed, r.failed, r.undecided
             );
         }
         let _ = writeln!(md);
     }
+    let quiet = report.compliance.rules.len() - rows.len();
+    if quiet > 0 {
+        let _ = writeln!(
+            md,
+            "{quiet} other rule(s) passed on every resource they judged.\n"
+        );
+    }
+}
+
+/// Compliance per subscription (estate) or per file (IaC), least compliant first.
+fn scopes(md: &mut String, report: &Report) {
+    let all = &report.compliance.scopes;
+    if all.len() < 2 {
+        return;
+    }
+    let what = match report.mode {
+        Mode::Iac => "File",
+        Mode::Live => "Subscription",
+    };
+    let mut sorted: Vec<_> = all.iter().collect();
+    sorted.sort_by(|a, b| {
+        let p = |t: &Tally| t.percent().unwrap_or(100.0);
+        p(&a.resources)
+            .total_cmp(&p(&b.resources))
+            .then_with(|| a.scope.cmp(&b.scope))
+    });
+    let _ = writeln!(
+        md,
+        "### Compliance by {}\n\n| {what} | Machines compliant | Resources compliant |\n|---|---|---|",
+        what.to_lowercase()
+    );
+    for s in sorted.iter().take(MAX_SCOPES) {
+        let _ = writeln!(
+            md,
+            "| `{}` | {} | {} |",
+            cell(&s.scope),
+            s.machines.phrase(),
+            s.resources.phrase()
+        );
+    }
+    if sorted.len() > MAX_SCOPES {
+        let _ = writeln!(
+            md,
+            "\n… and {} more (the JSON report lists every {}).",
+            sorted.len() - MAX_SCOPES,
+            what.to_lowercase()
+        );
+    }
+    let _ = writeln!(md);
+}
+
+/// The open findings, new first, then by severity, as rows until `room` bytes are used.
+/// Returns the findings shown.
+fn findings<'r>(
+    md: &mut String,
+    report: &'r Report,
+    room: usize,
+    links: Option<&Links>,
+) -> Vec<&'r Finding> {
+    let mut open: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Open)
+        .collect();
+    if open.is_empty() {
+        let _ = writeln!(md, "No open findings.");
+        return open;
+    }
+    open.sort_by(|a, b| {
+        let new = |f: &Finding| f.change != Some(Change::New);
+        new(a)
+            .cmp(&new(b))
+            .then(b.severity.cmp(&a.severity))
+            .then_with(|| a.rule_id.cmp(&b.rule_id))
+            .then_with(|| a.resource_id.cmp(&b.resource_id))
+    });
+    let iac = report.mode == Mode::Iac;
+    let subscriptions = report.compliance.scopes.len() > 1 && !iac;
+    let start = md.len();
+    let header = match (iac, subscriptions) {
+        (true, _) => "| | Severity | Rule | Resource | File | Finding |\n|---|---|---|---|---|---|",
+        (false, true) => "| | Severity | Rule | Resource | Subscription | Resource group | Finding |\n|---|---|---|---|---|---|---|",
+        (false, false) => "| | Severity | Rule | Resource | Resource group | Finding |\n|---|---|---|---|---|---|",
+    };
+    let _ = writeln!(md, "### Open findings\n\n{header}");
+    // Room for the line that says what was left out.
+    let room = room.saturating_sub(400);
+    let mut shown = Vec::new();
+    for f in &open {
+        let mark = if f.change == Some(Change::New) {
+            "🆕"
+        } else {
+            ""
+        };
+        let place = match (iac, &f.location) {
+            (true, Some(l)) => where_in_file(&l.file, l.line, links),
+            (true, None) => String::new(),
+            (false, _) => {
+                let rg = cell(resource_group(&f.resource_id).unwrap_or(""));
+                match subscriptions {
+                    true => format!(
+                        "`{}` | {rg}",
+                        crate::findings::compliance::subscription_of(&f.resource_id).unwrap_or("")
+                    ),
+                    false => rg,
+                }
+            }
+        };
+        let row = format!(
+            "| {mark} | {} | `{}` | `{}` | {place} | {} |\n",
+            f.severity.as_str(),
+            f.rule_id,
+            cell(&f.resource_name),
+            cell(&f.message)
+        );
+        if md.len() - start + row.len() > room {
+            break;
+        }
+        md.push_str(&row);
+        shown.push(*f);
+    }
+    let left = open.len() - shown.len();
+    if left > 0 {
+        let _ = writeln!(
+            md,
+            "\n**{left} more open finding(s) not shown** to keep this summary within its size budget; the JSON, SARIF and HTML reports list all {}.",
+            open.len()
+        );
+    }
+    let _ = writeln!(md);
+    shown
+}
+
+/// `file:line`, linked to the line on GitHub when the run says where the sources are.
+fn where_in_file(file: &str, line: usize, links: Option<&Links>) -> String {
+    let text = format!("{}:{line}", cell(file));
+    let relative = !file.starts_with('/') && !file.starts_with("..") && !file.contains('\\');
+    match links {
+        Some(l) if relative => format!(
+            "[`{text}`]({}/{}#L{line})",
+            l.blob,
+            file.trim_start_matches("./")
+        ),
+        _ => format!("`{text}`"),
+    }
+}
+
+/// What to do about the findings shown, per rule: the remediation, the corrected
+/// declaration (IaC) and the commands — while the budget lasts.
+fn fixes(md: &mut String, shown: &[&Finding], budget: usize) {
+    let mut rules: Vec<&str> = shown.iter().map(|f| f.rule_id.as_str()).collect();
+    rules.sort_unstable();
+    rules.dedup();
+    if rules.is_empty() {
+        return;
+    }
+    let mut out = String::from("### How to fix\n");
+    for rule in rules {
+        let of_rule: Vec<&&Finding> = shown.iter().filter(|f| f.rule_id == rule).collect();
+        let mut part = format!(
+            "\n<details><summary><code>{rule}</code>: {}</summary>\n\n",
+            cell(&of_rule[0].remediation.text)
+        );
+        let mut languages: Vec<&str> = Vec::new();
+        for s in of_rule
+            .iter()
+            .filter_map(|f| f.remediation.snippet.as_ref())
+        {
+            if !languages.contains(&s.language.as_str()) {
+                languages.push(&s.language);
+                let _ = write!(
+                    part,
+                    "Corrected {}:\n\n```{}\n{}\n```\n\n",
+                    s.language,
+                    s.fence(),
+                    super::plain(&s.code)
+                );
+            }
+        }
+        let cmds: Vec<&str> = of_rule
+            .iter()
+            .filter_map(|f| f.remediation.command.as_deref())
+            .collect();
+        if !cmds.is_empty() {
+            part.push_str("```sh\n");
+            for c in cmds {
+                let _ = writeln!(part, "{}", super::plain(c));
+            }
+            part.push_str("```\n\n");
+        }
+        part.push_str("</details>\n");
+        if md.len() + out.len() + part.len() > budget {
+            out.push_str("\n_More fixes are in the JSON, SARIF and HTML reports._\n");
+            break;
+        }
+        out.push_str(&part);
+    }
+    md.push_str(&out);
 }
 
 /// Which machines the newest golden images have not reached yet.
@@ -171,20 +387,29 @@ fn rollout(md: &mut String, report: &Report) {
         return;
     }
     let _ = writeln!(md, "\n### Golden image rollout\n\n| Image | Newest | Machine | Runs | Behind |\n|---|---|---|---|---|");
-    for r in &report.rollout {
-        let name = r.image_name();
-        for b in &r.behind {
-            let _ = writeln!(
-                md,
-                "| `{}` | {} | `{}` | {} | {} version(s), {} days |",
-                cell(name),
-                r.latest_version,
-                cell(&b.resource_name),
-                b.running_version,
-                b.versions_behind,
-                b.days_behind
-            );
-        }
+    let rows: Vec<_> = report
+        .rollout
+        .iter()
+        .flat_map(|r| r.behind.iter().map(move |b| (r, b)))
+        .collect();
+    for (r, b) in rows.iter().take(MAX_ITEMS) {
+        let _ = writeln!(
+            md,
+            "| `{}` | {} | `{}` | {} | {} version(s), {} days |",
+            cell(r.image_name()),
+            r.latest_version,
+            cell(&b.resource_name),
+            b.running_version,
+            b.versions_behind,
+            b.days_behind
+        );
+    }
+    more(md, rows.len());
+}
+
+fn more(md: &mut String, total: usize) {
+    if total > MAX_ITEMS {
+        let _ = writeln!(md, "\n… and {} more.", total - MAX_ITEMS);
     }
 }
 
@@ -204,7 +429,7 @@ fn waivers(md: &mut String, report: &Report) {
             md,
             "| Waived | Rule | Owner | Until | Reason |\n|---|---|---|---|---|"
         );
-        for f in waived {
+        for f in waived.iter().take(MAX_ITEMS) {
             if let Some(v) = &f.waiver {
                 let until = v.expires.as_deref().unwrap_or("permanent");
                 let reason = match &v.ticket {
@@ -221,23 +446,26 @@ fn waivers(md: &mut String, report: &Report) {
                 );
             }
         }
+        more(md, waived.len());
+        let _ = writeln!(md);
     }
     for (what, list) in [
         ("expired (its findings are open again)", &w.expired),
         ("unused (matched nothing)", &w.unused),
         ("ending soon", &w.expiring),
     ] {
-        for v in list.iter() {
+        for v in list.iter().take(MAX_ITEMS) {
             let _ = writeln!(
                 md,
                 "- ⚠️ waiver {what}: `{}` on `{}`, owner {}, until {} ({})",
                 v.rule,
                 cell(&v.resource),
-                v.owner,
+                cell(&v.owner),
                 v.expires.as_deref().unwrap_or("permanent"),
-                v.at
+                cell(&v.at)
             );
         }
+        more(md, list.len());
     }
 }
 
@@ -246,38 +474,47 @@ fn coverage(md: &mut String, report: &Report) {
     if c.complete {
         return;
     }
-    let _ = writeln!(md, "\n### Coverage\n");
-    for g in &c.source_gaps {
-        let _ = writeln!(md, "- ⚠️ `{}`: {}", g.source, cell(&g.reason));
+    let _ = writeln!(md, "\n### Coverage: what this scan could not vouch for\n");
+    for g in c.source_gaps.iter().take(MAX_ITEMS) {
+        let _ = writeln!(md, "- ⚠️ `{}`: {}", cell(&g.source), cell(&g.reason));
     }
-    for n in &c.unevaluated {
-        let _ = writeln!(md, "- · not evaluated `{}`: {}", n.source, cell(&n.reason));
+    more(md, c.source_gaps.len());
+    for n in c.unevaluated.iter().take(MAX_ITEMS) {
+        let _ = writeln!(
+            md,
+            "- · not evaluated `{}`: {}",
+            cell(&n.source),
+            cell(&n.reason)
+        );
     }
-    for f in &c.rule_failures {
+    more(md, c.unevaluated.len());
+    for f in c.rule_failures.iter().take(MAX_ITEMS) {
         let _ = writeln!(
             md,
             "- ✖ `{}` failed on `{}` ({}): {}",
             f.rule_id,
-            f.resource_id,
+            cell(&f.resource_id),
             f.policy,
             cell(&f.message)
         );
     }
+    more(md, c.rule_failures.len());
     if !c.undecided.is_empty() {
         let _ = writeln!(
             md,
             "\n<details><summary>{} check(s) could not be decided</summary>\n",
             c.undecided.len()
         );
-        for u in &c.undecided {
+        for u in c.undecided.iter().take(MAX_ITEMS) {
             let _ = writeln!(
                 md,
                 "- `{}` on `{}`: {}",
                 u.rule_id,
-                u.resource_id,
+                cell(&u.resource_id),
                 cell(&u.reason)
             );
         }
+        more(md, c.undecided.len());
         let _ = writeln!(md, "\n</details>");
     }
 }

@@ -24,13 +24,45 @@ pub(crate) enum Format {
     Html,
 }
 
+/// How a report is drawn, beyond its format.
+#[derive(Debug, Clone)]
+pub(crate) struct Options {
+    /// Colour in human output.
+    pub(crate) color: bool,
+    /// The Markdown report never exceeds this (GitHub drops step summaries over 1 MiB).
+    pub(crate) max_markdown_bytes: usize,
+    /// Where IaC files can be seen online, for links to their lines.
+    pub(crate) links: Option<Links>,
+}
+
+/// The repository's files at the scanned commit: `{server}/{repository}/blob/{sha}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Links {
+    pub(crate) blob: String,
+}
+
+impl Links {
+    /// From GitHub Actions' `GITHUB_SERVER_URL`, `GITHUB_REPOSITORY` and `GITHUB_SHA`.
+    pub(crate) fn github(var: impl Fn(&str) -> Option<String>) -> Option<Links> {
+        let (server, repo, sha) = (
+            var("GITHUB_SERVER_URL")?,
+            var("GITHUB_REPOSITORY")?,
+            var("GITHUB_SHA")?,
+        );
+        let ok = |s: &str| !s.is_empty() && !s.contains(['"', '<', '>', ' ', ')']);
+        (ok(&server) && ok(&repo) && ok(&sha)).then(|| Links {
+            blob: format!("{}/{repo}/blob/{sha}", server.trim_end_matches('/')),
+        })
+    }
+}
+
 /// Renders `report` in `format`.
-pub(crate) fn render(format: Format, report: &Report, color: bool) -> String {
+pub(crate) fn render(format: Format, report: &Report, opts: &Options) -> String {
     match format {
-        Format::Human => human::render(report, color),
+        Format::Human => human::render(report, opts.color),
         Format::Json => json::render(report),
         Format::Sarif => sarif::render(report),
-        Format::Markdown => markdown::render(report),
+        Format::Markdown => markdown::render(report, opts),
         Format::Html => html::render(report),
     }
 }

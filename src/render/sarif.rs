@@ -339,6 +339,8 @@ pub(crate) fn render(report: &Report) -> String {
         json!(report.coverage.complete),
     );
     run_props.insert("sourceGaps".to_string(), json!(report.coverage.source_gaps));
+    // How compliant the scanned estate or files are (machines, resources, per scope, per rule).
+    run_props.insert("compliance".to_string(), json!(report.compliance));
     if !report.coverage.rule_failures.is_empty() {
         run_props.insert(
             "ruleFailures".to_string(),
