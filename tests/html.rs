@@ -100,8 +100,49 @@ fn chromium() -> Option<&'static str> {
     })
 }
 
+/// Runs headless Chromium on `url` with a window `width` wide; the DOM after the scripts ran.
+fn browse(browser: &str, dir: &std::path::Path, url: &str, width: u32, extra: &[&str]) -> String {
+    let profile = dir.join(format!("profile-{width}-{}", extra.len()));
+    let out = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--allow-file-access-from-files",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--window-size={width},900"))
+        .args(["--virtual-time-budget=3000"])
+        .args(extra)
+        .arg(url)
+        .output()
+        .unwrap();
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        if out.status.success() {
+            String::new()
+        } else {
+            String::from_utf8_lossy(&out.stderr).into_owned()
+        }
+    )
+}
+
+/// Width and height of a PNG file.
+fn png_size(path: &std::path::Path) -> (u32, u32) {
+    let b = std::fs::read(path).expect("a screenshot");
+    assert_eq!(&b[1..4], b"PNG");
+    let n = |i: usize| u32::from_be_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+    (n(16), n(20))
+}
+
 #[test]
-fn html_renders_in_headless_chromium() {
+fn html_renders_in_headless_chromium_at_desktop_and_phone_widths() {
     let Some(browser) = chromium() else {
         eprintln!("SKIPPED: no chromium on this machine (test.sh installs Debian's package when run as root)");
         return;
@@ -119,28 +160,11 @@ fn html_renders_in_headless_chromium() {
         &file.display().to_string(),
     ]);
     assert_eq!(code(&o), 3, "incomplete: the demo has undecided checks");
-    let profile = dir.path().join("profile");
-    let out = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(["--virtual-time-budget=2000", "--dump-dom"])
-        .arg(format!("file://{}", file.display()))
-        .output()
-        .unwrap();
-    let dom = String::from_utf8_lossy(&out.stdout);
+    let url = format!("file://{}", file.display());
+    let dom = browse(browser, dir.path(), &url, 1400, &["--dump-dom"]);
     assert!(
         dom.contains("data-rendered=\"ok\""),
-        "the page's script did not run:\n{}",
-        String::from_utf8_lossy(&out.stderr)
+        "the page's script did not run:\n{dom}"
     );
     let json = demo_json();
     // Counted by the page's own script in the browser.
@@ -155,4 +179,58 @@ fn html_renders_in_headless_chromium() {
         )),
         "filter count"
     );
+    assert_eq!(attr(&dom, "data-viewport"), "1400");
+    assert_eq!(
+        attr(&dom, "data-overflow"),
+        "false",
+        "the page is wider than the window"
+    );
+    for chart in [
+        "id=\"machines\"",
+        "id=\"resources\"",
+        "id=\"rule-chart\"",
+        "id=\"undecided\"",
+    ] {
+        assert!(dom.contains(chart), "{chart}");
+    }
+    // A phone: headless windows are at least 500 px wide, so the page is measured in a
+    // 390 px frame; its own script reports the width it saw and whether it overflowed.
+    let harness = dir.path().join("phone.html");
+    std::fs::write(
+        &harness,
+        "<!DOCTYPE html><html><body style=\"margin:0\"><iframe id=\"f\" src=\"report.html\" style=\"width:390px;height:900px;border:0\"></iframe>\
+<script>document.getElementById('f').addEventListener('load',()=>{const d=document.getElementById('f').contentDocument.body.dataset;\
+document.body.dataset.viewport=d.viewport;document.body.dataset.overflow=d.overflow;document.body.dataset.rendered=d.rendered;});</script></body></html>",
+    )
+    .unwrap();
+    let phone = browse(
+        browser,
+        dir.path(),
+        &format!("file://{}", harness.display()),
+        1000,
+        &["--dump-dom"],
+    );
+    assert_eq!(attr(&phone, "data-rendered"), "ok", "{phone}");
+    assert_eq!(attr(&phone, "data-viewport"), "390");
+    assert_eq!(
+        attr(&phone, "data-overflow"),
+        "false",
+        "the page scrolls sideways on a phone"
+    );
+    for width in [1400u32, 390] {
+        let shot = dir.path().join(format!("shot-{width}.png"));
+        browse(
+            browser,
+            dir.path(),
+            &url,
+            width,
+            &[&format!("--screenshot={}", shot.display())],
+        );
+        assert_eq!(png_size(&shot), (width, 900));
+        // Not a blank page: a rendered report compresses to tens of kilobytes.
+        assert!(
+            std::fs::metadata(&shot).unwrap().len() > 10_000,
+            "{width}: blank screenshot"
+        );
+    }
 }

@@ -249,3 +249,46 @@ fn markdown_fits_its_budget_at_twenty_thousand_vms_with_new_findings_first() {
         }
     }
 }
+
+#[test]
+fn iac_findings_carry_file_and_line_linked_on_github_in_markdown_and_html() {
+    let run = |format: &str| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_kensa"))
+            .args([
+                "iac",
+                "fixtures/iac/arm",
+                "--fail-on",
+                "none",
+                "--format",
+                format,
+            ])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("GITHUB_SERVER_URL", "https://github.example")
+            .env("GITHUB_REPOSITORY", "contoso/platform")
+            .env("GITHUB_SHA", "0123abc")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let md = run("markdown");
+    assert!(md.contains("| File |"), "{md}");
+    assert!(
+        md.contains("](https://github.example/contoso/platform/blob/0123abc/fixtures/iac/arm/"),
+        "{md}"
+    );
+    // Grouped by file: no made-up subscription or resource group in the findings' rows.
+    for row in md
+        .lines()
+        .filter(|l| l.starts_with("| ") && l.contains("fixtures/iac/arm/"))
+    {
+        assert!(!row.contains("00000000-0000"), "{row}");
+    }
+    let html = run("html");
+    assert!(
+        html.contains(
+            "href=\"https://github.example/contoso/platform/blob/0123abc/fixtures/iac/arm/"
+        ),
+        "{html}"
+    );
+    assert!(html.contains("<th>File</th>"));
+}

@@ -506,13 +506,12 @@ fn coverage(md: &mut String, report: &Report) {
             c.undecided.len()
         );
         for u in c.undecided.iter().take(MAX_ITEMS) {
-            let _ = writeln!(
-                md,
-                "- `{}` on `{}`: {}",
-                u.rule_id,
-                cell(&u.resource_id),
-                cell(&u.reason)
-            );
+            // IaC: where the value the answer depends on is written.
+            let on = match &u.location {
+                Some(l) => format!("at `{}:{}`", cell(&l.file), l.line),
+                None => format!("on `{}`", cell(&u.resource_id)),
+            };
+            let _ = writeln!(md, "- `{}` {on}: {}", u.rule_id, cell(&u.reason));
         }
         more(md, c.undecided.len());
         let _ = writeln!(md, "\n</details>");

@@ -63,7 +63,7 @@ pub(crate) fn render(format: Format, report: &Report, opts: &Options) -> String 
         Format::Json => json::render(report),
         Format::Sarif => sarif::render(report),
         Format::Markdown => markdown::render(report, opts),
-        Format::Html => html::render(report),
+        Format::Html => html::render(report, opts),
     }
 }
 
