@@ -292,3 +292,76 @@ fn iac_findings_carry_file_and_line_linked_on_github_in_markdown_and_html() {
     );
     assert!(html.contains("<th>File</th>"));
 }
+
+#[test]
+fn a_report_over_two_subscriptions_names_them_and_every_fix_targets_its_own() {
+    let second = "9b1c0d2e-3f4a-4b5c-8d6e-7f8091a2b3c4";
+    let text = std::fs::read_to_string(demo_file("estate.json")).unwrap();
+    let mut body: serde_json::Value = serde_json::from_str(&text).unwrap();
+    // Everything in rg-legacy moves to a second subscription (ids and references alike).
+    let moved = serde_json::to_string(&body["data"]).unwrap().replace(
+        "3f2a6d7e-1c4b-4e8a-9d2f-7a1b5c9e0d11/resourceGroups/rg-legacy",
+        &format!("{second}/resourceGroups/rg-legacy"),
+    );
+    body["data"] = serde_json::from_str(&moved).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let estate = dir.path().join("estate.json");
+    std::fs::write(&estate, body.to_string()).unwrap();
+    let e = estate.to_str().unwrap();
+    let cfg = demo_file("kensa.toml");
+    let md = stdout(&kensa(&[
+        "scan",
+        "--snapshot",
+        e,
+        "--config",
+        &cfg,
+        "--now",
+        NOW,
+        "--format",
+        "markdown",
+        "--fail-on",
+        "none",
+    ]));
+    assert!(
+        md.contains("| Subscription |") && md.contains(second),
+        "{md}"
+    );
+    assert!(md.contains("### Compliance by subscription"), "{md}");
+    let human = stdout(&kensa(&[
+        "scan",
+        "--snapshot",
+        e,
+        "--config",
+        &cfg,
+        "--now",
+        NOW,
+        "--fail-on",
+        "none",
+        "--color",
+        "never",
+    ]));
+    assert!(
+        human.contains(&format!("rg-legacy, subscription {second}")),
+        "{human}"
+    );
+    let json = scan_json(&["--snapshot", e, "--config", &cfg, "--now", NOW]);
+    let mut commands = 0;
+    for f in json["findings"].as_array().unwrap() {
+        let Some(cmd) = f["remediation"]["command"].as_str() else {
+            continue;
+        };
+        let sub = f["resource_id"]
+            .as_str()
+            .unwrap()
+            .split('/')
+            .nth(2)
+            .unwrap();
+        for part in cmd.split("  #").next().unwrap().split(" && ") {
+            if part.starts_with("az ") && !part.starts_with("az rest") {
+                assert!(part.contains(&format!("--subscription {sub}")), "{part}");
+                commands += 1;
+            }
+        }
+    }
+    assert!(commands > 10, "{commands}");
+}

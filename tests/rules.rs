@@ -103,7 +103,7 @@ fn plural_ranges_count_and_outbound_and_udp_dns_do_not() {
     let f = &by(&r, "network.nsg-open-management-port", "nsg-mgmt")[0];
     assert_eq!(f["evidence"]["rule"], "allow-legacy-admin");
     assert_eq!(f["evidence"]["source"], "0.0.0.0/0");
-    assert_eq!(f["remediation"]["command"], "az network nsg rule update -g rg-net --nsg-name nsg-mgmt -n allow-legacy-admin --access Deny");
+    assert_eq!(f["remediation"]["command"], "az network nsg rule update -g rg-net --nsg-name nsg-mgmt -n allow-legacy-admin --access Deny --subscription 3f2a6d7e-1c4b-4e8a-9d2f-7a1b5c9e0d11");
 }
 
 #[test]

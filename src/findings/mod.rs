@@ -168,7 +168,12 @@ impl Finding {
                 },
                 None => Remediation {
                     text: rule.meta.remediation.clone(),
-                    command: v.fix,
+                    command: v
+                        .fix
+                        .map(|c| match compliance::subscription_of(&resource.id) {
+                            Some(sub) => with_subscription(&c, sub),
+                            None => c,
+                        }),
                     snippet: None,
                 },
             },
@@ -178,6 +183,31 @@ impl Finding {
             first_seen: None,
         }
     }
+}
+
+/// `command` with `--subscription SUB` on each `az` command in it (they are chained with
+/// `&&`, a `#` comment may follow): the shell's default subscription is not necessarily the
+/// resource's. `az rest` names the subscription in its URL and takes no such option.
+fn with_subscription(command: &str, subscription: &str) -> String {
+    let (code, comment) = match command.find("  #") {
+        Some(at) => command.split_at(at),
+        None => (command, ""),
+    };
+    let parts: Vec<String> = code
+        .split(" && ")
+        .map(|part| {
+            let part = part.trim_end();
+            if part.starts_with("az ")
+                && !part.starts_with("az rest")
+                && !part.contains("--subscription")
+            {
+                format!("{part} --subscription {subscription}")
+            } else {
+                part.to_string()
+            }
+        })
+        .collect();
+    format!("{}{comment}", parts.join(" && "))
 }
 
 #[cfg(test)]
@@ -215,5 +245,16 @@ mod tests {
                 && Severity::High > Severity::Medium
                 && Severity::Medium > Severity::Low
         );
+    }
+
+    #[test]
+    fn every_az_command_names_the_subscription() {
+        let c = "az vm deallocate -g rg -n vm && az vm start -g rg -n vm  # restarts";
+        assert_eq!(
+            with_subscription(c, "s1"),
+            "az vm deallocate -g rg -n vm --subscription s1 && az vm start -g rg -n vm --subscription s1  # restarts"
+        );
+        let rest = "az rest --method put --url \"/subscriptions/s1/x\"";
+        assert_eq!(with_subscription(rest, "s1"), rest);
     }
 }

@@ -7,8 +7,8 @@ use owo_colors::{OwoColorize, Style};
 
 use super::{plain, resource_group};
 use crate::evaluate::Severity;
-use crate::findings::compliance::{change, Tally};
-use crate::findings::report::{Report, Verdict};
+use crate::findings::compliance::{change, subscription_of, Tally};
+use crate::findings::report::{Mode, Report, Verdict};
 use crate::findings::{Change, Finding, Status};
 
 const WIDTH: usize = 80;
@@ -215,6 +215,8 @@ pub(crate) fn render(report: &Report, color: bool) -> String {
         .iter()
         .filter(|f| f.status == Status::Open)
         .collect();
+    // A report over several subscriptions names each finding's.
+    let many_subscriptions = report.mode == Mode::Live && report.compliance.scopes.len() > 1;
     for group in open.chunk_by(|a, b| a.rule_id == b.rule_id && a.severity == b.severity) {
         let first = &group[0];
         let _ = writeln!(out);
@@ -239,7 +241,13 @@ pub(crate) fn render(report: &Report, color: bool) -> String {
                     l.column,
                     l.via.join(" → ")
                 ),
-                None => resource_group(&f.resource_id).unwrap_or("-").to_string(),
+                None => {
+                    let rg = resource_group(&f.resource_id).unwrap_or("-");
+                    match subscription_of(&f.resource_id).filter(|_| many_subscriptions) {
+                        Some(sub) => format!("{rg}, subscription {sub}"),
+                        None => rg.to_string(),
+                    }
+                }
             };
             let new = if f.change == Some(Change::New) {
                 paint("NEW ", Style::new().magenta().bold(), color)
