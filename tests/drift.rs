@@ -85,7 +85,15 @@ fn diff_splits_new_persisting_and_resolved() {
             "patch.assessment-stale vm-legacy-01"
         ]
     );
-    let persisting = r["findings"]
+    // A diff shows only what changed; a scan against the baseline keeps every finding, the
+    // persisting ones with the instant they were first seen.
+    assert!(r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["change"] == "new"));
+    let full = scan_json(&["--demo", "--baseline", &old]);
+    let persisting = full["findings"]
         .as_array()
         .unwrap()
         .iter()

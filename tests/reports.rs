@@ -365,3 +365,83 @@ fn a_report_over_two_subscriptions_names_them_and_every_fix_targets_its_own() {
     }
     assert!(commands > 10, "{commands}");
 }
+
+#[test]
+fn sarif_rules_link_their_pages_and_diff_shows_only_what_changed() {
+    let sarif: serde_json::Value = serde_json::from_slice(
+        &kensa(&[
+            "scan",
+            "--demo",
+            "--format",
+            "sarif",
+            "--fail-on",
+            "none",
+            "--rule-docs-url",
+            "https://docs.example/rules/",
+        ])
+        .stdout,
+    )
+    .unwrap();
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    assert!(rules.iter().all(|r| r["helpUri"].as_str()
+        == Some(&format!(
+            "https://docs.example/rules/{}.md",
+            r["id"].as_str().unwrap()
+        ))));
+    // A diff lists the new findings only, and warns across kinds of scan.
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.json");
+    let new = dir.path().join("new.json");
+    let iac = dir.path().join("iac.json");
+    for (path, args) in [
+        (
+            &old,
+            vec!["scan", "--demo", "--now", "2026-09-30T00:00:00Z"],
+        ),
+        (&new, vec!["scan", "--demo"]),
+        (&iac, vec!["iac", "fixtures/iac/arm"]),
+    ] {
+        let mut a = args.clone();
+        a.extend([
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+            "-o",
+            path.to_str().unwrap(),
+        ]);
+        kensa_in(env!("CARGO_MANIFEST_DIR"), &a);
+    }
+    let d: serde_json::Value = serde_json::from_slice(
+        &kensa(&[
+            "diff",
+            old.to_str().unwrap(),
+            new.to_str().unwrap(),
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+        ])
+        .stdout,
+    )
+    .unwrap();
+    let findings = d["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 4, "{findings:#?}");
+    assert!(findings.iter().all(|f| f["change"] == "new"));
+    let o = kensa(&[
+        "diff",
+        old.to_str().unwrap(),
+        iac.to_str().unwrap(),
+        "--fail-on",
+        "none",
+    ]);
+    assert!(
+        stderr(&o).contains("warning") && stderr(&o).contains("infrastructure as code"),
+        "{}",
+        stderr(&o)
+    );
+    // --fail-on-new needs a baseline.
+    assert_eq!(code(&kensa(&["scan", "--demo", "--fail-on-new"])), 2);
+}

@@ -7,7 +7,15 @@ use clap::Args;
 use super::{emit, exit_code, FailOn, OutputArgs};
 use crate::error::Result;
 use crate::findings::baseline;
-use crate::findings::report::Gate;
+use crate::findings::report::{Gate, Mode};
+use crate::findings::Change;
+
+fn what(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Iac => "infrastructure as code",
+        Mode::Live => "an estate",
+    }
+}
 
 #[derive(Args, Debug)]
 pub(crate) struct DiffArgs {
@@ -25,8 +33,20 @@ pub(crate) struct DiffArgs {
 pub(crate) fn run(args: DiffArgs) -> Result<u8> {
     let old = baseline::read_report(&args.old)?;
     let mut new = baseline::read_report(&args.new)?;
+    if old.mode != new.mode {
+        eprintln!(
+            "kensa: warning: {} is a scan of {} and {} of {}: nearly everything will look new or resolved",
+            args.old.display(),
+            what(old.mode),
+            args.new.display(),
+            what(new.mode)
+        );
+    }
     let changes = baseline::diff(&old, &args.old.display().to_string(), &mut new.findings);
     new.changes = Some(changes);
+    // Only what changed: the new findings (the resolved ones are in `changes`).
+    new.findings.retain(|f| f.change == Some(Change::New));
+    new.compliance.compare(Some(&old.compliance));
     new.regate(Gate {
         fail_on: args.fail_on.threshold(),
         only_new: true,

@@ -197,8 +197,9 @@ pub(crate) struct RunArgs {
     /// A previous JSON report: classify findings as new, persisting or resolved.
     #[arg(long, value_name = "REPORT")]
     pub(crate) baseline: Option<PathBuf>,
-    /// Fail only on findings that are new since --baseline.
-    #[arg(long)]
+    /// Fail only on findings that are new since --baseline (which it needs: without a
+    /// baseline every finding is new).
+    #[arg(long, requires = "baseline")]
     pub(crate) fail_on_new: bool,
 }
 
@@ -289,6 +290,15 @@ pub(crate) struct OutputArgs {
     #[arg(long, value_name = "BYTES", default_value_t = 1_000_000,
           value_parser = clap::value_parser!(u64).range(4096..=100_000_000))]
     pub(crate) max_markdown_bytes: u64,
+    /// Where the rule pages are published (SARIF `helpUri` = URL/<rule id>.md): your fork
+    /// or mirror of docs/rules, or the pages `kensa policy docs` wrote for custom rules.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "KENSA_RULE_DOCS_URL",
+        default_value = "https://github.com/kensa-dev/kensa/blob/main/docs/rules"
+    )]
+    pub(crate) rule_docs_url: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -345,6 +355,7 @@ pub(crate) fn emit(report: &Report, out: &OutputArgs) -> Result<()> {
         color,
         max_markdown_bytes: usize::try_from(out.max_markdown_bytes).unwrap_or(usize::MAX),
         links: render::Links::github(|k| std::env::var(k).ok()),
+        rule_docs_url: out.rule_docs_url.clone(),
     };
     let text = render::render(out.format, report, &opts);
     let Some(path) = &out.output else {

@@ -33,6 +33,8 @@ pub(crate) struct Options {
     pub(crate) max_markdown_bytes: usize,
     /// Where IaC files can be seen online, for links to their lines.
     pub(crate) links: Option<Links>,
+    /// Where the rules' pages are (`<url>/<rule id>.md`), for SARIF's `helpUri`.
+    pub(crate) rule_docs_url: String,
 }
 
 /// The repository's files at the scanned commit: `{server}/{repository}/blob/{sha}`.
@@ -61,7 +63,7 @@ pub(crate) fn render(format: Format, report: &Report, opts: &Options) -> String 
     match format {
         Format::Human => human::render(report, opts.color),
         Format::Json => json::render(report),
-        Format::Sarif => sarif::render(report),
+        Format::Sarif => sarif::render(report, opts),
         Format::Markdown => markdown::render(report, opts),
         Format::Html => html::render(report, opts),
     }

@@ -56,7 +56,7 @@ fn cap(text: &str, max: usize) -> String {
     s
 }
 
-fn descriptor(m: &Meta) -> ReportingDescriptor {
+fn descriptor(m: &Meta, docs: &str) -> ReportingDescriptor {
     let area = m.id.split('.').next().unwrap_or("kensa").to_string();
     let snippets: String = m
         .snippets
@@ -93,6 +93,7 @@ fn descriptor(m: &Meta) -> ReportingDescriptor {
     ReportingDescriptor::builder()
         .id(m.id.clone())
         .name(m.id.clone())
+        .help_uri(format!("{}/{}.md", docs.trim_end_matches('/'), m.id))
         .short_description(
             MultiformatMessageString::builder()
                 .text(cap(&m.title, 1024))
@@ -310,9 +311,12 @@ fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
     result
 }
 
-pub(crate) fn render(report: &Report) -> String {
+pub(crate) fn render(report: &Report, opts: &super::Options) -> String {
     let rules = &report.rules;
-    let descriptors: Vec<ReportingDescriptor> = rules.iter().map(descriptor).collect();
+    let descriptors: Vec<ReportingDescriptor> = rules
+        .iter()
+        .map(|m| descriptor(m, &opts.rule_docs_url))
+        .collect();
     let index = |id: &str| rules.iter().position(|m| m.id == id);
     let mut results: Vec<SarifResult> = report
         .findings
