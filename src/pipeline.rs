@@ -33,7 +33,12 @@ pub(crate) struct Scan {
     pub(crate) warnings: Vec<Warning>,
     /// Inputs that could not be read in full (each is also a gap in the report).
     pub(crate) diagnostics: Vec<Error>,
+    /// Configuration the scan needed and did not have, said once (not per resource).
+    pub(crate) notices: Vec<String>,
 }
+
+/// The rule that needs `image.approved_galleries`.
+const APPROVED_SOURCE: &str = "image.approved-source";
 
 pub(crate) fn run(req: &ScanRequest) -> Result<Scan> {
     let demo = req.sources.demo;
@@ -92,9 +97,16 @@ pub(crate) fn run(req: &ScanRequest) -> Result<Scan> {
         now,
         iac: req.sources.iac.is_some(),
     });
+    let mut notices = Vec::new();
+    if config.values.image.approved_galleries.is_empty() && !config.disabled(APPROVED_SOURCE) {
+        notices.push(format!(
+            "no approved Compute Gallery is configured (image.approved_galleries): {APPROVED_SOURCE} is undecided on every machine; `kensa init` writes a kensa.toml and proposes the galleries it sees"
+        ));
+    }
     Ok(Scan {
         report,
         warnings,
         diagnostics,
+        notices,
     })
 }

@@ -488,3 +488,78 @@ fn a_policy_failing_on_one_resource_does_not_abort_the_scan() {
         "the built-in rules' findings are all there"
     );
 }
+
+#[test]
+fn init_writes_the_defaults_and_proposes_the_galleries_in_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("kensa.toml");
+    let p = plain.to_str().unwrap();
+    assert_eq!(code(&kensa(&["init", "-o", p])), 0);
+    let text = std::fs::read_to_string(&plain).unwrap();
+    for key in [
+        "approved_galleries",
+        "max_age_days = 30",
+        "accept_ade = true",
+        "management_ports = [22, 3389, 5985, 5986]",
+        "max_pending_days = 14",
+        "commit_tag_keys",
+    ] {
+        assert!(text.contains(key), "{key}");
+    }
+    assert_eq!(
+        code(&kensa(&["init", "-o", p])),
+        2,
+        "an existing file is kept"
+    );
+    assert_eq!(code(&kensa(&["init", "--demo", "-o", p, "--force"])), 0);
+    let proposed = std::fs::read_to_string(&plain).unwrap();
+    assert!(
+        proposed.contains("galleries/golden\",  # 6 machine(s)"),
+        "{proposed}"
+    );
+    // Scanning with it: the approved-source rule judges again.
+    let o = kensa(&[
+        "scan",
+        "--demo",
+        "--config",
+        p,
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+    ]);
+    assert!(!stderr(&o).contains("no approved Compute Gallery"));
+}
+
+#[test]
+fn without_an_approved_gallery_machines_are_undecided_and_kensa_says_so_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("kensa.toml");
+    std::fs::write(&empty, "").unwrap();
+    let o = kensa(&[
+        "scan",
+        "--demo",
+        "--config",
+        empty.to_str().unwrap(),
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+    ]);
+    assert_eq!(
+        stderr(&o)
+            .matches("no approved Compute Gallery is configured")
+            .count(),
+        1
+    );
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(flagged(&r, "image.approved-source").is_empty());
+    let undecided = r["coverage"]["undecided"].as_array().unwrap();
+    assert!(
+        undecided
+            .iter()
+            .filter(|u| u["rule_id"] == "image.approved-source")
+            .count()
+            >= 8
+    );
+}

@@ -481,7 +481,20 @@ fn an_interrupted_run_exits_130_through_its_clean_up() {
         .stderr(Stdio::null())
         .spawn()
         .expect("kensa runs");
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    // Once its SIGINT handler is installed (Linux shows caught signals in /proc).
+    let caught = || {
+        std::fs::read_to_string(format!("/proc/{}/status", child.id()))
+            .ok()
+            .and_then(|s| {
+                let mask = s.lines().find_map(|l| l.strip_prefix("SigCgt:"))?;
+                u64::from_str_radix(mask.trim(), 16).ok()
+            })
+            .is_some_and(|m| m & (1 << (libc::SIGINT - 1)) != 0)
+    };
+    let start = std::time::Instant::now();
+    while !caught() && start.elapsed() < std::time::Duration::from_secs(30) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     // SAFETY: signals a child process this test started.
     assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
     let status = child.wait().expect("wait");

@@ -60,7 +60,8 @@ fn the_app_folder_is_judged_with_its_bicepparam_through_its_module() {
         report["coverage"]
     );
     // prod.bicepparam: admin ports from anywhere, WinRM only from the virtual network, no
-    // debug IP; two VMs from the module loop, the second without encryption at host.
+    // debug IP; two VMs from the module loop (from a gallery that is not the approved one),
+    // the second without encryption at host.
     assert_eq!(
         verdicts(&report),
         [

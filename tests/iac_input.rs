@@ -5,7 +5,11 @@ mod common;
 use common::*;
 
 fn iac(args: &[&str]) -> (i32, serde_json::Value, String) {
+    let config = iac_config();
     let mut all = vec!["iac", "--format", "json", "--fail-on", "none"];
+    if !args.contains(&"--config") {
+        all.extend(["--config", config.as_str()]);
+    }
     all.extend_from_slice(args);
     let o = kensa(&all);
     let report = serde_json::from_slice(&o.stdout).unwrap_or(serde_json::Value::Null);

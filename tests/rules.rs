@@ -266,6 +266,8 @@ fn real_api_shapes_scan_cleanly() {
         "none",
         "--now",
         NOW,
+        "--config",
+        &demo_file("kensa.toml"),
     ]);
     // Incomplete: the real rows reference NICs and disks that are not in them.
     assert_eq!(code(&o), 3, "{}", stderr(&o));

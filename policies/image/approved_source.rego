@@ -16,6 +16,7 @@ metadata := {
 		"`*` matches one path segment). Marketplace images, managed images, and shared or",
 		"community gallery images whose gallery is not listed fail. A machine with no image",
 		"reference at all (an attached OS disk) fails too: its lineage cannot be shown.",
+		"With no approved gallery configured the check is undecided on every machine.",
 	]),
 	"remediation": "Rebuild or reimage the machine from a version of the golden image in an approved gallery (see `image.approved_galleries`).",
 	"help": "Golden images carry the hardening, agents and patches the platform team signed off. A machine built from anything else skips all of that.",
@@ -28,6 +29,7 @@ metadata := {
 }
 
 deny contains finding if {
+	configured
 	image.judged
 	src := image.input_source
 	not approved(src)
@@ -54,5 +56,15 @@ fix(r) := sprintf("az vmss update -g %s -n %s --set virtualMachineProfile.storag
 
 # IaC: the reference depends on a value only known at deployment.
 unknown contains image.input_unknown if {
+	configured
+	image.ref_path(input.resource)
+}
+
+# Without an approved gallery, "approved" has no meaning: every machine is undecided (and
+# kensa says once how to configure it), never a high-severity failure on all of them.
+configured if count(data.kensa.params.image.approved_galleries) > 0
+
+unknown contains "no approved gallery is configured: set image.approved_galleries in kensa.toml (`kensa init` proposes the galleries it sees)" if {
+	not configured
 	image.ref_path(input.resource)
 }

@@ -71,3 +71,13 @@ test_scale_set_model_is_read if {
 	some f in approved_source.deny with input.resource as vmss with data.kensa.params as params
 	startswith(f.fix, "az vmss update -g rg-app -n web")
 }
+
+test_without_an_approved_gallery_every_machine_is_undecided_not_failed if {
+	marketplace := {"publisher": "Canonical", "offer": "ubuntu", "sku": "22_04", "version": "latest"}
+	no_galleries := {"image": {"approved_galleries": []}}
+	count(approved_source.deny) == 0 with input.resource as vm(marketplace)
+		with data.kensa.params as no_galleries
+	some reason in approved_source.unknown with input.resource as vm(marketplace)
+		with data.kensa.params as no_galleries
+	contains(reason, "image.approved_galleries")
+}

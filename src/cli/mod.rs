@@ -6,6 +6,7 @@ mod collect;
 mod diff;
 mod explain;
 mod iac;
+mod init;
 mod inventory;
 mod policy;
 mod scan;
@@ -56,6 +57,8 @@ pub(crate) enum Command {
     Diff(diff::DiffArgs),
     /// Show a rule's documentation.
     Explain(explain::ExplainArgs),
+    /// Write a commented kensa.toml; with an estate, propose the galleries it uses.
+    Init(init::InitArgs),
 }
 
 impl Command {
@@ -70,6 +73,7 @@ impl Command {
             Command::Iac(args) => iac::run(args),
             Command::Inventory(args) => inventory::run(args),
             Command::Collect(args) => collect::run(args),
+            Command::Init(args) => init::run(args),
             Command::Policy(args) => policy::run(args),
             Command::Diff(args) => diff::run(args),
             Command::Explain(args) => explain::run(args),
@@ -228,6 +232,9 @@ impl RunArgs {
         }
         for w in scan.warnings {
             eprintln!("{:?}", miette::Report::new(w));
+        }
+        for n in scan.notices {
+            eprintln!("kensa: configuration: {n}");
         }
         emit(&scan.report, &self.out)?;
         Ok(exit_code(&scan.report, self.allow_partial))

@@ -113,10 +113,20 @@ pub fn comparable_findings(report: &serde_json::Value) -> Vec<serde_json::Value>
     findings
 }
 
-/// `kensa iac --format json --fail-on none ARGS…`, which must exit 0 or 3 (incomplete):
-/// the parsed report.
+/// The settings IaC tests scan with unless they give their own: the platform team's golden
+/// gallery is the approved image source (without one, image.approved-source is undecided).
+pub fn iac_config() -> String {
+    fixture("iac/kensa.toml")
+}
+
+/// `kensa iac --format json --fail-on none ARGS…` (with `iac_config()` unless ARGS name a
+/// `--config`), which must exit 0 or 3 (incomplete): the parsed report.
 pub fn iac_json(args: &[&str]) -> serde_json::Value {
+    let config = iac_config();
     let mut all = vec!["iac", "--format", "json", "--fail-on", "none"];
+    if !args.contains(&"--config") {
+        all.extend(["--config", config.as_str()]);
+    }
     all.extend_from_slice(args);
     let o = kensa(&all);
     assert!(
