@@ -563,3 +563,24 @@ fn without_an_approved_gallery_machines_are_undecided_and_kensa_says_so_once() {
             >= 8
     );
 }
+
+#[test]
+fn dash_is_standard_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = kensa_in(
+        dir.path().to_str().unwrap(),
+        &[
+            "scan",
+            "--demo",
+            "--format",
+            "json",
+            "-o",
+            "-",
+            "--fail-on",
+            "none",
+        ],
+    );
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON on stdout");
+    assert_eq!(r["schema"], "kensa.report/v1");
+    assert!(!dir.path().join("-").exists());
+}

@@ -54,6 +54,10 @@ impl Drop for Pending {
 }
 
 pub(crate) fn atomic(path: &Path, contents: &str) -> Result<()> {
+    // `-o -`: standard output, so `kensa collect -o - | kensa scan --snapshot -` works.
+    if path.as_os_str() == "-" {
+        return super::print(contents);
+    }
     let name = path.display().to_string();
     let fail = |cause: std::io::Error| Error::Write {
         path: name.clone(),
