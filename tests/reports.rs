@@ -445,3 +445,39 @@ fn sarif_rules_link_their_pages_and_diff_shows_only_what_changed() {
     // --fail-on-new needs a baseline.
     assert_eq!(code(&kensa(&["scan", "--demo", "--fail-on-new"])), 2);
 }
+
+#[test]
+fn fix_snippets_fit_their_finding_port_os_and_resource() {
+    let r = iac_json(&[&fixture("iac/snippets")]);
+    let snippet = |rule: &str| {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule_id"] == rule)
+            .and_then(|f| f["remediation"]["snippet"]["code"].as_str())
+            .unwrap_or_else(|| panic!("{rule} has a snippet"))
+            .to_string()
+    };
+    // An RDP rule is rewritten as itself, not as an SSH rule on 22.
+    let nsg = snippet("network.nsg-open-management-port");
+    assert!(
+        nsg.starts_with("# fixes nsg-web (") && nsg.contains("main.tf:"),
+        "{nsg}"
+    );
+    assert!(
+        nsg.contains("\"rdp-anywhere\"") && nsg.contains("\"3389\"") && !nsg.contains("\"22\""),
+        "{nsg}"
+    );
+    // A Windows build is pinned to a Windows Server version, not an Ubuntu one.
+    let base = snippet("packer.base-image-pinned");
+    assert!(
+        base.contains("MicrosoftWindowsServer") && !base.contains("Canonical"),
+        "{base}"
+    );
+    let dest = snippet("packer.publishes-to-gallery");
+    assert!(
+        dest.contains("\"win2022-golden\"") && !dest.contains("ubuntu"),
+        "{dest}"
+    );
+}

@@ -79,7 +79,45 @@ deny contains finding if {
 		"evidence": object.remove(facts, ["at"]),
 		"at": located(facts.at),
 		"fix": sprintf("az network nsg rule update -g %s --nsg-name %s -n %s --access Deny", [rg, view.name, facts.rule]),
+		"snippets": snippets(facts.rule, facts.priority, facts.protocol, port),
 	}
+}
+
+# The offending rule rewritten for this finding: its name, priority, protocol and port, the
+# source narrowed to the admins' range.
+snippets(name, priority, protocol, port) := {
+	"arm": sprintf(`{
+  "name": "%s",
+  "properties": {
+    "priority": %d, "direction": "Inbound", "access": "Allow", "protocol": "%s",
+    "sourceAddressPrefix": "[parameters('adminCidr')]",
+    "sourcePortRange": "*", "destinationAddressPrefix": "*", "destinationPortRange": "%d"
+  }
+}`, [name, priority, protocol, port]),
+	"bicep": sprintf(`{
+  name: '%s'
+  properties: {
+    priority: %d
+    direction: 'Inbound'
+    access: 'Allow'
+    protocol: '%s'
+    sourceAddressPrefix: adminCidr // a known range, never * / Internet / 0.0.0.0/0
+    sourcePortRange: '*'
+    destinationAddressPrefix: '*'
+    destinationPortRange: '%d'
+  }
+}`, [name, priority, protocol, port]),
+	"terraform": sprintf(`security_rule {
+  name                       = "%s"
+  priority                   = %d
+  direction                  = "Inbound"
+  access                     = "Allow"
+  protocol                   = "%s"
+  source_address_prefix      = var.admin_cidr # a known range, never * / Internet / 0.0.0.0/0
+  source_port_range          = "*"
+  destination_address_prefix = "*"
+  destination_port_range     = "%d"
+}`, [name, priority, protocol, port]),
 }
 
 orphan_note := " (the NSG is not in the scanned files: only a Deny before it would close the port)" if orphan

@@ -40,8 +40,17 @@ deny contains finding if {
 		"msg": sprintf("Packer build '%s' starts from marketplace image %s:%s:%s without an exact version (%s)", [input.resource.name, p.image_publisher, object.get(p, "image_offer", "?"), object.get(p, "image_sku", "?"), shown(marketplace_version)]),
 		"at": marketplace_at,
 		"evidence": {"base": "marketplace", "image_version": marketplace_version},
+		"snippets": {"packer": sprintf(`image_publisher = "%s"
+image_offer     = "%s"
+image_sku       = "%s"
+image_version   = "%s" # exact; bump it deliberately (az vm image list --all -p %s -f %s -s %s)`, [p.image_publisher, object.get(p, "image_offer", "?"), object.get(p, "image_sku", "?"), example_version, p.image_publisher, object.get(p, "image_offer", "?"), object.get(p, "image_sku", "?")])},
 	}
 }
+
+# A version in the form this publisher uses (Windows Server and Ubuntu differ).
+example_version := "20348.2849.241206" if lower(p.image_publisher) == "microsoftwindowsserver"
+
+else := "22.04.202611010"
 
 marketplace_at := packer.at("image_version") if "image_version" in object.keys(p)
 
@@ -70,6 +79,13 @@ deny contains finding if {
 		"msg": sprintf("Packer build '%s' starts from gallery image %s/%s without an exact version (%s)", [input.resource.name, object.get(sig, "gallery_name", "?"), object.get(sig, "image_name", "?"), shown(sig_version)]),
 		"at": ["properties", "shared_image_gallery"],
 		"evidence": {"base": "gallery", "image_version": sig_version},
+		"snippets": {"packer": sprintf(`shared_image_gallery {
+  subscription   = var.gallery_subscription
+  resource_group = "%s"
+  gallery_name   = "%s"
+  image_name     = "%s"
+  image_version  = "1.4.0" # exact; bump it deliberately
+}`, [object.get(sig, "resource_group", "rg-images"), object.get(sig, "gallery_name", "golden"), object.get(sig, "image_name", "base")])},
 	}
 }
 

@@ -41,8 +41,27 @@ deny contains finding if {
 	finding := {
 		"msg": sprintf("Packer build '%s' does not publish to a Compute Gallery (no shared_image_gallery_destination)", [input.resource.name]),
 		"evidence": {"managed_image_name": object.get(p, "managed_image_name", null)},
+		"snippets": {"packer": sprintf(`shared_image_gallery_destination {
+  resource_group = "rg-images"
+  gallery_name   = "golden"
+  image_name     = "%s" # the image definition (%s) this build versions
+  image_version  = var.image_version
+}`, [image_name, os_type])},
 	}
 }
+
+# What the build makes: its managed image's name when it has one, else the build's.
+image_name := n if {
+	n := object.get(p, "managed_image_name", "")
+	is_string(n)
+	n != ""
+} else := input.resource.name
+
+os_type := t if {
+	t := object.get(p, "os_type", "")
+	is_string(t)
+	t != ""
+} else := "Linux"
 
 # Resource group and gallery name of an approved gallery id pattern.
 approved(rg, gallery) if {

@@ -1,5 +1,7 @@
 //! The rule-output contract, decoded in one place. A rule's `deny` member is a message
-//! string or `{"msg", "key"?, "evidence"?, "fix"?, "severity"?, "at"?}`; an `unknown` member
+//! string or `{"msg", "key"?, "evidence"?, "fix"?, "snippets"?, "severity"?, "at"?}`
+//! (`snippets`: the corrected declaration for this finding, by source language, over the
+//! rule's generic ones); an `unknown` member
 //! is a reason string or `{"msg", "at"?}`. `at` is a path into `input.resource` (an array
 //! of keys and indexes, or a JSON pointer) naming the value the answer depends on: for IaC
 //! it becomes the file location.
@@ -25,6 +27,8 @@ pub(crate) struct Violation {
     pub(crate) evidence: Value,
     /// A concrete command that fixes it (live resources).
     pub(crate) fix: Option<String>,
+    /// The corrected declaration for this finding, by source language (IaC).
+    pub(crate) snippets: std::collections::BTreeMap<String, String>,
     pub(crate) severity: Severity,
     pub(crate) location: Option<Location>,
 }
@@ -81,6 +85,7 @@ impl Violation {
             key: String::new(),
             evidence: serde_json::json!({}),
             fix: None,
+            snippets: Default::default(),
             severity: rule.meta.severity,
             location: None,
         };
@@ -103,6 +108,12 @@ impl Violation {
                     })?;
                 }
                 v.fix = o.get("fix").and_then(Value::as_str).map(str::to_string);
+                if let Some(Value::Object(by_language)) = o.get("snippets") {
+                    v.snippets = by_language
+                        .iter()
+                        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                        .collect();
+                }
                 if let Some(e) = o.get("evidence") {
                     v.evidence = e.clone();
                 }

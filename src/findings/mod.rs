@@ -51,10 +51,10 @@ pub(crate) struct Snippet {
 impl Snippet {
     /// The fence language of a Markdown code block.
     pub(crate) fn fence(&self) -> &'static str {
-        if self.language == "arm" {
-            "json"
-        } else {
-            "hcl"
+        match self.language.as_str() {
+            "arm" => "json",
+            "bicep" => "bicep",
+            _ => "hcl",
         }
     }
 }
@@ -161,10 +161,15 @@ impl Finding {
                 Some(l) => Remediation {
                     text: rule.meta.remediation.clone(),
                     command: None,
-                    snippet: rule.meta.snippets.get(l.language).map(|code| Snippet {
-                        language: l.language.to_string(),
-                        code: code.clone(),
-                    }),
+                    // This finding's own snippet (its port, OS, names), else the rule's.
+                    snippet: v
+                        .snippets
+                        .get(l.language)
+                        .or_else(|| rule.meta.snippets.get(l.language))
+                        .map(|code| Snippet {
+                            language: l.language.to_string(),
+                            code: named(code, l.language, &resource.name, v.location.as_ref()),
+                        }),
                 },
                 None => Remediation {
                     text: rule.meta.remediation.clone(),
@@ -183,6 +188,21 @@ impl Finding {
             first_seen: None,
         }
     }
+}
+
+/// The snippet with a first comment line naming what it fixes and where (Terraform, Bicep
+/// and Packer have comments; ARM JSON does not).
+fn named(code: &str, language: &str, name: &str, at: Option<&crate::text::Location>) -> String {
+    let mark = match language {
+        "terraform" | "packer" => "#",
+        "bicep" => "//",
+        _ => return code.to_string(),
+    };
+    let place = at
+        .map(|l| format!(" ({}:{})", l.file, l.line))
+        .unwrap_or_default();
+    let name = name.replace(char::is_control, " ");
+    format!("{mark} fixes {name}{place}\n{code}")
 }
 
 /// `command` with `--subscription SUB` on each `az` command in it (they are chained with
