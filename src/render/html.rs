@@ -223,13 +223,7 @@ fn by_scope(h: &mut String, report: &Report) {
         Mode::Iac => "file",
         Mode::Live => "subscription",
     };
-    let mut scopes: Vec<_> = report.compliance.scopes.iter().collect();
-    scopes.sort_by(|a, b| {
-        let p = |t: &Tally| t.percent().unwrap_or(100.0);
-        p(&a.resources)
-            .total_cmp(&p(&b.resources))
-            .then_with(|| a.scope.cmp(&b.scope))
-    });
+    let scopes = super::least_compliant_first(&report.compliance.scopes);
     let _ = write!(h, "<h2>By {what}</h2>");
     let rows: Vec<_> = scopes
         .iter()
@@ -439,14 +433,7 @@ fn findings(h: &mut String, report: &Report, links: Option<&Links>) {
     );
     // New findings first, then by severity, as in the Markdown summary.
     let mut all: Vec<&Finding> = report.findings.iter().collect();
-    all.sort_by(|a, b| {
-        let new = |f: &Finding| f.change != Some(Change::New);
-        new(a)
-            .cmp(&new(b))
-            .then(b.severity.cmp(&a.severity))
-            .then_with(|| a.rule_id.cmp(&b.rule_id))
-            .then_with(|| a.resource_id.cmp(&b.resource_id))
-    });
+    all.sort_by(|a, b| super::by_attention(a, b));
     for f in all {
         let status = match f.status {
             Status::Open => "open",

@@ -200,13 +200,7 @@ fn scopes(md: &mut String, report: &Report) {
         Mode::Iac => "File",
         Mode::Live => "Subscription",
     };
-    let mut sorted: Vec<_> = all.iter().collect();
-    sorted.sort_by(|a, b| {
-        let p = |t: &Tally| t.percent().unwrap_or(100.0);
-        p(&a.resources)
-            .total_cmp(&p(&b.resources))
-            .then_with(|| a.scope.cmp(&b.scope))
-    });
+    let sorted = super::least_compliant_first(all);
     let _ = writeln!(
         md,
         "### Compliance by {}\n\n| {what} | Machines compliant | Resources compliant |\n|---|---|---|",
@@ -249,14 +243,7 @@ fn findings<'r>(
         let _ = writeln!(md, "No open findings.");
         return open;
     }
-    open.sort_by(|a, b| {
-        let new = |f: &Finding| f.change != Some(Change::New);
-        new(a)
-            .cmp(&new(b))
-            .then(b.severity.cmp(&a.severity))
-            .then_with(|| a.rule_id.cmp(&b.rule_id))
-            .then_with(|| a.resource_id.cmp(&b.resource_id))
-    });
+    open.sort_by(|a, b| super::by_attention(a, b));
     let iac = report.mode == Mode::Iac;
     let subscriptions = report.compliance.scopes.len() > 1 && !iac;
     let start = md.len();

@@ -98,3 +98,32 @@ pub(crate) fn resource_group(id: &str) -> Option<&str> {
     }
     None
 }
+
+/// The order findings are read in: new ones first, then the most severe, then by rule and
+/// resource (deterministic).
+pub(crate) fn by_attention(
+    a: &crate::findings::Finding,
+    b: &crate::findings::Finding,
+) -> std::cmp::Ordering {
+    use crate::findings::Change;
+    let old = |f: &crate::findings::Finding| f.change != Some(Change::New);
+    old(a)
+        .cmp(&old(b))
+        .then(b.severity.cmp(&a.severity))
+        .then_with(|| a.rule_id.cmp(&b.rule_id))
+        .then_with(|| a.resource_id.cmp(&b.resource_id))
+}
+
+/// Scopes (subscriptions, files) least compliant first, then by name.
+pub(crate) fn least_compliant_first(
+    scopes: &[crate::findings::compliance::ScopeCompliance],
+) -> Vec<&crate::findings::compliance::ScopeCompliance> {
+    let mut sorted: Vec<_> = scopes.iter().collect();
+    let share = |t: &crate::findings::compliance::Tally| t.percent().unwrap_or(100.0);
+    sorted.sort_by(|a, b| {
+        share(&a.resources)
+            .total_cmp(&share(&b.resources))
+            .then_with(|| a.scope.cmp(&b.scope))
+    });
+    sorted
+}
