@@ -56,7 +56,7 @@ $('shown').textContent=match.length;page=0;draw();}\
 for(const id of ['f-sev','f-rule','f-status','f-new','f-text'])$(id).addEventListener('input',apply);\
 $('prev').addEventListener('click',()=>{page--;draw();});$('next').addEventListener('click',()=>{page++;draw();});apply();\
 const b=document.body.dataset;b.openRows=rows.filter(tr=>tr.dataset.status==='open').length;b.visibleRows=rows.filter(tr=>tr.style.display!=='none').length;\
-b.viewport=window.innerWidth;b.overflow=document.documentElement.scrollWidth>window.innerWidth+1;b.rendered='ok';";
+b.viewport=window.innerWidth;b.overflow=document.documentElement.scrollWidth>window.innerWidth+1;b.renderMs=Math.round(performance.now());b.rendered='ok';";
 
 pub(crate) fn render(report: &Report, opts: &Options) -> String {
     let s = &report.summary;
