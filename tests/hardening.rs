@@ -57,13 +57,46 @@ fn control_characters_and_markup_in_names_reach_no_terminal_or_page() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut rows = demo_rows();
     let evil = "\u{1b}[2J\u{1b}[Hall checks passed<img src=x onerror=alert(1)>";
+    let breakout = "</script><img src=x onerror=alert(2)>";
     for r in &mut rows {
         if r["name"] == "vm-legacy-01" {
             r["name"] = Value::String(evil.into());
         }
+        if r["name"] == "vm-data-01" {
+            r["name"] = Value::String(breakout.into());
+        }
     }
     let path = write_rows(dir.path(), &rows);
     let cfg = demo_file("kensa.toml");
+    let html = stdout(&kensa(&[
+        "scan",
+        "--snapshot",
+        &path,
+        "--config",
+        &cfg,
+        "--now",
+        NOW,
+        "--fail-on",
+        "none",
+        "--format",
+        "html",
+    ]));
+    assert!(
+        html.contains("onerror=alert(2)"),
+        "the name is in the page's data"
+    );
+    // Inside the data element it is inert text (`</` escaped); anywhere else, escaped.
+    assert!(!html.contains(breakout), "the name ended the data element");
+    let outside: String = html
+        .split("<script type=\"application/json\" id=\"data\">")
+        .enumerate()
+        .map(|(i, part)| match i {
+            0 => part,
+            _ => part.split_once("</script>").map_or("", |p| p.1),
+        })
+        .collect();
+    assert!(!outside.contains("<img src=x"), "markup reached the page");
+    assert!(!html.contains('\u{1b}'));
     for format in ["human", "markdown"] {
         let o = kensa(&[
             "scan",

@@ -45,17 +45,26 @@ th{background:#f6f8fa}.cards{display:flex;flex-wrap:wrap;gap:1em;margin:1em 0}.c
 .bars{width:100%;max-width:46em;height:auto}#pager{margin:.5em 0;display:flex;gap:.5em;align-items:center}\
 @media (max-width:600px){body{margin:.5em auto;font-size:13px}td,th{padding:.2em .35em}.card{min-width:4.5em;padding:.4em .6em}}";
 
-const SCRIPT: &str = "const rows=[...document.querySelectorAll('#findings tbody tr')];const PAGE=100;let page=0,match=[];\
-const $=id=>document.getElementById(id);\
+/// Renders the findings' pages from the embedded data (text through `textContent`, never
+/// markup), filters them and records what it did on `<body>` for tests.
+const SCRIPT: &str = "const data=JSON.parse(document.getElementById('data').textContent);const PAGE=100;let page=0,match=[];\
+const $=id=>document.getElementById(id);const body=document.querySelector('#findings tbody');\
+function cell(tr,text,cls,code){const td=tr.insertCell();if(cls)td.className=cls;const el=code?document.createElement('code'):td;el.textContent=text;if(code)td.appendChild(el);return td;}\
+function row(f){const[sev,rule,name,id,at,link,msg,note,status,isNew,fp]=f;const tr=document.createElement('tr');\
+tr.dataset.severity=sev;tr.dataset.rule=rule;tr.dataset.status=status;tr.dataset.fingerprint=fp;cell(tr,sev,sev);cell(tr,rule,'',true);\
+const r=cell(tr,name,'',true);r.firstChild.title=id;if(isNew)r.append(' 🆕');const w=tr.insertCell();\
+if(link){const a=document.createElement('a');a.href=link;a.textContent=at;w.appendChild(a);}else w.textContent=at;\
+const m=cell(tr,msg);if(note){const d=document.createElement('div');d.className=status==='waived'?'waived':'fix';d.textContent=note;m.appendChild(d);}\
+cell(tr,status,status);return tr;}\
 function draw(){const pages=Math.max(1,Math.ceil(match.length/PAGE));page=Math.min(page,pages-1);\
-for(const tr of rows)tr.style.display='none';match.slice(page*PAGE,(page+1)*PAGE).forEach(tr=>tr.style.display='');\
+body.replaceChildren(...match.slice(page*PAGE,(page+1)*PAGE).map(row));\
 $('page').textContent=(page+1)+' / '+pages;$('prev').disabled=page===0;$('next').disabled=page>=pages-1;}\
 function apply(){const s=$('f-sev').value,r=$('f-rule').value,st=$('f-status').value,n=$('f-new').checked,q=$('f-text').value.toLowerCase();\
-match=rows.filter(tr=>(!s||tr.dataset.severity===s)&&(!r||tr.dataset.rule===r)&&(!st||tr.dataset.status===st)&&(!n||tr.dataset.new==='1')&&(!q||tr.textContent.toLowerCase().includes(q)));\
+match=data.filter(f=>(!s||f[0]===s)&&(!r||f[1]===r)&&(!st||f[8]===st)&&(!n||f[9])&&(!q||(f[2]+' '+f[3]+' '+f[4]+' '+f[6]+' '+f[7]).toLowerCase().includes(q)));\
 $('shown').textContent=match.length;page=0;draw();}\
 for(const id of ['f-sev','f-rule','f-status','f-new','f-text'])$(id).addEventListener('input',apply);\
 $('prev').addEventListener('click',()=>{page--;draw();});$('next').addEventListener('click',()=>{page++;draw();});apply();\
-const b=document.body.dataset;b.openRows=rows.filter(tr=>tr.dataset.status==='open').length;b.visibleRows=rows.filter(tr=>tr.style.display!=='none').length;\
+const b=document.body.dataset;b.openRows=data.filter(f=>f[8]==='open').length;b.visibleRows=body.rows.length;\
 b.viewport=window.innerWidth;b.overflow=document.documentElement.scrollWidth>window.innerWidth+1;b.renderMs=Math.round(performance.now());b.rendered='ok';";
 
 pub(crate) fn render(report: &Report, opts: &Options) -> String {
@@ -388,31 +397,36 @@ fn rollout(h: &mut String, report: &Report) {
     h.push_str("</table></div>");
 }
 
-/// Where a finding is: `file:line` (linked on GitHub) for IaC, else subscription and
-/// resource group.
-fn place(f: &Finding, iac: bool, links: Option<&Links>) -> String {
+/// Where a finding is: `file:line` (and its link on GitHub) for IaC, else the resource
+/// group and subscription.
+fn place(f: &Finding, iac: bool, links: Option<&Links>) -> (String, Option<String>) {
     match (&f.location, iac) {
         (Some(l), true) => {
-            let text = esc(&format!("{}:{}", l.file, l.line));
             let relative = !l.file.starts_with('/') && !l.file.starts_with("..");
-            match links {
-                Some(k) if relative => format!(
-                    "<a href=\"{}/{}#L{}\"><code>{text}</code></a>",
-                    esc(&k.blob),
-                    esc(l.file.trim_start_matches("./")),
-                    l.line
-                ),
-                _ => format!("<code>{text}</code>"),
-            }
+            let link = links
+                .filter(|_| relative)
+                .map(|k| format!("{}/{}#L{}", k.blob, l.file.trim_start_matches("./"), l.line));
+            (format!("{}:{}", l.file, l.line), link)
         }
-        _ => format!(
-            "{}<br><code>{}</code>",
-            esc(resource_group(&f.resource_id).unwrap_or("")),
-            esc(subscription_of(&f.resource_id).unwrap_or(""))
+        _ => (
+            format!(
+                "{} · {}",
+                resource_group(&f.resource_id).unwrap_or(""),
+                subscription_of(&f.resource_id).unwrap_or("")
+            ),
+            None,
         ),
     }
 }
 
+/// Text inside a `<script type="application/json">`: `</` cannot end the element early.
+fn script_safe(json: &str) -> String {
+    // Both occur only inside JSON strings, where `\/` and `\u0021` are plain escapes.
+    json.replace("</", "<\\/").replace("<!--", "<\\u0021--")
+}
+
+/// The findings as data (new first, then by severity), drawn page by page by the script:
+/// tens of thousands of rows would take a browser a minute to lay out as a table.
 fn findings(h: &mut String, report: &Report, links: Option<&Links>) {
     let iac = report.mode == Mode::Iac;
     h.push_str("<h2>Findings</h2><div id=\"filters\"><select id=\"f-sev\"><option value=\"\">all severities</option>");
@@ -428,41 +442,47 @@ fn findings(h: &mut String, report: &Report, links: Option<&Links>) {
 <div id=\"pager\"><button id=\"prev\" type=\"button\">‹ previous</button><span id=\"page\"></span><button id=\"next\" type=\"button\">next ›</button></div>");
     let _ = write!(
         h,
-        "<div class=\"box\"><table id=\"findings\"><thead><tr><th>Severity</th><th>Rule</th><th>Resource</th><th>{}</th><th>Finding</th><th>Status</th></tr></thead><tbody>",
+        "<div class=\"box\"><table id=\"findings\"><thead><tr><th>Severity</th><th>Rule</th><th>Resource</th><th>{}</th><th>Finding</th><th>Status</th></tr></thead><tbody></tbody></table></div>\
+<noscript>The findings table needs JavaScript; the JSON report lists them all.</noscript>",
         if iac { "File" } else { "Where" }
     );
-    // New findings first, then by severity, as in the Markdown summary.
     let mut all: Vec<&Finding> = report.findings.iter().collect();
     all.sort_by(|a, b| super::by_attention(a, b));
-    for f in all {
-        let status = match f.status {
-            Status::Open => "open",
-            Status::Waived => "waived",
-        };
-        let new = f.change == Some(Change::New);
-        let note = match (&f.waiver, &f.remediation.command) {
-            (Some(w), _) => format!(
-                "<div class=\"waived\">waived by {} until {}: {}</div>",
-                esc(&w.owner),
-                esc(w.expires.as_deref().unwrap_or("permanent")),
-                esc(&w.reason)
-            ),
-            (None, Some(cmd)) => format!("<div class=\"fix\">{}</div>", esc(cmd)),
-            (None, None) => String::new(),
-        };
-        let _ = write!(
-            h,
-            "<tr data-severity=\"{sev}\" data-rule=\"{rule}\" data-status=\"{status}\" data-new=\"{n}\" data-fingerprint=\"{fp}\"><td class=\"{sev}\">{sev}</td><td><code>{rule}</code></td><td><code title=\"{id}\">{name}</code>{mark}</td><td>{place}</td><td>{msg}{note}</td><td class=\"{status}\">{status}</td></tr>",
-            sev = f.severity.as_str(),
-            rule = esc(&f.rule_id),
-            n = u8::from(new),
-            fp = esc(&f.fingerprint),
-            id = esc(&f.resource_id),
-            name = esc(&f.resource_name),
-            mark = if new { " 🆕" } else { "" },
-            place = place(f, iac, links),
-            msg = esc(&f.message),
-        );
-    }
-    h.push_str("</tbody></table></div>");
+    let rows: Vec<serde_json::Value> = all
+        .iter()
+        .map(|f| {
+            let note = match (&f.waiver, &f.remediation.command) {
+                (Some(w), _) => format!(
+                    "waived by {} until {}: {}",
+                    w.owner,
+                    w.expires.as_deref().unwrap_or("permanent"),
+                    w.reason
+                ),
+                (None, Some(cmd)) => cmd.clone(),
+                (None, None) => String::new(),
+            };
+            let (at, link) = place(f, iac, links);
+            serde_json::json!([
+                f.severity.as_str(),
+                f.rule_id,
+                super::plain(&f.resource_name),
+                f.resource_id,
+                super::plain(&at),
+                link,
+                super::plain(&f.message),
+                super::plain(&note),
+                match f.status {
+                    Status::Open => "open",
+                    Status::Waived => "waived",
+                },
+                f.change == Some(Change::New),
+                f.fingerprint,
+            ])
+        })
+        .collect();
+    let _ = write!(
+        h,
+        "<script type=\"application/json\" id=\"data\">{}</script>",
+        script_safe(&serde_json::Value::Array(rows).to_string())
+    );
 }
