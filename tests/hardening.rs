@@ -514,8 +514,13 @@ fn an_interrupted_run_exits_130_through_its_clean_up() {
         .stderr(Stdio::null())
         .spawn()
         .expect("kensa runs");
-    // Once its SIGINT handler is installed (Linux shows caught signals in /proc).
+    // Once kensa runs (exec done: its own command line) and its SIGINT handler is
+    // installed (Linux shows caught signals in /proc).
     let caught = || {
+        let cmdline = std::fs::read(format!("/proc/{}/cmdline", child.id())).unwrap_or_default();
+        if !String::from_utf8_lossy(&cmdline).contains("--snapshot") {
+            return false;
+        }
         std::fs::read_to_string(format!("/proc/{}/status", child.id()))
             .ok()
             .and_then(|s| {
@@ -676,4 +681,55 @@ fn a_row_nested_too_deeply_fails_its_checks_at_its_line_and_the_rest_is_judged()
     );
     assert_eq!(r["verdict"], "incomplete");
     assert!(judged(&r).contains(&("disk.encryption".to_string(), "vmss-worker".to_string())));
+}
+
+#[test]
+fn fix_commands_are_one_valid_shell_line_whatever_the_names() {
+    fn rename(v: &mut Value) {
+        match v {
+            Value::String(s) => {
+                *s = s
+                    .replace("rg-net", "rg-net(old)")
+                    .replace("nsg-mgmt", "nsg mgmt's \"x\"\n`id`");
+            }
+            Value::Array(a) => a.iter_mut().for_each(rename),
+            Value::Object(o) => o.values_mut().for_each(rename),
+            _ => {}
+        }
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut rows = demo_rows();
+    rows.iter_mut().for_each(rename);
+    let path = write_rows(dir.path(), &rows);
+    let r = scan_json(&[
+        "--snapshot",
+        &path,
+        "--config",
+        &demo_file("kensa.toml"),
+        "--now",
+        NOW,
+    ]);
+    let mut renamed = 0;
+    for f in r["findings"].as_array().unwrap() {
+        let Some(cmd) = f["remediation"]["command"].as_str() else {
+            continue;
+        };
+        assert!(!cmd.contains('\n'), "one line: {cmd}");
+        let o = std::process::Command::new("bash")
+            .args(["-n", "-c", cmd])
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{cmd}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let code = cmd.split("  #").next().unwrap();
+        assert!(
+            !code.contains(['<', '>']) || code.contains("'"),
+            "a redirection: {cmd}"
+        );
+        renamed += usize::from(cmd.contains("rg-net(old)"));
+    }
+    assert!(renamed >= 2, "the renamed group is quoted, not dropped");
 }

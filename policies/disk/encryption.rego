@@ -108,10 +108,10 @@ attached := sprintf(" (attached to VM '%s')", [input.related.vm.name]) if input.
 
 else := " (unattached)"
 
-disk_fix := sprintf("az vm deallocate -g %s -n %s && az vm update -g %s -n %s --set securityProfile.encryptionAtHost=true && az vm start -g %s -n %s  # needs the EncryptionAtHost feature on the subscription; the VM restarts", [rg, vm, rg, vm, rg, vm]) if {
+disk_fix := sprintf("az vm deallocate -g %s -n %s && az vm update -g %s -n %s --set securityProfile.encryptionAtHost=true && az vm start -g %s -n %s  # needs the EncryptionAtHost feature on the subscription; the VM restarts", util.words([rg, vm, rg, vm, rg, vm])) if {
 	vm := input.related.vm.name
 	rg := util.resource_group(input.related.vm)
-} else := sprintf("az disk update -g %s -n %s --encryption-type EncryptionAtRestWithCustomerKey --disk-encryption-set <disk encryption set id>", [util.resource_group(input.resource), input.resource.name])
+} else := sprintf("az disk update -g %s -n %s --encryption-type EncryptionAtRestWithCustomerKey --disk-encryption-set \"$DISK_ENCRYPTION_SET_ID\"", util.words([util.resource_group(input.resource), input.resource.name]))
 
 # Disks declared inside a VM or scale-set definition (IaC; a live VM's managed disks are
 # resources of their own, with an id, and judged above). Unmanaged (VHD) disks are not
@@ -223,7 +223,7 @@ deny contains finding if {
 		"key": d.key,
 		"at": d.at,
 		"evidence": {"disk": d.name, "encryption_at_host": false},
-		"fix": sprintf("az vm deallocate -g %s -n %s && az vm update -g %s -n %s --set securityProfile.encryptionAtHost=true && az vm start -g %s -n %s  # needs the EncryptionAtHost feature on the subscription", [rg, input.resource.name, rg, input.resource.name, rg, input.resource.name]),
+		"fix": sprintf("az vm deallocate -g %s -n %s && az vm update -g %s -n %s --set securityProfile.encryptionAtHost=true && az vm start -g %s -n %s  # needs the EncryptionAtHost feature on the subscription", util.words([rg, input.resource.name, rg, input.resource.name, rg, input.resource.name])),
 	}
 }
 
@@ -257,7 +257,7 @@ deny contains finding if {
 		"msg": sprintf("Scale set '%s' has no encryption at host and no disk encryption set on: %s", [input.resource.name, concat(", ", bare)]),
 		"at": bare_disks[0].at,
 		"evidence": {"disks_without_encryption_set": bare, "encryption_at_host": false},
-		"fix": sprintf("az vmss update -g %s -n %s --set virtualMachineProfile.securityProfile.encryptionAtHost=true  # deallocate the scale set first, then upgrade the instances", [rg, input.resource.name]),
+		"fix": sprintf("az vmss update -g %s -n %s --set virtualMachineProfile.securityProfile.encryptionAtHost=true  # deallocate the scale set first, then upgrade the instances", util.words([rg, input.resource.name])),
 	}
 }
 

@@ -83,7 +83,7 @@ kind := "VM" if util.is_type(input.resource, "microsoft.compute/virtualmachines"
 
 else := "Scale set"
 
-fix := sprintf("az vmss update -g %s -n %s --set virtualMachineProfile.storageProfile.imageReference.id=<newest version id> && az vmss update-instances -g %s -n %s --instance-ids '*'", [rg, input.resource.name, rg, input.resource.name]) if {
+fix := sprintf("az vmss update -g %s -n %s --set virtualMachineProfile.storageProfile.imageReference.id=\"$NEWEST_IMAGE_VERSION_ID\" && az vmss update-instances -g %s -n %s --instance-ids '*'", util.words([rg, input.resource.name, rg, input.resource.name])) if {
 	util.is_type(input.resource, "microsoft.compute/virtualmachinescalesets")
 	rg := util.resource_group(input.resource)
-} else := sprintf("Rebuild VM %s (resource group %s) from the newest version of its golden image (blue/green: deploy the replacement, then retire this one).", [input.resource.name, util.resource_group(input.resource)])
+} else := sprintf("# no command: rebuild VM %s (resource group %s) from the newest version of its golden image (blue/green: deploy the replacement, then retire this one).", [input.resource.name, util.resource_group(input.resource)])

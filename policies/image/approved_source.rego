@@ -50,9 +50,9 @@ kind(r) := "VM" if util.is_type(r, "microsoft.compute/virtualmachines")
 
 else := "Scale set"
 
-fix(r) := sprintf("az vmss update -g %s -n %s --set virtualMachineProfile.storageProfile.imageReference.id=<approved gallery image version id>", [util.resource_group(r), r.name]) if {
+fix(r) := sprintf("az vmss update -g %s -n %s --set virtualMachineProfile.storageProfile.imageReference.id=\"$APPROVED_IMAGE_VERSION_ID\"", util.words([util.resource_group(r), r.name])) if {
 	util.is_type(r, "microsoft.compute/virtualmachinescalesets")
-} else := sprintf("az vm create -g %s -n %s --image <approved gallery image version id>  # recreate from the golden image", [util.resource_group(r), r.name])
+} else := sprintf("az vm create -g %s -n %s --image \"$APPROVED_IMAGE_VERSION_ID\"  # recreate from the golden image", util.words([util.resource_group(r), r.name]))
 
 # IaC: the reference depends on a value only known at deployment.
 unknown contains image.input_unknown if {

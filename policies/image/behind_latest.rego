@@ -92,7 +92,7 @@ kind := "VM" if util.is_type(input.resource, "microsoft.compute/virtualmachines"
 
 else := "Scale set"
 
-fix := sprintf("az vmss update -g %s -n %s --set virtualMachineProfile.storageProfile.imageReference.id=%s && az vmss update-instances -g %s -n %s --instance-ids '*'", [rg, input.resource.name, latest.id, rg, input.resource.name]) if {
+fix := sprintf("az vmss update -g %s -n %s --set virtualMachineProfile.storageProfile.imageReference.id=%s && az vmss update-instances -g %s -n %s --instance-ids '*'", util.words([rg, input.resource.name, latest.id, rg, input.resource.name])) if {
 	util.is_type(input.resource, "microsoft.compute/virtualmachinescalesets")
 	rg := util.resource_group(input.resource)
-} else := sprintf("Replace VM %s (resource group %s) with one built from %s (blue/green), then retire it.", [input.resource.name, util.resource_group(input.resource), latest.id])
+} else := sprintf("# no command: replace VM %s (resource group %s) with one built from %s (blue/green), then retire it.", [input.resource.name, util.resource_group(input.resource), latest.id])

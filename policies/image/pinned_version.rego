@@ -45,7 +45,7 @@ kind(r) := "VM" if util.is_type(r, "microsoft.compute/virtualmachines")
 
 else := "Scale set"
 
-fix(r) := sprintf("az vmss update -g %s -n %s --set virtualMachineProfile.storageProfile.imageReference.id=<…/versions/X.Y.Z>", [util.resource_group(r), r.name]) if {
+fix(r) := sprintf("az vmss update -g %s -n %s --set virtualMachineProfile.storageProfile.imageReference.id=\"$PINNED_IMAGE_VERSION_ID\"", util.words([util.resource_group(r), r.name])) if {
 	util.is_type(r, "microsoft.compute/virtualmachinescalesets")
 } else := "Pin the version in the VM's deployment template; a VM's image reference cannot change after creation, so the next rebuild must use a pinned version."
 

@@ -45,3 +45,21 @@ may_be_unknown if not input.known_values
 list(v) := v if is_array(v)
 
 else := []
+
+# A value as one shell word in a fix command: as it is when it holds only characters no
+# shell reads specially, else quoted (Azure names may hold spaces, parentheses, quotes); a
+# control character is written as an ANSI-C escape so the command stays on one line.
+sh(s) := s if {
+	is_string(s)
+	regex.match(`^[A-Za-z0-9._/:=@%+,-]+$`, s)
+} else := concat("", ["$'", ansi_c(s), "'"]) if {
+	is_string(s)
+	regex.match(`[\x00-\x1f\x7f]`, s)
+} else := concat("", ["'", replace(s, "'", `'\''`), "'"]) if {
+	is_string(s)
+} else := s
+
+ansi_c(s) := replace(replace(replace(replace(replace(replace(s, `\`, `\\`), "'", `\'`), "\n", `\n`), "\r", `\r`), "\t", `\t`), "\u001b", `\e`)
+
+# The arguments of a fix command, each as one shell word.
+words(args) := [sh(a) | some a in args]

@@ -78,7 +78,7 @@ deny contains finding if {
 		"key": sprintf("%d", [port]),
 		"evidence": object.remove(facts, ["at"]),
 		"at": located(facts.at),
-		"fix": sprintf("az network nsg rule update -g %s --nsg-name %s -n %s --access Deny", [rg, view.name, facts.rule]),
+		"fix": sprintf("az network nsg rule update -g %s --nsg-name %s -n %s --access Deny", util.words([rg, view.name, facts.rule])),
 		"snippets": snippets(facts.rule, facts.priority, facts.protocol, port),
 	}
 }

@@ -87,27 +87,27 @@ message(p, port) := sprintf("%s reachable from the internet on management port %
 
 rg := util.resource_group(input.resource)
 
-nsg_fix(p) := sprintf("az network nsg rule update -g %s --nsg-name %s -n %s --access Deny  # administer through Azure Bastion or JIT", [rg, parts[0], parts[1]]) if {
+nsg_fix(p) := sprintf("az network nsg rule update -g %s --nsg-name %s -n %s --access Deny  # administer through Azure Bastion or JIT", util.words([rg, parts[0], parts[1]])) if {
 	rule := object.get(p, "nic_nsg_rule", null)
 	rule != null
 	parts := split(rule, "/")
-} else := sprintf("az network nsg rule update -g %s --nsg-name %s -n %s --access Deny  # administer through Azure Bastion or JIT", [rg, parts[0], parts[1]]) if {
+} else := sprintf("az network nsg rule update -g %s --nsg-name %s -n %s --access Deny  # administer through Azure Bastion or JIT", util.words([rg, parts[0], parts[1]])) if {
 	rule := object.get(p, "subnet_nsg_rule", null)
 	rule != null
 	parts := split(rule, "/")
 }
 
-fix(p) := sprintf("az network lb inbound-nat-rule delete -g %s --lb-name %s -n %s  # administer through Azure Bastion or JIT instead", [rg, p.load_balancer, p.lb_rule]) if {
+fix(p) := sprintf("az network lb inbound-nat-rule delete -g %s --lb-name %s -n %s  # administer through Azure Bastion or JIT instead", util.words([rg, p.load_balancer, p.lb_rule])) if {
 	p.path == "inbound NAT rule"
-} else := sprintf("az network lb inbound-nat-pool delete -g %s --lb-name %s -n %s  # after removing it from the scale set model; administer through Azure Bastion or JIT instead", [rg, p.load_balancer, p.lb_rule]) if {
+} else := sprintf("az network lb inbound-nat-pool delete -g %s --lb-name %s -n %s  # after removing it from the scale set model; administer through Azure Bastion or JIT instead", util.words([rg, p.load_balancer, p.lb_rule])) if {
 	p.path == "inbound NAT pool"
 } else := f if {
 	f := nsg_fix(p)
-} else := sprintf("az network lb rule delete -g %s --lb-name %s -n %s  # or attach an NSG that denies the port", [rg, p.load_balancer, p.lb_rule]) if {
+} else := sprintf("az network lb rule delete -g %s --lb-name %s -n %s  # or attach an NSG that denies the port", util.words([rg, p.load_balancer, p.lb_rule])) if {
 	p.path == "load-balancing rule"
-} else := sprintf("az vmss update -g %s -n %s --remove virtualMachineProfile.networkProfile.networkInterfaceConfigurations[0].ipConfigurations[0].publicIPAddressConfiguration  # or attach an NSG", [rg, input.resource.name]) if {
+} else := sprintf("az vmss update -g %s -n %s --remove virtualMachineProfile.networkProfile.networkInterfaceConfigurations[0].ipConfigurations[0].publicIPAddressConfiguration  # or attach an NSG", util.words([rg, input.resource.name])) if {
 	p.path == "instance public IPs"
-} else := sprintf("az network nic ip-config update -g %s --nic-name %s -n %s --remove publicIpAddress  # or attach an NSG", [rg, p.nic, p.ip_configuration])
+} else := sprintf("az network nic ip-config update -g %s --nic-name %s -n %s --remove publicIpAddress  # or attach an NSG", util.words([rg, p.nic, p.ip_configuration]))
 
 unknown contains reason if {
 	util.is_type(input.resource, metadata.resource_types[_])

@@ -51,7 +51,7 @@ deny contains finding if {
 			"overdue_count": count(overdue),
 			"max_pending_days": data.kensa.params.patch.max_pending_days,
 		},
-		"fix": sprintf("az vm install-patches -g %s -n %s --maximum-duration PT2H --reboot-setting IfRequired --classifications-to-include-linux Critical Security --classifications-to-include-win Critical Security", [util.resource_group(input.resource), input.resource.name]),
+		"fix": sprintf("az vm install-patches -g %s -n %s --maximum-duration PT2H --reboot-setting IfRequired --classifications-to-include-linux Critical Security --classifications-to-include-win Critical Security", util.words([util.resource_group(input.resource), input.resource.name])),
 	}
 }
 

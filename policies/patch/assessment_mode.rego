@@ -64,7 +64,7 @@ deny contains finding if {
 		"at": ["properties", "osProfile"],
 		"msg": sprintf("VM '%s' has patch assessment mode '%s', not AutomaticByPlatform", [input.resource.name, mode]),
 		"evidence": {"assessment_mode": mode},
-		"fix": sprintf("az vm update -g %s -n %s --set osProfile.%s.patchSettings.assessmentMode=AutomaticByPlatform", [util.resource_group(input.resource), input.resource.name, os_key]),
+		"fix": sprintf("az vm update -g %s -n %s --set osProfile.%s.patchSettings.assessmentMode=AutomaticByPlatform", util.words([util.resource_group(input.resource), input.resource.name, os_key])),
 	}
 }
 

@@ -54,7 +54,7 @@ deny contains finding if {
 			"last_assessed": object.get(input.related, ["patch_assessment", "properties", "lastModifiedDateTime"], null),
 			"max_assessment_age_days": data.kensa.params.patch.max_assessment_age_days,
 		},
-		"fix": sprintf("az vm assess-patches -g %s -n %s", [util.resource_group(input.resource), input.resource.name]),
+		"fix": sprintf("az vm assess-patches -g %s -n %s", util.words([util.resource_group(input.resource), input.resource.name])),
 	}
 }
 

@@ -84,9 +84,9 @@ deny contains finding if {
 	}
 }
 
-fix := sprintf("az vmss update -g %s -n %s --security-type TrustedLaunch --enable-secure-boot true --enable-vtpm true  # Gen2 image required; then upgrade the instances", [util.resource_group(input.resource), input.resource.name]) if {
+fix := sprintf("az vmss update -g %s -n %s --security-type TrustedLaunch --enable-secure-boot true --enable-vtpm true  # Gen2 image required; then upgrade the instances", util.words([util.resource_group(input.resource), input.resource.name])) if {
 	util.is_type(input.resource, "microsoft.compute/virtualmachinescalesets")
-} else := sprintf("az vm deallocate -g %s -n %s && az vm update -g %s -n %s --security-type TrustedLaunch --enable-secure-boot true --enable-vtpm true && az vm start -g %s -n %s  # Gen2 images only; a Gen1 VM is rebuilt", [rg, n, rg, n, rg, n]) if {
+} else := sprintf("az vm deallocate -g %s -n %s && az vm update -g %s -n %s --security-type TrustedLaunch --enable-secure-boot true --enable-vtpm true && az vm start -g %s -n %s  # Gen2 images only; a Gen1 VM is rebuilt", util.words([rg, n, rg, n, rg, n])) if {
 	rg := util.resource_group(input.resource)
 	n := input.resource.name
 }

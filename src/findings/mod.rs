@@ -205,6 +205,18 @@ fn named(code: &str, language: &str, name: &str, at: Option<&crate::text::Locati
     format!("{mark} fixes {name}{place}\n{code}")
 }
 
+/// `s` as one shell word (a subscription id read from a file may hold anything).
+fn shell_word(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        s.to_string()
+    } else {
+        format!(
+            "'{}'",
+            s.replace('\'', "'\\''").replace(char::is_control, " ")
+        )
+    }
+}
+
 /// `command` with `--subscription SUB` on each `az` command in it (they are chained with
 /// `&&`, a `#` comment may follow): the shell's default subscription is not necessarily the
 /// resource's. `az rest` names the subscription in its URL and takes no such option.
@@ -221,7 +233,7 @@ fn with_subscription(command: &str, subscription: &str) -> String {
                 && !part.starts_with("az rest")
                 && !part.contains("--subscription")
             {
-                format!("{part} --subscription {subscription}")
+                format!("{part} --subscription {}", shell_word(subscription))
             } else {
                 part.to_string()
             }
