@@ -127,8 +127,10 @@ fn control_characters_and_markup_in_names_reach_no_terminal_or_page() {
                 if line.starts_with("```") {
                     fenced = !fenced;
                 } else if !fenced {
+                    // Code spans are shown literally; outside them no markup may remain.
+                    let prose: String = line.split('`').step_by(2).collect();
                     assert!(
-                        !line.contains("<img"),
+                        !prose.contains("<img"),
                         "markup reached the Markdown: {line}"
                     );
                 }

@@ -223,7 +223,7 @@ fn markdown_fits_its_budget_at_twenty_thousand_vms_with_new_findings_first() {
             "{} bytes for a budget of {budget}",
             md.len()
         );
-        assert!(md.contains("more open finding(s) not shown"), "{budget}");
+        assert!(md.contains("open finding(s) not shown"), "{budget}");
         // The findings the baseline did not have come first.
         let rows: Vec<&str> = md
             .lines()
@@ -290,6 +290,23 @@ fn iac_findings_carry_file_and_line_linked_on_github_in_markdown_and_html() {
         "{html}"
     );
     assert!(html.contains("<th>File</th>"));
+    // From a subdirectory of the checkout (a workflow's `working-directory:`), links still
+    // name the file from the repository root.
+    let root = env!("CARGO_MANIFEST_DIR");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_kensa"))
+        .args(["iac", ".", "--fail-on", "none", "--format", "markdown"])
+        .current_dir(format!("{root}/fixtures/iac/snippets"))
+        .env("GITHUB_SERVER_URL", "https://github.example")
+        .env("GITHUB_REPOSITORY", "contoso/platform")
+        .env("GITHUB_SHA", "0123abc")
+        .env("GITHUB_WORKSPACE", root)
+        .output()
+        .unwrap();
+    let md = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        md.contains("](https://github.example/contoso/platform/blob/0123abc/fixtures/iac/snippets/main.tf#L"),
+        "{md}"
+    );
 }
 
 #[test]
@@ -413,22 +430,41 @@ fn sarif_rules_link_their_pages_and_diff_shows_only_what_changed() {
         ]);
         kensa_in(env!("CARGO_MANIFEST_DIR"), &a);
     }
+    // Text formats list the new findings only; JSON stays whole (the next baseline).
+    let (o, n) = (old.to_str().unwrap(), new.to_str().unwrap());
+    let md = stdout(&kensa(&[
+        "diff",
+        o,
+        n,
+        "--format",
+        "markdown",
+        "--fail-on",
+        "none",
+    ]));
+    assert_eq!(
+        md.lines().filter(|l| l.starts_with("| 🆕")).count(),
+        4,
+        "{md}"
+    );
+    assert!(
+        !md.lines().any(|l| l.starts_with("|  | ")),
+        "a persisting finding is listed: {md}"
+    );
     let d: serde_json::Value = serde_json::from_slice(
-        &kensa(&[
-            "diff",
-            old.to_str().unwrap(),
-            new.to_str().unwrap(),
-            "--format",
-            "json",
-            "--fail-on",
-            "none",
-        ])
-        .stdout,
+        &kensa(&["diff", o, n, "--format", "json", "--fail-on", "none"]).stdout,
     )
     .unwrap();
-    let findings = d["findings"].as_array().unwrap();
-    assert_eq!(findings.len(), 4, "{findings:#?}");
-    assert!(findings.iter().all(|f| f["change"] == "new"));
+    assert_eq!(
+        d["findings"].as_array().unwrap().len() as u64,
+        d["summary"]["total"].as_u64().unwrap()
+    );
+    // Reversed arguments are pointed out.
+    let r = kensa(&["diff", n, o, "--fail-on", "none"]);
+    assert!(
+        stderr(&r).contains("arguments are OLD NEW"),
+        "{}",
+        stderr(&r)
+    );
     let o = kensa(&[
         "diff",
         old.to_str().unwrap(),

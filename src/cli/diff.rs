@@ -8,7 +8,6 @@ use super::{emit, exit_code, FailOn, OutputArgs};
 use crate::error::Result;
 use crate::findings::baseline;
 use crate::findings::report::{Gate, Mode};
-use crate::findings::Change;
 
 fn what(mode: Mode) -> &'static str {
     match mode {
@@ -44,9 +43,19 @@ pub(crate) fn run(args: DiffArgs) -> Result<u8> {
     }
     let changes = baseline::diff(&old, &args.old.display().to_string(), &mut new.findings);
     new.changes = Some(changes);
-    // Only what changed: the new findings (the resolved ones are in `changes`).
-    new.findings.retain(|f| f.change == Some(Change::New));
+    // The text formats show only what changed (the new findings; the resolved ones are in
+    // `changes`); JSON and SARIF stay whole, usable as the next baseline or upload.
+    new.changes_only = true;
     new.compliance.compare(Some(&old.compliance));
+    if old.now > new.now {
+        eprintln!(
+            "kensa: warning: {} ({}) is older than {} ({}): the arguments are OLD NEW",
+            args.new.display(),
+            new.now,
+            args.old.display(),
+            old.now
+        );
+    }
     new.regate(Gate {
         fail_on: args.fail_on.threshold(),
         only_new: true,

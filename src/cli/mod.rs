@@ -361,7 +361,7 @@ pub(crate) fn emit(report: &Report, out: &OutputArgs) -> Result<()> {
     let opts = render::Options {
         color,
         max_markdown_bytes: usize::try_from(out.max_markdown_bytes).unwrap_or(usize::MAX),
-        links: render::Links::github(|k| std::env::var(k).ok()),
+        links: render::Links::github(|k| std::env::var(k).ok(), std::env::current_dir().ok()),
         rule_docs_url: out.rule_docs_url.clone(),
     };
     let text = render::render(out.format, report, &opts);

@@ -229,6 +229,18 @@ pub(crate) struct Report {
     /// back from JSON shows locations without excerpts).
     #[serde(skip)]
     pub(crate) sources: Vec<std::sync::Arc<crate::text::SourceFile>>,
+    /// `kensa diff`: the text formats list only the new findings.
+    #[serde(skip)]
+    pub(crate) changes_only: bool,
+}
+
+impl Report {
+    /// The findings a text format lists: all, or only the new ones in a diff.
+    pub(crate) fn listed(&self) -> impl Iterator<Item = &Finding> {
+        self.findings
+            .iter()
+            .filter(|f| !self.changes_only || f.change == Some(Change::New))
+    }
 }
 
 /// What a report is assembled from: the stages' results.
@@ -287,6 +299,7 @@ impl Report {
             findings: p.findings,
             rules,
             sources: p.inventory.source_files(),
+            changes_only: false,
         }
     }
 

@@ -446,7 +446,7 @@ fn findings(h: &mut String, report: &Report, links: Option<&Links>) {
 <noscript>The findings table needs JavaScript; the JSON report lists them all.</noscript>",
         if iac { "File" } else { "Where" }
     );
-    let mut all: Vec<&Finding> = report.findings.iter().collect();
+    let mut all: Vec<&Finding> = report.listed().collect();
     all.sort_by(|a, b| super::by_attention(a, b));
     let rows: Vec<serde_json::Value> = all
         .iter()

@@ -211,8 +211,7 @@ pub(crate) fn render(report: &Report, color: bool) -> String {
         }
     }
     let open: Vec<&Finding> = report
-        .findings
-        .iter()
+        .listed()
         .filter(|f| f.status == Status::Open)
         .collect();
     // A report over several subscriptions names each finding's.

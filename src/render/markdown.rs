@@ -19,15 +19,35 @@ const MAX_ITEMS: usize = 20;
 /// Bytes kept for the sections after the findings (coverage, waivers, rollout, fixes).
 const TAIL_RESERVE: usize = 16 * 1024;
 
-/// Text from the estate in a table cell or a list item: pipes, newlines and HTML are
-/// neutralised (a resource name must not inject markup into a PR comment).
+/// Text from the estate in a table cell or a list item: pipes, newlines, HTML and Markdown
+/// emphasis or links are neutralised (a resource name must not inject markup into a PR
+/// comment).
 fn cell(text: &str) -> String {
-    super::plain(text)
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    let mut out = String::with_capacity(text.len());
+    for c in super::plain(text).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\n' | '\r' => out.push(' '),
+            '|' | '\\' | '*' | '_' | '[' | ']' | '`' | '~' | '#' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text from the estate as a code span: shown literally, so only the backtick, the table's
+/// pipe and line breaks need care.
+fn code(text: &str) -> String {
+    let t = super::plain(text)
+        .replace('`', "'")
         .replace('|', "\\|")
-        .replace('\n', " ")
+        .replace(['\n', '\r'], " ");
+    format!("`{t}`")
 }
 
 pub(crate) fn render(report: &Report, opts: &Options) -> String {
@@ -38,26 +58,41 @@ pub(crate) fn render(report: &Report, opts: &Options) -> String {
     changes(&mut md, report);
     tables(&mut md, report);
     scopes(&mut md, report);
-    // The findings take what the budget leaves after the sections below them.
+    // The findings come first: they take what the budget leaves but a small share kept for
+    // the sections below them (coverage, waivers, rollout), which follow if they fit.
     let mut tail = String::new();
     coverage(&mut tail, report);
     rollout(&mut tail, report);
     waivers(&mut tail, report);
-    let room = budget.saturating_sub(md.len() + tail.len().min(TAIL_RESERVE));
+    let reserve = tail.len().min(TAIL_RESERVE).min(budget / 8);
+    let room = budget.saturating_sub(md.len() + reserve);
     let shown = findings(&mut md, report, room, opts.links.as_ref());
-    fixes(
-        &mut md,
-        &shown,
-        budget.saturating_sub(tail.len().min(TAIL_RESERVE)),
-    );
+    fixes(&mut md, &shown, budget.saturating_sub(reserve));
     if md.len() + tail.len() <= budget {
         md.push_str(&tail);
-    } else {
+    } else if !tail.is_empty() {
         let _ = writeln!(
             md,
             "\n_Coverage, waiver and rollout details are left out to stay within {budget} bytes; the JSON, SARIF or HTML report has them._"
         );
     }
+    fit(md, budget)
+}
+
+/// The text cut at a line boundary if it is still over `budget` (a budget smaller than the
+/// summary itself), with a last line saying so.
+fn fit(mut md: String, budget: usize) -> String {
+    if md.len() <= budget {
+        return md;
+    }
+    let note = "\n_… cut to stay within the Markdown budget (`--max-markdown-bytes`)._\n";
+    let mut at = budget.saturating_sub(note.len());
+    while !md.is_char_boundary(at) {
+        at -= 1;
+    }
+    let at = md[..at].rfind('\n').unwrap_or(0);
+    md.truncate(at);
+    md.push_str(note);
     md
 }
 
@@ -131,8 +166,8 @@ fn changes(md: &mut String, report: &Report) {
     for f in ch.resolved.iter().take(MAX_ITEMS) {
         let _ = writeln!(
             md,
-            "| ✅ `{}` | {} | `{}` |",
-            cell(&f.resource_name),
+            "| ✅ {} | {} | `{}` |",
+            code(&f.resource_name),
             f.severity.as_str(),
             f.rule_id
         );
@@ -209,8 +244,8 @@ fn scopes(md: &mut String, report: &Report) {
     for s in sorted.iter().take(MAX_SCOPES) {
         let _ = writeln!(
             md,
-            "| `{}` | {} | {} |",
-            cell(&s.scope),
+            "| {} | {} | {} |",
+            code(&s.scope),
             s.machines.phrase(),
             s.resources.phrase()
         );
@@ -235,8 +270,7 @@ fn findings<'r>(
     links: Option<&Links>,
 ) -> Vec<&'r Finding> {
     let mut open: Vec<&Finding> = report
-        .findings
-        .iter()
+        .listed()
         .filter(|f| f.status == Status::Open)
         .collect();
     if open.is_empty() {
@@ -246,54 +280,78 @@ fn findings<'r>(
     open.sort_by(|a, b| super::by_attention(a, b));
     let iac = report.mode == Mode::Iac;
     let subscriptions = report.compliance.scopes.len() > 1 && !iac;
-    let start = md.len();
-    let header = match (iac, subscriptions) {
-        (true, _) => "| | Severity | Rule | Resource | File | Finding |\n|---|---|---|---|---|---|",
-        (false, true) => "| | Severity | Rule | Resource | Subscription | Resource group | Finding |\n|---|---|---|---|---|---|---|",
-        (false, false) => "| | Severity | Rule | Resource | Resource group | Finding |\n|---|---|---|---|---|---|",
-    };
-    let _ = writeln!(md, "### Open findings\n\n{header}");
+    // A first column marks the new findings when there is a baseline.
+    let marked = report.changes.is_some();
+    let mut columns = vec!["Severity", "Rule", "Resource"];
+    match (iac, subscriptions) {
+        (true, _) => columns.push("File"),
+        (false, true) => columns.extend(["Subscription", "Resource group"]),
+        (false, false) => columns.push("Resource group"),
+    }
+    columns.push("Finding");
+    if marked {
+        columns.insert(0, "New");
+    }
+    let header = format!(
+        "### Open findings\n\n| {} |\n|{}\n",
+        columns.join(" | "),
+        "---|".repeat(columns.len())
+    );
     // Room for the line that says what was left out.
-    let room = room.saturating_sub(400);
+    let room = room.saturating_sub(header.len() + 400);
+    let mut table = String::new();
     let mut shown = Vec::new();
     for f in &open {
-        let mark = if f.change == Some(Change::New) {
-            "🆕"
-        } else {
-            ""
-        };
-        let place = match (iac, &f.location) {
-            (true, Some(l)) => where_in_file(&l.file, l.line, links),
-            (true, None) => String::new(),
+        let mut cells = Vec::with_capacity(columns.len());
+        if marked {
+            cells.push(if f.change == Some(Change::New) {
+                "🆕".to_string()
+            } else {
+                String::new()
+            });
+        }
+        cells.extend([
+            f.severity.as_str().to_string(),
+            code(&f.rule_id),
+            code(&f.resource_name),
+        ]);
+        match (iac, &f.location) {
+            (true, Some(l)) => cells.push(where_in_file(&l.file, l.line, links)),
+            (true, None) => cells.push(String::new()),
             (false, _) => {
-                let rg = cell(resource_group(&f.resource_id).unwrap_or(""));
-                match subscriptions {
-                    true => format!(
-                        "`{}` | {rg}",
-                        crate::findings::compliance::subscription_of(&f.resource_id).unwrap_or("")
-                    ),
-                    false => rg,
+                if subscriptions {
+                    cells.push(code(
+                        crate::findings::compliance::subscription_of(&f.resource_id).unwrap_or(""),
+                    ));
                 }
+                cells.push(cell(resource_group(&f.resource_id).unwrap_or("")));
             }
-        };
-        let row = format!(
-            "| {mark} | {} | `{}` | `{}` | {place} | {} |\n",
-            f.severity.as_str(),
-            f.rule_id,
-            cell(&f.resource_name),
-            cell(&f.message)
-        );
-        if md.len() - start + row.len() > room {
+        }
+        cells.push(cell(&f.message));
+        let row = format!("| {} |\n", cells.join(" | "));
+        if table.len() + row.len() > room {
             break;
         }
-        md.push_str(&row);
+        table.push_str(&row);
         shown.push(*f);
+    }
+    if !shown.is_empty() {
+        md.push_str(&header);
+        md.push_str(&table);
     }
     let left = open.len() - shown.len();
     if left > 0 {
+        let new_left = open[shown.len()..]
+            .iter()
+            .filter(|f| f.change == Some(Change::New))
+            .count();
+        let new_note = match new_left {
+            0 => String::new(),
+            n => format!(" ({n} of them new)"),
+        };
         let _ = writeln!(
             md,
-            "\n**{left} more open finding(s) not shown** to keep this summary within its size budget; the JSON, SARIF and HTML reports list all {}.",
+            "\n**{left} open finding(s) not shown{new_note}** to keep this summary within its size budget; the JSON, SARIF and HTML reports list all {}.",
             open.len()
         );
     }
@@ -303,15 +361,17 @@ fn findings<'r>(
 
 /// `file:line`, linked to the line on GitHub when the run says where the sources are.
 fn where_in_file(file: &str, line: usize, links: Option<&Links>) -> String {
-    let text = format!("{}:{line}", cell(file));
+    let text = code(&format!("{file}:{line}"));
     let relative = !file.starts_with('/') && !file.starts_with("..") && !file.contains('\\');
+    // A path with characters a link target cannot hold is shown without its link.
+    let linkable = !file.contains([' ', '(', ')', '<', '>', '[', ']', '|']);
     match links {
-        Some(l) if relative => format!(
-            "[`{text}`]({}/{}#L{line})",
+        Some(l) if relative && linkable => format!(
+            "[{text}]({}/{}#L{line})",
             l.blob,
             file.trim_start_matches("./")
         ),
-        _ => format!("`{text}`"),
+        _ => text,
     }
 }
 
@@ -325,6 +385,7 @@ fn fixes(md: &mut String, shown: &[&Finding], budget: usize) {
         return;
     }
     let mut out = String::from("### How to fix\n");
+    let mut parts = 0;
     for rule in rules {
         let of_rule: Vec<&&Finding> = shown.iter().filter(|f| f.rule_id == rule).collect();
         let mut part = format!(
@@ -364,8 +425,12 @@ fn fixes(md: &mut String, shown: &[&Finding], budget: usize) {
             break;
         }
         out.push_str(&part);
+        parts += 1;
     }
-    md.push_str(&out);
+    // Nothing fitted: no heading over nothing.
+    if parts > 0 {
+        md.push_str(&out);
+    }
 }
 
 /// Which machines the newest golden images have not reached yet.
@@ -382,10 +447,10 @@ fn rollout(md: &mut String, report: &Report) {
     for (r, b) in rows.iter().take(MAX_ITEMS) {
         let _ = writeln!(
             md,
-            "| `{}` | {} | `{}` | {} | {} version(s), {} days |",
-            cell(r.image_name()),
-            r.latest_version,
-            cell(&b.resource_name),
+            "| {} | {} | {} | {} | {} version(s), {} days |",
+            code(r.image_name()),
+            cell(&r.latest_version),
+            code(&b.resource_name),
             b.running_version,
             b.versions_behind,
             b.days_behind
@@ -425,8 +490,8 @@ fn waivers(md: &mut String, report: &Report) {
                 };
                 let _ = writeln!(
                     md,
-                    "| `{}` | `{}` | {} | {until} | {} |",
-                    cell(&f.resource_name),
+                    "| {} | `{}` | {} | {until} | {} |",
+                    code(&f.resource_name),
                     f.rule_id,
                     cell(&v.owner),
                     cell(&reason)
@@ -444,9 +509,9 @@ fn waivers(md: &mut String, report: &Report) {
         for v in list.iter().take(MAX_ITEMS) {
             let _ = writeln!(
                 md,
-                "- ⚠️ waiver {what}: `{}` on `{}`, owner {}, until {} ({})",
-                v.rule,
-                cell(&v.resource),
+                "- ⚠️ waiver {what}: {} on {}, owner {}, until {} ({})",
+                code(&v.rule),
+                code(&v.resource),
                 cell(&v.owner),
                 v.expires.as_deref().unwrap_or("permanent"),
                 cell(&v.at)
@@ -463,14 +528,14 @@ fn coverage(md: &mut String, report: &Report) {
     }
     let _ = writeln!(md, "\n### Coverage: what this scan could not vouch for\n");
     for g in c.source_gaps.iter().take(MAX_ITEMS) {
-        let _ = writeln!(md, "- ⚠️ `{}`: {}", cell(&g.source), cell(&g.reason));
+        let _ = writeln!(md, "- ⚠️ {}: {}", code(&g.source), cell(&g.reason));
     }
     more(md, c.source_gaps.len());
     for n in c.unevaluated.iter().take(MAX_ITEMS) {
         let _ = writeln!(
             md,
-            "- · not evaluated `{}`: {}",
-            cell(&n.source),
+            "- · not evaluated {}: {}",
+            code(&n.source),
             cell(&n.reason)
         );
     }
@@ -478,10 +543,10 @@ fn coverage(md: &mut String, report: &Report) {
     for f in c.rule_failures.iter().take(MAX_ITEMS) {
         let _ = writeln!(
             md,
-            "- ✖ `{}` failed on `{}` ({}): {}",
+            "- ✖ `{}` failed on {} ({}): {}",
             f.rule_id,
-            cell(&f.resource_id),
-            f.policy,
+            code(&f.resource_id),
+            cell(&f.policy),
             cell(&f.message)
         );
     }
@@ -495,12 +560,26 @@ fn coverage(md: &mut String, report: &Report) {
         for u in c.undecided.iter().take(MAX_ITEMS) {
             // IaC: where the value the answer depends on is written.
             let on = match &u.location {
-                Some(l) => format!("at `{}:{}`", cell(&l.file), l.line),
-                None => format!("on `{}`", cell(&u.resource_id)),
+                Some(l) => format!("at {}", code(&format!("{}:{}", l.file, l.line))),
+                None => format!("on {}", code(&u.resource_id)),
             };
             let _ = writeln!(md, "- `{}` {on}: {}", u.rule_id, cell(&u.reason));
         }
         more(md, c.undecided.len());
         let _ = writeln!(md, "\n</details>");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_cannot_become_markdown() {
+        assert_eq!(
+            cell("**bold** [l](http://evil) a|b\nc"),
+            "\\*\\*bold\\*\\* \\[l\\](http://evil) a\\|b c"
+        );
+        assert_eq!(code("a`b|c\nd"), "`a'b\\|c d`");
     }
 }

@@ -44,17 +44,32 @@ pub(crate) struct Links {
 }
 
 impl Links {
-    /// From GitHub Actions' `GITHUB_SERVER_URL`, `GITHUB_REPOSITORY` and `GITHUB_SHA`.
-    pub(crate) fn github(var: impl Fn(&str) -> Option<String>) -> Option<Links> {
+    /// From GitHub Actions' `GITHUB_SERVER_URL`, `GITHUB_REPOSITORY` and `GITHUB_SHA`. IaC
+    /// paths are relative to the working directory `cwd`; when that is below the checkout
+    /// (`GITHUB_WORKSPACE`, e.g. a `working-directory:`), the links add the way down.
+    pub(crate) fn github(
+        var: impl Fn(&str) -> Option<String>,
+        cwd: Option<std::path::PathBuf>,
+    ) -> Option<Links> {
         let (server, repo, sha) = (
             var("GITHUB_SERVER_URL")?,
             var("GITHUB_REPOSITORY")?,
             var("GITHUB_SHA")?,
         );
         let ok = |s: &str| !s.is_empty() && !s.contains(['"', '<', '>', ' ', ')']);
-        (ok(&server) && ok(&repo) && ok(&sha)).then(|| Links {
-            blob: format!("{}/{repo}/blob/{sha}", server.trim_end_matches('/')),
-        })
+        if !(ok(&server) && ok(&repo) && ok(&sha)) {
+            return None;
+        }
+        let mut blob = format!("{}/{repo}/blob/{sha}", server.trim_end_matches('/'));
+        let below = var("GITHUB_WORKSPACE")
+            .and_then(|w| std::path::Path::new(&w).canonicalize().ok())
+            .zip(cwd.and_then(|c| c.canonicalize().ok()))
+            .and_then(|(w, c)| c.strip_prefix(&w).ok().map(std::path::Path::to_path_buf));
+        for part in below.iter().flat_map(|p| p.components()) {
+            blob.push('/');
+            blob.push_str(&part.as_os_str().to_string_lossy());
+        }
+        Some(Links { blob })
     }
 }
 
