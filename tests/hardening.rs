@@ -400,7 +400,6 @@ fn inputs_are_regular_files_of_text_and_bad_ones_are_placed() {
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
     let f = fifo.to_str().unwrap();
     for args in [
-        vec!["scan", "--snapshot", f],
         vec!["scan", "--demo", "--config", f],
         vec!["scan", "--demo", "--waivers", f],
     ] {
@@ -408,6 +407,20 @@ fn inputs_are_regular_files_of_text_and_bad_ones_are_placed() {
         assert_eq!(code(&o), 2, "{args:?}: {}", stderr(&o));
         assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
     }
+    // A snapshot may be a pipe; one nobody writes to is empty, not a wait.
+    let o = kensa_bounded(&["scan", "--snapshot", f], None);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("empty"), "{}", stderr(&o));
+    let o = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "\"{}\" scan --snapshot <(cat \"{}\") --fail-on none --format json",
+            env!("CARGO_BIN_EXE_kensa"),
+            demo_file("estate.json")
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
     // A FIFO among the policies.
     let policies = dir.path().join("policies");
     std::fs::create_dir(&policies).unwrap();

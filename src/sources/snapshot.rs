@@ -18,7 +18,8 @@ pub(crate) fn load_file(path: &Path, estate: &mut Estate) -> Result<()> {
     } else {
         path.display().to_string()
     };
-    let text = crate::text::read::text(path).map_err(|cause| Error::Read {
+    // A pipe is read too: `--snapshot <(zcat estate.json.gz)`.
+    let text = crate::text::read::stream_text(path).map_err(|cause| Error::Read {
         path: name.clone(),
         cause,
     })?;

@@ -7,6 +7,17 @@ use std::path::Path;
 
 /// The text of the input file at `path` (`-`: standard input).
 pub(crate) fn text(path: &Path) -> std::io::Result<String> {
+    read(path, false)
+}
+
+/// Like `text`, but a pipe is read too (`--snapshot <(zcat estate.json.gz)`): it is opened
+/// without waiting for a writer, so a FIFO nobody writes to reads as empty instead of
+/// blocking forever.
+pub(crate) fn stream_text(path: &Path) -> std::io::Result<String> {
+    read(path, true)
+}
+
+fn read(path: &Path, pipes: bool) -> std::io::Result<String> {
     let bytes = if path.as_os_str() == "-" {
         let mut buf = Vec::new();
         std::io::stdin().lock().read_to_end(&mut buf)?;
@@ -14,6 +25,9 @@ pub(crate) fn text(path: &Path) -> std::io::Result<String> {
     } else {
         // `metadata` does not open the file, so it cannot block on a FIFO.
         let meta = std::fs::metadata(path)?;
+        if pipes && is_pipe(&meta) {
+            return utf8(read_pipe(path)?);
+        }
         if !meta.is_file() {
             let what = if meta.is_dir() {
                 "a directory"
@@ -25,6 +39,41 @@ pub(crate) fn text(path: &Path) -> std::io::Result<String> {
         std::fs::read(path)?
     };
     utf8(bytes)
+}
+
+#[cfg(unix)]
+fn is_pipe(meta: &std::fs::Metadata) -> bool {
+    std::os::unix::fs::FileTypeExt::is_fifo(&meta.file_type())
+}
+
+#[cfg(not(unix))]
+fn is_pipe(_: &std::fs::Metadata) -> bool {
+    false
+}
+
+/// Opened non-blocking (no wait for a writer), then read blocking until the writer closes;
+/// with no writer at all the read ends at once (POSIX: end of file).
+#[cfg(unix)]
+fn read_pipe(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::io::AsRawFd;
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    // SAFETY: fcntl on a descriptor this function owns, with valid flag arguments.
+    unsafe {
+        let flags = libc::fcntl(f.as_raw_fd(), libc::F_GETFL);
+        libc::fcntl(f.as_raw_fd(), libc::F_SETFL, flags & !libc::O_NONBLOCK);
+    }
+    let mut buf = Vec::new();
+    f.read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+#[cfg(not(unix))]
+fn read_pipe(path: &Path) -> std::io::Result<Vec<u8>> {
+    std::fs::read(path)
 }
 
 /// `bytes` as text, its byte-order mark dropped; invalid UTF-8 is an error naming where.
@@ -79,5 +128,16 @@ mod tests {
         let e = text(&fifo).unwrap_err();
         assert!(e.to_string().contains("not a regular file"), "{e}");
         assert!(text(dir.path()).is_err());
+        // As a stream: nobody writes, so it is empty at once (no wait).
+        assert_eq!(stream_text(&fifo).unwrap(), "");
+        // A writer's text is read whole.
+        let writer = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::write(fifo, "[]"))
+        };
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let got = stream_text(&fifo).unwrap();
+        writer.join().unwrap().unwrap();
+        assert!(got == "[]" || got.is_empty(), "{got}");
     }
 }
