@@ -230,6 +230,33 @@ document.body.dataset.viewport=d.viewport;document.body.dataset.overflow=d.overf
         "false",
         "the page scrolls sideways on a phone"
     );
+    // Real inputs' long ids and paths (Checkov's test cases) wrap instead of widening the page.
+    if let Some(real) = shared("checkov-cases") {
+        let page = dir.path().join("real.html");
+        kensa(&[
+            "iac",
+            real.to_str().unwrap(),
+            "--fail-on",
+            "none",
+            "--format",
+            "html",
+            "-o",
+            page.to_str().unwrap(),
+        ]);
+        let dom = browse(
+            browser,
+            dir.path(),
+            &format!("file://{}", page.display()),
+            1400,
+            &["--dump-dom"],
+        );
+        assert_eq!(attr(&dom, "data-rendered"), "ok");
+        assert_eq!(
+            attr(&dom, "data-overflow"),
+            "false",
+            "real templates widen the page"
+        );
+    }
     for width in [1400u32, 390] {
         let shot = dir.path().join(format!("shot-{width}.png"));
         browse(

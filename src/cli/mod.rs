@@ -86,8 +86,9 @@ pub(crate) struct SourceArgs {
     /// A saved Resource Graph result: response body, JSON array of rows, or NDJSON (repeatable).
     #[arg(long, value_name = "FILE")]
     pub(crate) snapshot: Vec<PathBuf>,
-    /// Scan the demo estate built into kensa.
-    #[arg(long)]
+    /// The demo estate built into kensa (with its own configuration, waivers and clock;
+    /// not combined with other sources).
+    #[arg(long, conflicts_with_all = ["snapshot", "subscription", "management_group", "tenant"])]
     pub(crate) demo: bool,
     #[command(flatten)]
     pub(crate) live: LiveArgs,
@@ -291,9 +292,9 @@ pub(crate) struct OutputArgs {
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub(crate) color: ColorChoice,
-    /// The Markdown report's size limit: the summary, compliance and new findings come
-    /// first, then findings until the budget is spent (GitHub step summaries take 1 MiB;
-    /// a pull-request comment 65,536 characters: use 60000 there).
+    /// The Markdown report's size limit, 4096 to 100000000: the summary, compliance and new
+    /// findings come first, then findings until the budget is spent (GitHub step summaries
+    /// take 1 MiB; a pull-request comment 65,536 characters: use 60000 there).
     #[arg(long, value_name = "BYTES", default_value_t = 1_000_000,
           value_parser = clap::value_parser!(u64).range(4096..=100_000_000))]
     pub(crate) max_markdown_bytes: u64,

@@ -34,12 +34,12 @@ fn esc(text: &str) -> String {
     out
 }
 
-const STYLE: &str = "*{box-sizing:border-box}body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:90em;padding:0 1em;color:#1b1f24}\
+const STYLE: &str = "*{box-sizing:border-box}body{overflow-wrap:anywhere;font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:90em;padding:0 1em;color:#1b1f24}\
 h1{margin:0 0 .2em;font-size:1.6em}h2{margin:1.4em 0 .4em;font-size:1.2em}.box{overflow-x:auto;max-width:100%}\
 table{border-collapse:collapse;margin:.5em 0 1em}td,th{border:1px solid #d0d7de;padding:.3em .6em;text-align:left;vertical-align:top}\
 th{background:#f6f8fa}.cards{display:flex;flex-wrap:wrap;gap:1em;margin:1em 0}.card{border:1px solid #d0d7de;border-radius:6px;padding:.6em 1em;min-width:6em}\
 .card b{font-size:1.6em;display:block}.critical{color:#fff;background:#a40e26}.high{color:#a40e26}.medium{color:#9a6700}.low{color:#0969da}\
-.waived{color:#57606a}code{font-size:90%;word-break:break-all}.fix{font-family:monospace;font-size:85%;color:#444;word-break:break-all}\
+.waived{color:#57606a}code{font-size:90%;overflow-wrap:anywhere}.fix{font-family:monospace;font-size:85%;color:#444;overflow-wrap:anywhere}\
 #filters{margin:.5em 0;display:flex;flex-wrap:wrap;gap:.5em;align-items:center}.verdict{font-weight:bold}\
 .glance{display:flex;flex-wrap:wrap;gap:2em;align-items:center}.glance figure{margin:0;text-align:center}svg text{font:12px system-ui,sans-serif}\
 .bars{width:100%;max-width:46em;height:auto}#pager{margin:.5em 0;display:flex;gap:.5em;align-items:center}\
@@ -164,7 +164,8 @@ fn bars(h: &mut String, id: &str, rows: &[(String, usize, usize, usize)]) {
     for (i, (label, passed, failed, undecided)) in rows.iter().enumerate() {
         let total = (passed + failed + undecided).max(1) as f64;
         let y = 22 * i + 5;
-        let w = |n: usize| n as f64 * 380.0 / total;
+        // Label 0–245, bar 250–570, the count right-aligned at 636: they never overlap.
+        let w = |n: usize| n as f64 * 320.0 / total;
         let (wp, wf, wu) = (w(*passed), w(*failed), w(*undecided));
         let _ = write!(
             h,
@@ -174,7 +175,7 @@ fn bars(h: &mut String, id: &str, rows: &[(String, usize, usize, usize)]) {
 <rect x=\"{xu:.1}\" y=\"{y}\" width=\"{wu:.1}\" height=\"16\" fill=\"#bf8700\"><title>{undecided} undecided</title></rect>\
 <text x=\"636\" y=\"{ty}\" text-anchor=\"end\">{passed}/{total}</text>",
             ty = y + 12,
-            label = esc(&shorten(label, 38)),
+            label = esc(&shorten(label, 34)),
             xf = 250.0 + wp,
             xu = 250.0 + wp + wf,
             total = passed + failed + undecided,
