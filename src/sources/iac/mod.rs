@@ -440,10 +440,14 @@ fn add(estate: &mut Estate, seen: &mut Declarations, file: &Arc<SourceFile>, out
         };
         let (mut id, kind, name) = (text("id"), text("type"), text("name"));
         let (line, column) = file.position(d.span.start);
-        let here = match o.get("terraformAddress").and_then(Value::as_str) {
+        let mut here = match o.get("terraformAddress").and_then(Value::as_str) {
             Some(address) => format!("{}:{line} ({address})", file.path),
             None => format!("{}:{line}", file.path),
         };
+        // Two calls of one module declare at the same line: the calls tell them apart.
+        if !d.via.is_empty() {
+            here = format!("{here} via {}", d.via.join(" → "));
+        }
         // Two declarations of one resource id: an error of the template itself. Both are
         // evaluated (the later one under its own id) and the scan says so.
         if let Some((first, earlier, earlier_via)) = seen.get(&id.to_lowercase()) {
@@ -459,13 +463,14 @@ fn add(estate: &mut Estate, seen: &mut Declarations, file: &Arc<SourceFile>, out
                 });
                 continue;
             }
-            if known {
-                estate.gaps.push(SourceGap {
-                    source: here.clone(),
-                    reason: format!(
-                        "resource id {id} is also declared at {first}: a deployment keeps only one; both are evaluated"
-                    ),
-                });
+            let gap = SourceGap {
+                source: here.clone(),
+                reason: format!(
+                    "resource id {id} is also declared at {first}: a deployment keeps only one; both are evaluated"
+                ),
+            };
+            if known && !estate.gaps.contains(&gap) {
+                estate.gaps.push(gap);
             }
             let suffix = o
                 .get("terraformAddress")
