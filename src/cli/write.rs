@@ -98,15 +98,13 @@ pub(crate) fn atomic(path: &Path, contents: &str) -> Result<()> {
             .unwrap_or_else(|_| std::os::unix::fs::PermissionsExt::from_mode(0o666)),
     );
     // The temporary file's own name would only confuse: the error names the target.
-    let mut tmp = builder
-        .tempfile_in(dir)
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => fail(std::io::Error::new(
-                e.kind(),
-                "its directory does not exist",
-            )),
-            kind => fail(std::io::Error::from(kind)),
-        })?;
+    let mut tmp = builder.tempfile_in(dir).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => fail(std::io::Error::new(
+            e.kind(),
+            "its directory does not exist",
+        )),
+        kind => fail(std::io::Error::from(kind)),
+    })?;
     let _pending = Pending::new(tmp.path());
     tmp.write_all(contents.as_bytes()).map_err(fail)?;
     tmp.as_file().sync_all().map_err(fail)?;
