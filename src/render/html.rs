@@ -22,13 +22,9 @@ const MAX_SCOPES: usize = 25;
 fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in super::plain(text).chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
+        match super::html_entity(c) {
+            Some(entity) => out.push_str(entity),
+            None => out.push(c),
         }
     }
     out

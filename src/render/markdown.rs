@@ -25,10 +25,12 @@ const TAIL_RESERVE: usize = 16 * 1024;
 fn cell(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in super::plain(text).chars() {
+        // Quotes need no entity outside HTML attributes.
+        if let Some(entity) = super::html_entity(c).filter(|_| !matches!(c, '"' | '\'')) {
+            out.push_str(entity);
+            continue;
+        }
         match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
             '\n' | '\r' => out.push(' '),
             '|' | '\\' | '*' | '_' | '[' | ']' | '`' | '~' | '#' | '!' => {
                 out.push('\\');

@@ -142,3 +142,16 @@ pub(crate) fn least_compliant_first(
     });
     sorted
 }
+
+/// The HTML entity a character of untrusted text must become in HTML (and in Markdown,
+/// which passes HTML through), if any.
+pub(crate) fn html_entity(c: char) -> Option<&'static str> {
+    Some(match c {
+        '&' => "&amp;",
+        '<' => "&lt;",
+        '>' => "&gt;",
+        '"' => "&quot;",
+        '\'' => "&#39;",
+        _ => return None,
+    })
+}
