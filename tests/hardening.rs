@@ -68,19 +68,22 @@ fn control_characters_and_markup_in_names_reach_no_terminal_or_page() {
     }
     let path = write_rows(dir.path(), &rows);
     let cfg = demo_file("kensa.toml");
-    let html = stdout(&kensa(&[
-        "scan",
-        "--snapshot",
-        &path,
-        "--config",
-        &cfg,
-        "--now",
-        NOW,
-        "--fail-on",
-        "none",
-        "--format",
-        "html",
-    ]));
+    let scan_as = |format: &str| {
+        kensa(&[
+            "scan",
+            "--snapshot",
+            &path,
+            "--config",
+            &cfg,
+            "--now",
+            NOW,
+            "--fail-on",
+            "none",
+            "--format",
+            format,
+        ])
+    };
+    let html = stdout(&scan_as("html"));
     assert!(
         html.contains("onerror=alert(2)"),
         "the name is in the page's data"
@@ -98,19 +101,7 @@ fn control_characters_and_markup_in_names_reach_no_terminal_or_page() {
     assert!(!outside.contains("<img src=x"), "markup reached the page");
     assert!(!html.contains('\u{1b}'));
     for format in ["human", "markdown"] {
-        let o = kensa(&[
-            "scan",
-            "--snapshot",
-            &path,
-            "--config",
-            &cfg,
-            "--now",
-            NOW,
-            "--fail-on",
-            "none",
-            "--format",
-            format,
-        ]);
+        let o = scan_as(format);
         let out = stdout(&o);
         assert!(
             out.contains("all checks passed"),

@@ -11,6 +11,7 @@ use clap::Args;
 use super::{write, SourceArgs};
 use crate::error::{Error, Result};
 use crate::evaluate::config::ConfigFile;
+use crate::inventory::links::image_reference_id;
 use crate::sources::Resource;
 
 #[derive(Args, Debug)]
@@ -65,11 +66,7 @@ fn galleries(resources: &[Resource]) -> BTreeMap<String, (String, usize)> {
                 .or_insert_with(|| (r.id.clone(), 0));
             continue;
         }
-        let machine = matches!(
-            r.kind.as_str(),
-            "microsoft.compute/virtualmachines" | "microsoft.compute/virtualmachinescalesets"
-        );
-        let Some(id) = machine.then(|| image_id(r.raw.json())).flatten() else {
+        let Some(id) = image_reference_id(&r.kind, r.raw.json()) else {
             continue;
         };
         if let Some(gallery) = gallery_of(&id) {
@@ -79,17 +76,6 @@ fn galleries(resources: &[Resource]) -> BTreeMap<String, (String, usize)> {
         }
     }
     out
-}
-
-/// The image reference id of a VM or scale set row.
-fn image_id(row: &str) -> Option<String> {
-    let v: serde_json::Value = serde_json::from_str(row).ok()?;
-    let p = &v["properties"];
-    let profile = match p.get("virtualMachineProfile") {
-        Some(m) => &m["storageProfile"],
-        None => &p["storageProfile"],
-    };
-    profile["imageReference"]["id"].as_str().map(str::to_string)
 }
 
 /// `/subscriptions/…/galleries/<name>` out of an image (version) id.

@@ -3,7 +3,7 @@
 //! subscription, or an IaC file) and per rule. A resource with an undecided check is counted
 //! apart, never as compliant.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -106,13 +106,7 @@ pub(crate) fn scope_of(resource_id: &str, origin: &Origin) -> String {
 
 /// The subscription id in a resource id, as written.
 pub(crate) fn subscription_of(resource_id: &str) -> Option<&str> {
-    let mut parts = resource_id.split('/');
-    while let Some(p) = parts.next() {
-        if p.eq_ignore_ascii_case("subscriptions") {
-            return parts.next().filter(|s| !s.is_empty());
-        }
-    }
-    None
+    crate::sources::id_segment(resource_id, "subscriptions").filter(|s| !s.is_empty())
 }
 
 impl Compliance {
@@ -123,25 +117,26 @@ impl Compliance {
         undecided: &[Undecided],
         failures: &[RuleFailure],
     ) -> Compliance {
-        let open: BTreeSet<(&str, String)> = findings
-            .iter()
-            .filter(|f| f.status == Status::Open)
-            .map(|f| (f.rule_id.as_str(), f.resource_id.to_lowercase()))
-            .collect();
-        let unsure: BTreeSet<(&str, String)> = undecided
-            .iter()
-            .map(|u| (u.rule_id.as_str(), u.resource_id.to_lowercase()))
-            .chain(
-                failures
-                    .iter()
-                    .map(|f| (f.rule_id.as_str(), f.resource_id.to_lowercase())),
-            )
-            .collect();
+        let open = by_resource(
+            findings
+                .iter()
+                .filter(|f| f.status == Status::Open)
+                .map(|f| (&f.resource_id, &f.rule_id)),
+        );
+        let unsure = by_resource(
+            undecided
+                .iter()
+                .map(|u| (&u.resource_id, &u.rule_id))
+                .chain(failures.iter().map(|f| (&f.resource_id, &f.rule_id))),
+        );
+        let has = |set: &HashMap<String, BTreeSet<&str>>, key: &str, rule: &str| {
+            set.get(key).is_some_and(|rules| rules.contains(rule))
+        };
         let mut out = Compliance::default();
         let mut scopes: BTreeMap<String, ScopeCompliance> = BTreeMap::new();
         let mut rules: BTreeMap<&str, RuleCompliance> = BTreeMap::new();
         for (resource, rule_ids) in judged {
-            let key = resource.key.to_string();
+            let key: &str = &resource.key;
             let mut state = State::Compliant;
             for rule in rule_ids {
                 let r = rules.entry(rule).or_insert_with(|| RuleCompliance {
@@ -152,11 +147,10 @@ impl Compliance {
                     undecided: 0,
                 });
                 r.evaluated += 1;
-                let pair = (rule, key.clone());
-                if open.contains(&pair) {
+                if has(&open, key, rule) {
                     r.failed += 1;
                     state = State::Failing;
-                } else if unsure.contains(&pair) {
+                } else if has(&unsure, key, rule) {
                     r.undecided += 1;
                     if state == State::Compliant {
                         state = State::Undecided;
@@ -165,11 +159,10 @@ impl Compliance {
                     r.passed += 1;
                 }
             }
-            let scope = scope_of(&resource.id, &resource.origin);
             let s = scopes
-                .entry(scope.clone())
-                .or_insert_with(|| ScopeCompliance {
-                    scope,
+                .entry(scope_of(&resource.id, &resource.origin))
+                .or_insert_with_key(|scope| ScopeCompliance {
+                    scope: scope.clone(),
                     machines: Tally::default(),
                     resources: Tally::default(),
                 });
@@ -194,6 +187,17 @@ impl Compliance {
                 resources: b.resources.percent(),
             });
     }
+}
+
+/// Lower-cased resource id → the rules named with it.
+fn by_resource<'a>(
+    pairs: impl Iterator<Item = (&'a String, &'a String)>,
+) -> HashMap<String, BTreeSet<&'a str>> {
+    let mut out: HashMap<String, BTreeSet<&str>> = HashMap::new();
+    for (id, rule) in pairs {
+        out.entry(id.to_lowercase()).or_default().insert(rule);
+    }
+    out
 }
 
 /// "+2.5 points" / "−1.0 points" / "unchanged", against a baseline share.

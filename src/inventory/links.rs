@@ -386,6 +386,20 @@ fn key(id: Option<String>) -> Option<String> {
     id.filter(|s| !s.is_empty()).map(|s| s.to_lowercase())
 }
 
+/// The image reference id of a VM or scale set row (the model's), as written; `None` for
+/// other types and rows without one.
+pub(crate) fn image_reference_id(kind: &str, json: &str) -> Option<String> {
+    let p = serde_json::from_str::<Row<VmProps>>(json)
+        .ok()?
+        .properties?;
+    let storage = match kind {
+        "microsoft.compute/virtualmachines" => p.storage_profile,
+        "microsoft.compute/virtualmachinescalesets" => p.virtual_machine_profile?.storage_profile,
+        _ => None,
+    };
+    storage?.image_reference?.id.filter(|id| !id.is_empty())
+}
+
 fn image_link(storage: Option<&Storage>) -> ImageLink {
     let r = storage.and_then(|s| s.image_reference.as_ref());
     ImageLink {

@@ -398,13 +398,10 @@ fn rollout(h: &mut String, report: &Report) {
 /// group and subscription.
 fn place(f: &Finding, iac: bool, links: Option<&Links>) -> (String, Option<String>) {
     match (&f.location, iac) {
-        (Some(l), true) => {
-            let relative = !l.file.starts_with('/') && !l.file.starts_with("..");
-            let link = links
-                .filter(|_| relative)
-                .map(|k| format!("{}/{}#L{}", k.blob, l.file.trim_start_matches("./"), l.line));
-            (format!("{}:{}", l.file, l.line), link)
-        }
+        (Some(l), true) => (
+            format!("{}:{}", l.file, l.line),
+            links.and_then(|k| k.line(&l.file, l.line)),
+        ),
         _ => (
             format!(
                 "{} · {}",

@@ -88,10 +88,7 @@ fn fit(mut md: String, budget: usize) -> String {
         return md;
     }
     let note = "\n_… cut to stay within the Markdown budget (`--max-markdown-bytes`)._\n";
-    let mut at = budget.saturating_sub(note.len());
-    while !md.is_char_boundary(at) {
-        at -= 1;
-    }
+    let at = crate::text::floor_char_boundary(&md, budget.saturating_sub(note.len()));
     let at = md[..at].rfind('\n').unwrap_or(0);
     md.truncate(at);
     md.push_str(note);
@@ -364,16 +361,11 @@ fn findings<'r>(
 /// `file:line`, linked to the line on GitHub when the run says where the sources are.
 fn where_in_file(file: &str, line: usize, links: Option<&Links>) -> String {
     let text = code(&format!("{file}:{line}"));
-    let relative = !file.starts_with('/') && !file.starts_with("..") && !file.contains('\\');
     // A path with characters a link target cannot hold is shown without its link.
     let linkable = !file.contains([' ', '(', ')', '<', '>', '[', ']', '|']);
-    match links {
-        Some(l) if relative && linkable => format!(
-            "[{text}]({}/{}#L{line})",
-            l.blob,
-            file.trim_start_matches("./")
-        ),
-        _ => text,
+    match links.filter(|_| linkable).and_then(|l| l.line(file, line)) {
+        Some(url) => format!("[{text}]({url})"),
+        None => text,
     }
 }
 
@@ -583,5 +575,17 @@ mod tests {
             "\\*\\*bold\\*\\* \\[l\\](http://evil) a\\|b c"
         );
         assert_eq!(code("a`b|c\nd"), "`a'b\\|c d`");
+    }
+
+    #[test]
+    fn text_over_the_budget_is_cut_at_a_line_and_says_so() {
+        let long = "é line of text\n".repeat(1000);
+        let cut = fit(long.clone(), 4096);
+        assert!(
+            cut.len() <= 4096 && cut.ends_with("`--max-markdown-bytes`)._\n"),
+            "{cut}"
+        );
+        assert!(long.starts_with(cut.split("\n_…").next().unwrap()));
+        assert_eq!(fit("short\n".into(), 4096), "short\n");
     }
 }

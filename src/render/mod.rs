@@ -71,6 +71,13 @@ impl Links {
         }
         Some(Links { blob })
     }
+
+    /// The address of `line` of `file` (a path relative to the working directory); `None`
+    /// for a path outside it.
+    pub(crate) fn line(&self, file: &str, line: usize) -> Option<String> {
+        let relative = !file.starts_with('/') && !file.starts_with("..") && !file.contains('\\');
+        relative.then(|| format!("{}/{}#L{line}", self.blob, file.trim_start_matches("./")))
+    }
 }
 
 /// Renders `report` in `format`.
@@ -105,13 +112,7 @@ pub(crate) fn plain(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// Short form of a resource group out of an ARM id, for listings.
 pub(crate) fn resource_group(id: &str) -> Option<&str> {
-    let mut parts = id.split('/');
-    while let Some(p) = parts.next() {
-        if p.eq_ignore_ascii_case("resourcegroups") {
-            return parts.next();
-        }
-    }
-    None
+    crate::sources::id_segment(id, "resourcegroups")
 }
 
 /// The order findings are read in: new ones first, then the most severe, then by rule and

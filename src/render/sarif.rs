@@ -16,7 +16,10 @@ use serde_sarif::sarif::{
 use crate::evaluate::{Meta, Severity, Undecided};
 use crate::findings::report::Report;
 use crate::findings::{Change, Finding};
-use crate::text::Location as FileLocation;
+use crate::text::{clip, Location as FileLocation};
+
+/// GitHub shows at most 1024 characters of a description.
+const GITHUB_MAX_TEXT: usize = 1024;
 
 pub(crate) const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -44,16 +47,6 @@ fn level(s: Severity) -> &'static str {
         Severity::Medium => "warning",
         Severity::Low => "note",
     }
-}
-
-/// GitHub shows at most 1024 characters of a description.
-fn cap(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let mut s: String = text.chars().take(max - 1).collect();
-    s.push('…');
-    s
 }
 
 fn descriptor(m: &Meta, docs: &str) -> ReportingDescriptor {
@@ -96,12 +89,12 @@ fn descriptor(m: &Meta, docs: &str) -> ReportingDescriptor {
         .help_uri(format!("{}/{}.md", docs.trim_end_matches('/'), m.id))
         .short_description(
             MultiformatMessageString::builder()
-                .text(cap(&m.title, 1024))
+                .text(clip(&m.title, GITHUB_MAX_TEXT))
                 .build(),
         )
         .full_description(
             MultiformatMessageString::builder()
-                .text(cap(&m.description, 1024))
+                .text(clip(&m.description, GITHUB_MAX_TEXT))
                 .build(),
         )
         .help(

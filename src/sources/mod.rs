@@ -211,6 +211,17 @@ pub(crate) struct Estate {
 }
 
 /// Last path segment of an ARM id, used when a row carries no `name`.
+/// The path segment after `key` in an ARM id (`subscriptions`, `resourceGroups`), any case.
+pub(crate) fn id_segment<'a>(id: &'a str, key: &str) -> Option<&'a str> {
+    let mut parts = id.split('/');
+    while let Some(p) = parts.next() {
+        if p.eq_ignore_ascii_case(key) {
+            return parts.next();
+        }
+    }
+    None
+}
+
 pub(crate) fn name_from_id(id: &str) -> &str {
     id.trim_end_matches('/').rsplit('/').next().unwrap_or(id)
 }

@@ -127,6 +127,16 @@ impl SourceFile {
     }
 }
 
+/// `text` cut to at most `max` characters, the last of them `…` when it was cut.
+pub(crate) fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
+    s.push('…');
+    s
+}
+
 /// 1-based line and column of a byte offset in `text` (without building a `SourceFile`:
 /// snapshots can be hundreds of megabytes).
 pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {

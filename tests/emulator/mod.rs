@@ -291,32 +291,10 @@ async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) -> std::io::Resu
             headers: headers.clone(),
             body: arm_error("RateLimiting", "Please throttle your requests.", json!([])),
         },
-        Some(Fault::SameSkipToken) => {
-            let s = state.lock().unwrap();
-            let row = s
-                .rows
-                .first()
-                .map(|r| r.json.clone())
-                .unwrap_or(Value::Null);
-            Response {
-                status: 200,
-                headers: vec![],
-                body: json!({"totalRecords": 100000, "count": 1, "data": [row], "facets": [], "resultTruncated": "false", "$skipToken": "the-same-token"}).to_string(),
-            }
-        }
-        Some(Fault::ShortPage) => {
-            let s = state.lock().unwrap();
-            let row = s
-                .rows
-                .first()
-                .map(|r| r.json.clone())
-                .unwrap_or(Value::Null);
-            Response {
-                status: 200,
-                headers: vec![],
-                body: json!({"totalRecords": 100, "count": 1, "data": [row], "facets": [], "resultTruncated": "false"}).to_string(),
-            }
-        }
+        // A page of one row that claims many more (and, for SameSkipToken, a token that
+        // never moves on).
+        Some(Fault::SameSkipToken) => one_row_page(&state, 100000, Some("the-same-token")),
+        Some(Fault::ShortPage) => one_row_page(&state, 100, None),
         Some(Fault::NextLinkTo(url)) => Response {
             status: 200,
             headers: vec![],
@@ -692,4 +670,24 @@ pub fn fake_az(token: &str, subscription: &str) -> FakeAz {
         std::env::var("PATH").unwrap_or_default()
     );
     FakeAz { _dir: dir, path }
+}
+
+/// A Resource Graph page holding the first row only, claiming `total` records.
+fn one_row_page(state: &Mutex<State>, total: u64, skip_token: Option<&str>) -> Response {
+    let row = state
+        .lock()
+        .unwrap()
+        .rows
+        .first()
+        .map(|r| r.json.clone())
+        .unwrap_or(Value::Null);
+    let mut body = json!({"totalRecords": total, "count": 1, "data": [row], "facets": [], "resultTruncated": "false"});
+    if let Some(token) = skip_token {
+        body["$skipToken"] = json!(token);
+    }
+    Response {
+        status: 200,
+        headers: vec![],
+        body: body.to_string(),
+    }
 }

@@ -88,12 +88,7 @@ fn shown(v: &Value, secret: bool) -> String {
     if secret {
         return kind.to_string();
     }
-    let text = v.to_string();
-    if text.len() > 80 {
-        format!("{}…", text.chars().take(80).collect::<String>())
-    } else {
-        text
-    }
+    crate::text::clip(&v.to_string(), 81)
 }
 
 #[cfg(test)]

@@ -32,10 +32,7 @@ fn convert_depth(ty: &Expression, value: Value, depth: usize) -> Result<Value, F
         return Ok(value);
     }
     let wrong = |wanted: &str, v: &Value| {
-        let mut got = v.to_string();
-        if got.len() > 60 {
-            got = format!("{}…", got.chars().take(60).collect::<String>());
-        }
+        let got = crate::text::clip(&v.to_string(), 61);
         Err((String::new(), format!("{wanted} is required, got {got}")))
     };
     let Expression::FuncCall(f) = ty else {
