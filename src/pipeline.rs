@@ -58,12 +58,12 @@ pub(crate) fn run(req: &ScanRequest) -> Result<Scan> {
         .as_ref()
         .map(|p| baseline::read_report(p))
         .transpose()?;
-
     let mut estate = req.sources.load()?;
     let diagnostics = std::mem::take(&mut estate.diagnostics);
-    let inventory = Inventory::build(estate)?;
+    let mut inventory = Inventory::build(estate)?;
     let evaluator = Evaluator::new(&pack, config.params_json(), &now, |id| !config.disabled(id))?;
     let mut evaluation = evaluator.run(&inventory);
+    inventory.drop_relations();
     let mut found = findings::collect(
         std::mem::take(&mut evaluation.violations),
         &pack,

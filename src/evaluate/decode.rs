@@ -108,7 +108,11 @@ impl Violation {
                     })?;
                 }
                 v.fix = o.get("fix").and_then(Value::as_str).map(str::to_string);
-                if let Some(Value::Object(by_language)) = o.get("snippets") {
+                // Snippets replace the command only in IaC findings; a live finding would
+                // carry them unread (a third of a large scan's findings memory).
+                if let (Some(Value::Object(by_language)), Some(_)) =
+                    (o.get("snippets"), &resource.located)
+                {
                     v.snippets = by_language
                         .iter()
                         .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))

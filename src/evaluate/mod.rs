@@ -12,6 +12,7 @@ mod recursion;
 pub(crate) mod verify;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use regorus::Value;
@@ -32,10 +33,23 @@ pub(crate) struct Evaluation {
     pub(crate) failures: Vec<RuleFailure>,
     /// Resources at least one rule applied to.
     pub(crate) resources_evaluated: usize,
-    /// Each of them (inventory index) with the rules that ran on it (pack indexes).
-    pub(crate) judged: Vec<(usize, Vec<usize>)>,
+    /// Each of them (inventory index) with the rules that ran on it (pack indexes, shared
+    /// by every resource of a type).
+    pub(crate) judged: Vec<(usize, Arc<[usize]>)>,
     /// (rule, resource) evaluations.
     pub(crate) evaluations: usize,
+}
+
+/// Evaluations between two releases of the snapshot's pages (see `Inventory::release_pages`):
+/// a few MB of rows are read in between.
+const RELEASE_EVERY: usize = 2048;
+
+/// The rules for one resource type, gathered by a generated `kensa.run` rule.
+struct Plan {
+    /// `data.kensa.run.t<n>`: `{"deny": {id: set}, "unknown": {id: set}}`.
+    path: String,
+    /// Pack indexes of the rules it gathers.
+    rules: Arc<[usize]>,
 }
 
 pub(crate) struct Evaluator<'p> {
@@ -44,8 +58,9 @@ pub(crate) struct Evaluator<'p> {
     /// gathers every applicable rule's `deny` and `unknown`: one evaluation per resource,
     /// so library rules shared by several rules are computed once.
     engine: regorus::Engine,
-    /// Lower-cased resource type → (generated rule path, indices of the rules it gathers).
-    by_type: HashMap<String, (String, Vec<usize>)>,
+    plans: Vec<Plan>,
+    /// Lower-cased resource type (or `*`) → its plan.
+    by_type: HashMap<String, usize>,
 }
 
 impl<'p> Evaluator<'p> {
@@ -82,6 +97,7 @@ impl<'p> Evaluator<'p> {
             }
         }
         let mut module = String::from("package kensa.run\n\nimport rego.v1\n\nprepared := true\n");
+        let mut plans = Vec::new();
         let mut by_type = HashMap::new();
         let mut types: Vec<_> = rules_by_type.into_iter().collect();
         types.sort();
@@ -101,37 +117,39 @@ impl<'p> Evaluator<'p> {
                 gather("deny", |_| true),
                 gather("unknown", |r| r.has_unknown)
             ));
-            by_type.insert(kind, (format!("data.kensa.run.t{n}"), rules));
+            by_type.insert(kind, plans.len());
+            plans.push(Plan {
+                path: format!("data.kensa.run.t{n}"),
+                rules: rules.into(),
+            });
         }
         engine
             .add_policy("<kensa.run>".into(), module)
-            .map_err(|e| Error::Policy {
-                file: "<generated kensa.run>".into(),
-                message: e.to_string(),
-            })?;
+            .map_err(generated)?;
         // regorus analyses the modules on the first evaluation of an engine; doing it here,
         // once, means every worker's clone starts prepared (it was a quarter of a small scan).
         engine.set_input(Value::new_object());
         engine
             .eval_rule("data.kensa.run.prepared".into())
-            .map_err(|e| Error::Policy {
-                file: "<generated kensa.run>".into(),
-                message: e.to_string(),
-            })?;
+            .map_err(generated)?;
         Ok(Evaluator {
             pack,
             engine,
+            plans,
             by_type,
         })
     }
 
-    fn plan(&self, kind: &str) -> Option<&(String, Vec<usize>)> {
-        self.by_type.get(kind).or_else(|| self.by_type.get("*"))
+    fn plan(&self, kind: &str) -> Option<usize> {
+        self.by_type
+            .get(kind)
+            .or_else(|| self.by_type.get("*"))
+            .copied()
     }
 
     pub(crate) fn run(&self, inv: &Inventory) -> Evaluation {
-        let subjects: Vec<usize> = (0..inv.resources.len())
-            .filter(|i| self.plan(&inv.resources[*i].kind).is_some())
+        let subjects: Vec<(usize, usize)> = (0..inv.resources.len())
+            .filter_map(|i| Some((i, self.plan(&inv.resources[i].kind)?)))
             .collect();
         // A few chunks per thread, each with its own clone of the engine: cloning copies
         // the interpreter's tables, so one clone per resource would dominate small scans.
@@ -143,15 +161,19 @@ impl<'p> Evaluator<'p> {
             .par_chunks(chunk)
             .map(|part| {
                 let mut engine = self.engine.clone();
-                part.iter()
-                    .map(|&i| self.evaluate_one(&mut engine, inv, i))
-                    .collect::<Vec<_>>()
+                let mut out = Evaluation::default();
+                for (n, &(i, p)) in part.iter().enumerate() {
+                    if n % RELEASE_EVERY == RELEASE_EVERY - 1 {
+                        inv.release_pages();
+                    }
+                    self.evaluate_one(&mut engine, &self.plans[p], inv, i, &mut out);
+                }
+                out
             })
-            .flatten()
             .collect();
         let judged = subjects
             .iter()
-            .filter_map(|&i| Some((i, self.plan(&inv.resources[i].kind)?.1.clone())))
+            .map(|&(i, p)| (i, Arc::clone(&self.plans[p].rules)))
             .collect();
         let mut all = Evaluation {
             resources_evaluated: subjects.len(),
@@ -167,13 +189,16 @@ impl<'p> Evaluator<'p> {
         all
     }
 
-    fn evaluate_one(&self, engine: &mut regorus::Engine, inv: &Inventory, i: usize) -> Evaluation {
+    fn evaluate_one(
+        &self,
+        engine: &mut regorus::Engine,
+        Plan { path, rules }: &Plan,
+        inv: &Inventory,
+        i: usize,
+        out: &mut Evaluation,
+    ) {
         let resource = &inv.resources[i];
-        let mut out = Evaluation::default();
-        let Some((path, rules)) = self.plan(&resource.kind) else {
-            return out;
-        };
-        out.evaluations = rules.len();
+        out.evaluations += rules.len();
         let input = match Value::from_json_str(&inv.input_json(i)) {
             Ok(v) => v,
             Err(e) => {
@@ -186,29 +211,29 @@ impl<'p> Evaluator<'p> {
                     Origin::Snapshot { file, row, line } => format!("{file}:{line} (row {row})"),
                     Origin::File { file, line, column } => format!("{file}:{line}:{column}"),
                 };
-                for &r in rules {
+                for &r in rules.iter() {
                     out.failures.push(RuleFailure::new(
                         &self.pack.rules[r],
                         resource,
                         format!("the resource at {place} cannot be handed to the policies: {why}"),
                     ));
                 }
-                return out;
+                return;
             }
         };
         engine.set_input(input);
         match engine.eval_rule(path.clone()) {
             Ok(result) => {
-                for &r in rules {
+                for &r in rules.iter() {
                     let id = Value::from(self.pack.rules[r].meta.id.as_str());
                     let (deny, unknown) = (&result["deny"][&id], &result["unknown"][&id]);
-                    self.decode(r, (i, resource), deny, unknown, &mut out);
+                    self.decode(r, (i, resource), deny, unknown, out);
                 }
             }
             // One rule's runtime error must not cost the others their verdicts: evaluate
             // each rule alone to find the one(s) that fail.
             Err(_) => {
-                for &r in rules {
+                for &r in rules.iter() {
                     let rule = &self.pack.rules[r];
                     let deny = engine.eval_rule(format!("{}.deny", rule.path));
                     let unknown = match rule.has_unknown {
@@ -216,7 +241,7 @@ impl<'p> Evaluator<'p> {
                         false => Ok(Value::Undefined),
                     };
                     match (deny, unknown) {
-                        (Ok(d), Ok(u)) => self.decode(r, (i, resource), &d, &u, &mut out),
+                        (Ok(d), Ok(u)) => self.decode(r, (i, resource), &d, &u, out),
                         (Err(e), _) | (_, Err(e)) => {
                             out.failures
                                 .push(RuleFailure::new(rule, resource, e.to_string()))
@@ -225,7 +250,6 @@ impl<'p> Evaluator<'p> {
                 }
             }
         }
-        out
     }
 
     /// A rule's `deny` and `unknown` sets on one resource, decoded into `out`; a member
@@ -260,6 +284,14 @@ impl<'p> Evaluator<'p> {
             out.undecided
                 .push(Undecided::decode(rule, resource, &value));
         }
+    }
+}
+
+/// An error in the generated `kensa.run` package.
+fn generated(e: impl std::fmt::Display) -> Error {
+    Error::Policy {
+        file: "<generated kensa.run>".into(),
+        message: e.to_string(),
     }
 }
 

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::sources::{Estate, Origin, RawRow, Resource, SourceGap};
+use crate::text::read::Text;
 use crate::text::SourceFile;
 use links::Links;
 
@@ -45,6 +46,8 @@ pub(crate) struct Inventory {
     pub(crate) inputs: Vec<String>,
     /// Rows dropped because an earlier row had the same id (overlapping pages or files).
     pub(crate) duplicates: usize,
+    /// The snapshot texts the rows point into.
+    texts: Vec<Arc<Text>>,
 }
 
 impl Inventory {
@@ -60,7 +63,7 @@ impl Inventory {
             index.insert(Arc::clone(&r.key), resources.len());
             resources.push(r);
         }
-        let links = read_links(&resources)?;
+        let links = read_links(&resources, &estate.texts)?;
         let mut inv = Inventory {
             resources,
             links: Vec::new(),
@@ -79,6 +82,7 @@ impl Inventory {
             skipped: estate.skipped,
             inputs: estate.inputs,
             duplicates,
+            texts: estate.texts,
         };
         for (i, l) in links.iter().enumerate() {
             match l {
@@ -152,6 +156,29 @@ impl Inventory {
             .map(String::as_str)
     }
 
+    /// Frees what only the rules' `related` documents are built from (a third of a large
+    /// scan's memory): once every resource is evaluated, findings and the report need the
+    /// resources and the coverage, not the relations.
+    pub(crate) fn drop_relations(&mut self) {
+        self.links = Vec::new();
+        self.subnets = HashMap::new();
+        self.assessments = HashMap::new();
+        self.patches = HashMap::new();
+        self.jit = HashMap::new();
+        self.versions = HashMap::new();
+        self.extensions = HashMap::new();
+        self.lb_parts = HashMap::new();
+        self.pool_rules = HashMap::new();
+        self.release_pages();
+    }
+
+    /// Hands the pages of mapped snapshots back to the kernel; rows read later fault in
+    /// again from the page cache. Called between batches of evaluations, so the process
+    /// holds the rows it is reading, not the whole estate.
+    pub(crate) fn release_pages(&self) {
+        self.texts.iter().for_each(|t| t.release());
+    }
+
     pub(crate) fn get(&self, key: &str) -> Option<&Resource> {
         self.index.get(key).map(|i| &self.resources[*i])
     }
@@ -170,7 +197,17 @@ impl Inventory {
 
 /// Links of every row, in parallel: this is a second pass over the text of the rows that
 /// have relations, the bulk of the parse cost after the first.
-fn read_links(resources: &[Resource]) -> Result<Vec<Links>> {
+fn read_links(resources: &[Resource], texts: &[Arc<Text>]) -> Result<Vec<Links>> {
+    let mut links = Vec::with_capacity(resources.len());
+    // In blocks, releasing a mapped snapshot's pages after each: the rows are read once.
+    for block in resources.chunks(16_384) {
+        links.extend(read_block(block)?);
+        texts.iter().for_each(|t| t.release());
+    }
+    Ok(links)
+}
+
+fn read_block(resources: &[Resource]) -> Result<Vec<Links>> {
     use rayon::prelude::*;
     resources
         .par_iter()

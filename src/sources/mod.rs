@@ -13,6 +13,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::text::read::Text;
 use crate::text::{Location, SourceFile, Span};
 
 /// Where the estate comes from: any mix of a live read, snapshots, the demo and IaC.
@@ -37,10 +38,18 @@ impl Sources {
         let mut estate = Estate::default();
         if let Some(target) = &self.live {
             let collected = live::collect(target)?;
-            snapshot::load_text(&live::describe(target), collected.body, &mut estate)?;
+            snapshot::load_text(
+                &live::describe(target),
+                Text::Owned(collected.body),
+                &mut estate,
+            )?;
         }
         if self.demo {
-            snapshot::load_text(demo::ESTATE_NAME, demo::ESTATE.to_string(), &mut estate)?;
+            snapshot::load_text(
+                demo::ESTATE_NAME,
+                Text::Owned(demo::ESTATE.to_string()),
+                &mut estate,
+            )?;
         }
         for path in &self.snapshots {
             snapshot::load_file(path, &mut estate)?;
@@ -56,14 +65,14 @@ impl Sources {
 /// an estate costs its file size in memory, not the several-fold of a parsed document.
 #[derive(Clone, Debug)]
 pub(crate) struct RawRow {
-    buf: Arc<String>,
+    buf: Arc<Text>,
     start: usize,
     end: usize,
 }
 
 impl RawRow {
     /// `json` must be a sub-slice of `buf` (as serde_json's borrowed `RawValue`s are).
-    pub(crate) fn within(buf: &Arc<String>, json: &str) -> RawRow {
+    pub(crate) fn within(buf: &Arc<Text>, json: &str) -> RawRow {
         let start = json.as_ptr() as usize - buf.as_ptr() as usize;
         RawRow {
             buf: Arc::clone(buf),
@@ -75,7 +84,7 @@ impl RawRow {
     pub(crate) fn owned(json: String) -> RawRow {
         let end = json.len();
         RawRow {
-            buf: Arc::new(json),
+            buf: Arc::new(Text::Owned(json)),
             start: 0,
             end,
         }
@@ -208,6 +217,8 @@ pub(crate) struct Estate {
     pub(crate) skipped: Vec<SourceGap>,
     /// Human names of the inputs, for the report header.
     pub(crate) inputs: Vec<String>,
+    /// The snapshot texts the rows point into (to release their pages between reads).
+    pub(crate) texts: Vec<Arc<Text>>,
 }
 
 /// Last path segment of an ARM id, used when a row carries no `name`.

@@ -10,6 +10,7 @@ use serde_json::value::RawValue;
 
 use super::{name_from_id, Estate, Origin, RawRow, Resource, SourceGap};
 use crate::error::{Error, Result};
+use crate::text::read::Text;
 
 /// Reads one snapshot file into `estate`.
 pub(crate) fn load_file(path: &Path, estate: &mut Estate) -> Result<()> {
@@ -58,7 +59,10 @@ struct Head<'a> {
     name: Option<Cow<'a, str>>,
 }
 
-pub(crate) fn load_text(file: &str, text: String, estate: &mut Estate) -> Result<()> {
+/// Rows read between two releases of a mapped snapshot's pages (a few MB).
+const RELEASE_ROWS: usize = 8192;
+
+pub(crate) fn load_text(file: &str, text: Text, estate: &mut Estate) -> Result<()> {
     let buf = Arc::new(text);
     let body = buf.trim_start_matches('\u{feff}');
     let rows: Vec<&RawValue> =
@@ -68,7 +72,7 @@ pub(crate) fn load_text(file: &str, text: String, estate: &mut Estate) -> Result
                 "empty file: expected a Resource Graph response, a JSON array of rows or NDJSON",
             )),
             Some('[') => serde_json::from_str(body).map_err(|e| json_error(file, body, &e))?,
-            Some('{') => objects(file, body, estate)?,
+            Some('{') => objects(file, (body, &buf), estate)?,
             Some(_) => {
                 let at = body.len() - body.trim_start().len();
                 return Err(Error::input_at(
@@ -80,11 +84,17 @@ pub(crate) fn load_text(file: &str, text: String, estate: &mut Estate) -> Result
                 ));
             }
         };
+    // Each pass over the text (the scan above, the rows below) touches every page of it;
+    // releasing them in between keeps a mapped snapshot out of the process's memory.
+    buf.release();
     let file_name: Arc<str> = Arc::from(file);
     let mut line = 1;
     let mut scanned = 0;
     estate.resources.reserve(rows.len());
     for (index, row) in rows.into_iter().enumerate() {
+        if index % RELEASE_ROWS == RELEASE_ROWS - 1 {
+            buf.release();
+        }
         let offset = row.get().as_ptr() as usize - body.as_ptr() as usize;
         line += body.as_bytes()[scanned..offset]
             .iter()
@@ -126,15 +136,24 @@ pub(crate) fn load_text(file: &str, text: String, estate: &mut Estate) -> Result
         });
     }
     estate.inputs.push(file.to_string());
+    // Parsed: from now on rows are read one by one, so the pages go back to the kernel.
+    buf.release();
+    estate.texts.push(buf);
     Ok(())
 }
 
 /// A file starting with `{`: one response body, one row, or NDJSON rows.
-fn objects<'a>(file: &str, body: &'a str, estate: &mut Estate) -> Result<Vec<&'a RawValue>> {
+/// `text` is what `body` lies in; its pages are released after each pass over it.
+fn objects<'a>(
+    file: &str,
+    (body, text): (&'a str, &Text),
+    estate: &mut Estate,
+) -> Result<Vec<&'a RawValue>> {
     let mut values = Vec::new();
     for value in serde_json::Deserializer::from_str(body).into_iter::<&RawValue>() {
         values.push(value.map_err(|e| json_error(file, body, &e))?);
     }
+    text.release();
     if values.len() != 1 {
         return Ok(values); // NDJSON
     }
@@ -143,6 +162,7 @@ fn objects<'a>(file: &str, body: &'a str, estate: &mut Estate) -> Result<Vec<&'a
     let Some(data) = parsed.data else {
         return Ok(values); // a single row
     };
+    text.release();
     let data_at = data.get().as_ptr() as usize - body.as_ptr() as usize;
     if !data.get().starts_with('[') {
         return Err(Error::input_at(file, body, data_at, "`data` is not an array of rows", "here")
@@ -204,7 +224,7 @@ mod tests {
 
     fn load(text: &str) -> Result<Estate> {
         let mut estate = Estate::default();
-        load_text("t.json", text.to_string(), &mut estate)?;
+        load_text("t.json", Text::Owned(text.to_string()), &mut estate)?;
         Ok(estate)
     }
 
