@@ -75,6 +75,10 @@ disk_protection(disk) := "yes" if {
 	])
 } else := "no"
 
+# A rule, not a call in each of `deny` and `unknown`: regorus caches a rule's value for the
+# evaluation but re-runs a function on every call.
+resource_protection := disk_protection(input.resource) if util.is_type(input.resource, "microsoft.compute/disks")
+
 vm_encryption_at_host(vm) if util.truthy(vm.properties.securityProfile.encryptionAtHost)
 
 ade_enabled(disk) if {
@@ -90,7 +94,7 @@ ade_enabled(disk) if {
 
 deny contains finding if {
 	util.is_type(input.resource, "microsoft.compute/disks")
-	disk_protection(input.resource) == "no"
+	resource_protection == "no"
 	finding := {
 		"msg": sprintf("Disk '%s'%s is encrypted only with platform-managed keys (no encryption at host, ADE or customer key)", [input.resource.name, attached]),
 		"evidence": {"encryption_type": encryption_type(input.resource), "vm": object.get(input.related, ["vm", "id"], null)},
@@ -100,7 +104,7 @@ deny contains finding if {
 
 unknown contains {"msg": why, "at": ["properties", "encryption"]} if {
 	util.is_type(input.resource, "microsoft.compute/disks")
-	why := disk_protection(input.resource)
+	why := resource_protection
 	not why in {"yes", "no"}
 }
 
