@@ -62,7 +62,9 @@ pub(crate) fn run(req: &ScanRequest) -> Result<Scan> {
     let diagnostics = std::mem::take(&mut estate.diagnostics);
     let mut inventory = Inventory::build(estate)?;
     let evaluator = Evaluator::new(&pack, config.params_json(), &now, |id| !config.disabled(id))?;
-    let mut evaluation = evaluator.run(&inventory);
+    let progress = progress_bar(req.sources.quiet, inventory.resources.len());
+    let mut evaluation = evaluator.run(&inventory, &progress);
+    progress.finish_and_clear();
     inventory.drop_relations();
     let mut found = findings::collect(
         std::mem::take(&mut evaluation.violations),
@@ -109,4 +111,20 @@ pub(crate) fn run(req: &ScanRequest) -> Result<Scan> {
         diagnostics,
         notices,
     })
+}
+
+/// Resources from which a scan takes long enough (seconds) to show how far it is.
+const LONG_SCAN: usize = 20_000;
+
+/// A bar on the terminal for a long scan (none for a short one, with `--quiet`, in CI, or
+/// when standard error is not a terminal).
+fn progress_bar(quiet: bool, resources: usize) -> indicatif::ProgressBar {
+    if resources < LONG_SCAN || !crate::sources::show_progress(quiet) {
+        return indicatif::ProgressBar::hidden();
+    }
+    let style = indicatif::ProgressStyle::with_template(
+        "evaluating {pos}/{len} resources, {elapsed} elapsed, about {eta} left",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    indicatif::ProgressBar::new(0).with_style(style)
 }

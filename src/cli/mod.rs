@@ -101,6 +101,7 @@ impl SourceArgs {
             demo: self.demo,
             live: self.live.target(),
             iac: None,
+            quiet: self.live.quiet,
         }
     }
 }

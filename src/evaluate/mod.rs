@@ -147,10 +147,12 @@ impl<'p> Evaluator<'p> {
             .copied()
     }
 
-    pub(crate) fn run(&self, inv: &Inventory) -> Evaluation {
+    /// Every applicable rule on every resource; `progress` counts the resources done.
+    pub(crate) fn run(&self, inv: &Inventory, progress: &indicatif::ProgressBar) -> Evaluation {
         let subjects: Vec<(usize, usize)> = (0..inv.resources.len())
             .filter_map(|i| Some((i, self.plan(&inv.resources[i].kind)?)))
             .collect();
+        progress.set_length(subjects.len() as u64);
         // A few chunks per thread, each with its own clone of the engine: cloning copies
         // the interpreter's tables, so one clone per resource would dominate small scans.
         let chunk = subjects
@@ -165,6 +167,7 @@ impl<'p> Evaluator<'p> {
                 for (n, &(i, p)) in part.iter().enumerate() {
                     if n % RELEASE_EVERY == RELEASE_EVERY - 1 {
                         inv.release_pages();
+                        progress.inc(RELEASE_EVERY as u64);
                     }
                     self.evaluate_one(&mut engine, &self.plans[p], inv, i, &mut out);
                 }

@@ -25,6 +25,14 @@ pub(crate) struct Sources {
     pub(crate) demo: bool,
     /// Read the estate from Resource Graph.
     pub(crate) live: Option<live::Target>,
+    /// `--quiet`: no progress bars.
+    pub(crate) quiet: bool,
+}
+
+/// Whether progress may be drawn: on a terminal, outside CI, unless `--quiet`.
+pub(crate) fn show_progress(quiet: bool) -> bool {
+    use std::io::IsTerminal;
+    !quiet && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none()
 }
 
 impl Sources {

@@ -68,6 +68,7 @@ impl std::fmt::Debug for Text {
 impl Text {
     /// Drops the mapped pages from this process (they stay in the page cache, and a later
     /// read faults them back in); owned text stays.
+    #[cfg(unix)]
     pub(crate) fn release(&self) {
         if let Text::Mapped { map, .. } = self {
             // SAFETY: DONTNEED on a read-only file map only discards clean pages, which
@@ -75,6 +76,10 @@ impl Text {
             let _ = unsafe { map.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
         }
     }
+
+    /// Windows has no such advice for a view of a file; its pages stay mapped.
+    #[cfg(not(unix))]
+    pub(crate) fn release(&self) {}
 }
 
 fn read(path: &Path, pipes: bool) -> std::io::Result<String> {

@@ -6,7 +6,6 @@
 pub(crate) mod auth;
 pub(crate) mod client;
 
-use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -127,7 +126,7 @@ struct Progress(Option<indicatif::ProgressBar>);
 
 impl Progress {
     fn new(quiet: bool) -> Progress {
-        if quiet || !std::io::stderr().is_terminal() || std::env::var_os("CI").is_some() {
+        if !super::show_progress(quiet) {
             return Progress(None);
         }
         let bar = indicatif::ProgressBar::new_spinner();
