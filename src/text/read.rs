@@ -17,18 +17,20 @@ pub(crate) fn stream_text(path: &Path) -> std::io::Result<Text> {
     if path.as_os_str() != "-" && std::fs::metadata(path)?.is_file() {
         let file = std::fs::File::open(path)?;
         if file.metadata()?.len() > 0 {
+            // A file system that cannot map files is read instead.
             // SAFETY: the map is read-only and private; kensa never writes to it. Another
             // process truncating the file during the scan would fault the reads (as it
             // would for ripgrep's maps); changing it could make the text differ from what
             // was validated below, which kensa accepts for a snapshot it was pointed at.
-            let map = unsafe { memmap2::Mmap::map(&file)? };
-            std::str::from_utf8(&map).map_err(|e| not_utf8(&map, e.valid_up_to()))?;
-            let start = if map.starts_with("\u{feff}".as_bytes()) {
-                '\u{feff}'.len_utf8()
-            } else {
-                0
-            };
-            return Ok(Text::Mapped { map, start });
+            if let Ok(map) = unsafe { memmap2::Mmap::map(&file) } {
+                std::str::from_utf8(&map).map_err(|e| not_utf8(&map, e.valid_up_to()))?;
+                let start = if map.starts_with("\u{feff}".as_bytes()) {
+                    '\u{feff}'.len_utf8()
+                } else {
+                    0
+                };
+                return Ok(Text::Mapped { map, start });
+            }
         }
     }
     read(path, true).map(Text::Owned)
