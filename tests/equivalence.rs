@@ -7,7 +7,6 @@
 mod common;
 
 #[path = "../benches/support/estate.rs"]
-#[allow(dead_code)]
 mod estate;
 
 use std::collections::BTreeMap;

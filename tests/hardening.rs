@@ -67,22 +67,7 @@ fn control_characters_and_markup_in_names_reach_no_terminal_or_page() {
         }
     }
     let path = write_rows(dir.path(), &rows);
-    let cfg = demo_file("kensa.toml");
-    let scan_as = |format: &str| {
-        kensa(&[
-            "scan",
-            "--snapshot",
-            &path,
-            "--config",
-            &cfg,
-            "--now",
-            NOW,
-            "--fail-on",
-            "none",
-            "--format",
-            format,
-        ])
-    };
+    let scan_as = |format: &str| scan_as_demo(&path, &["--format", format]);
     let html = stdout(&scan_as("html"));
     assert!(
         html.contains("onerror=alert(2)"),

@@ -325,37 +325,13 @@ fn a_report_over_two_subscriptions_names_them_and_every_fix_targets_its_own() {
     std::fs::write(&estate, body.to_string()).unwrap();
     let e = estate.to_str().unwrap();
     let cfg = demo_file("kensa.toml");
-    let md = stdout(&kensa(&[
-        "scan",
-        "--snapshot",
-        e,
-        "--config",
-        &cfg,
-        "--now",
-        NOW,
-        "--format",
-        "markdown",
-        "--fail-on",
-        "none",
-    ]));
+    let md = stdout(&scan_as_demo(e, &["--format", "markdown"]));
     assert!(
         md.contains("| Subscription |") && md.contains(second),
         "{md}"
     );
     assert!(md.contains("### Compliance by subscription"), "{md}");
-    let human = stdout(&kensa(&[
-        "scan",
-        "--snapshot",
-        e,
-        "--config",
-        &cfg,
-        "--now",
-        NOW,
-        "--fail-on",
-        "none",
-        "--color",
-        "never",
-    ]));
+    let human = stdout(&scan_as_demo(e, &["--color", "never"]));
     assert!(
         human.contains(&format!("rg-legacy, subscription {second}")),
         "{human}"

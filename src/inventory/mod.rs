@@ -176,7 +176,7 @@ impl Inventory {
     /// again from the page cache. Called between batches of evaluations, so the process
     /// holds the rows it is reading, not the whole estate.
     pub(crate) fn release_pages(&self) {
-        self.texts.iter().for_each(|t| t.release());
+        release(&self.texts);
     }
 
     pub(crate) fn get(&self, key: &str) -> Option<&Resource> {
@@ -195,6 +195,10 @@ impl Inventory {
     }
 }
 
+fn release(texts: &[Arc<Text>]) {
+    texts.iter().for_each(|t| t.release());
+}
+
 /// Links of every row, in parallel: this is a second pass over the text of the rows that
 /// have relations, the bulk of the parse cost after the first.
 fn read_links(resources: &[Resource], texts: &[Arc<Text>]) -> Result<Vec<Links>> {
@@ -202,7 +206,7 @@ fn read_links(resources: &[Resource], texts: &[Arc<Text>]) -> Result<Vec<Links>>
     // In blocks, releasing a mapped snapshot's pages after each: the rows are read once.
     for block in resources.chunks(16_384) {
         links.extend(read_block(block)?);
-        texts.iter().for_each(|t| t.release());
+        release(texts);
     }
     Ok(links)
 }

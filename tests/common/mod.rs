@@ -75,6 +75,25 @@ pub fn scan_json(args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).expect("the JSON report parses")
 }
 
+/// `kensa scan --snapshot SNAPSHOT` judged as the demo is (its kensa.toml, its instant),
+/// `--fail-on none`, then `extra` (a format, a colour).
+pub fn scan_as_demo(snapshot: &str, extra: &[&str]) -> Output {
+    let cfg = demo_file("kensa.toml");
+    let mut args = vec![
+        "scan",
+        "--snapshot",
+        snapshot,
+        "--config",
+        &cfg,
+        "--now",
+        NOW,
+        "--fail-on",
+        "none",
+    ];
+    args.extend_from_slice(extra);
+    kensa(&args)
+}
+
 pub fn demo_json() -> serde_json::Value {
     scan_json(&["--demo"])
 }
