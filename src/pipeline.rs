@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use crate::error::{Error, Result};
-use crate::evaluate::{Evaluator, Pack};
+use crate::evaluate::{Evaluator, Pack, Runner};
 use crate::findings::report::{Gate, Report};
 use crate::findings::waivers::{Waivers, Warning};
 use crate::findings::{self, baseline};
@@ -17,6 +17,8 @@ pub(crate) struct ScanRequest {
     pub(crate) sources: Sources,
     pub(crate) config: Option<PathBuf>,
     pub(crate) policy_dirs: Vec<PathBuf>,
+    /// Where the rules run.
+    pub(crate) runner: Runner,
     /// The wall time one resource's evaluation may take.
     pub(crate) policy_timeout: std::time::Duration,
     pub(crate) now: Option<String>,
@@ -45,6 +47,7 @@ pub(crate) fn run(req: &ScanRequest) -> Result<Scan> {
     let config = settings::config(req.config.as_ref(), demo)?;
     let mut pack = Pack::load(&req.policy_dirs, false)?;
     pack.limit(req.policy_timeout);
+    pack.runner = req.runner;
     config.check_rule_ids(&pack.ids())?;
     let now = settings::instant(req.now.as_deref(), demo)?;
     let waiver_file = settings::waivers(

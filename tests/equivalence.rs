@@ -2,7 +2,9 @@
 //! load balancer with NAT rules and pools, four scale sets; 1,700 resources), is scanned and
 //! its findings and undecided checks compared with those the evaluator gave before issue #15
 //! (recorded in the snapshot: counts per rule, and a SHA-256 of the findings exactly as the
-//! JSON report writes them). The demo estate is held by the report snapshots in reports.rs.
+//! JSON report writes them). Both evaluators are held to it: regorus' VM (the default) and
+//! the interpreter. The demo estate is held by the report snapshots in reports.rs and by
+//! the comparison of its two evaluations below.
 
 mod common;
 
@@ -15,6 +17,28 @@ use sha2::{Digest, Sha256};
 
 #[test]
 fn findings_on_the_bench_estate_are_those_of_the_recorded_evaluator() {
+    insta::assert_snapshot!(
+        "findings_on_the_bench_estate_are_those_of_the_recorded_evaluator",
+        summary("vm")
+    );
+}
+
+#[test]
+fn the_interpreter_gives_the_same_findings_on_the_bench_estate() {
+    insta::assert_snapshot!(
+        "findings_on_the_bench_estate_are_those_of_the_recorded_evaluator",
+        summary("interpreter")
+    );
+}
+
+#[test]
+fn the_demo_gives_the_same_report_in_both_evaluators() {
+    let report = |evaluator: &str| common::scan_json(&["--demo", "--evaluator", evaluator]);
+    assert_eq!(report("vm"), report("interpreter"));
+}
+
+/// Counts per rule and digests of the bench estate's findings with `evaluator`.
+fn summary(evaluator: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let snapshot = dir.path().join("estate.json");
     let rows = estate::generate(250, &snapshot).unwrap();
@@ -27,6 +51,8 @@ fn findings_on_the_bench_estate_are_those_of_the_recorded_evaluator() {
         config.to_str().unwrap(),
         "--now",
         "2026-11-20T06:00:00Z",
+        "--evaluator",
+        evaluator,
     ]);
     let findings = &report["findings"];
     let undecided = &report["coverage"]["undecided"];
@@ -55,5 +81,33 @@ fn findings_on_the_bench_estate_are_those_of_the_recorded_evaluator() {
         digest(findings),
         digest(undecided)
     ));
-    insta::assert_snapshot!(summary);
+    summary
+}
+
+#[test]
+fn iac_reports_are_the_same_in_both_evaluators() {
+    let mut paths = vec![common::fixture("iac")];
+    for rel in [
+        "terraform",
+        "arm-templates",
+        "bicep",
+        "packer",
+        "checkov-cases",
+    ] {
+        paths.extend(common::shared(rel).map(|p| p.display().to_string()));
+    }
+    for path in &paths {
+        let report = |evaluator: &str| {
+            common::iac_json(&[
+                path.as_str(),
+                "--now",
+                "2026-11-20T06:00:00Z",
+                "--evaluator",
+                evaluator,
+            ])
+        };
+        let (vm, interpreted) = (report("vm"), report("interpreter"));
+        assert!(vm["coverage"]["evaluations"].as_u64() > Some(0), "{path}");
+        assert_eq!(vm, interpreted, "{path}");
+    }
 }

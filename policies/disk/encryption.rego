@@ -173,13 +173,12 @@ ade_volumes(ext_props) := set() if {
 	not data.kensa.params.disk.accept_ade
 } else := set() if {
 	# Settings only known at deployment: nothing is known to be encrypted (ade_unknown says why).
-	some v in [
+	util.any_unknown([
 		object.get(ext_props, "type", null),
 		object.get(ext_props, "settings", null),
 		object.get(ext_props, ["settings", "EncryptionOperation"], null),
 		object.get(ext_props, ["settings", "VolumeType"], null),
-	]
-	util.unknown(v)
+	])
 } else := set() if {
 	not lower(sprintf("%v", [object.get(ext_props, "type", "")])) in {"azurediskencryption", "azurediskencryptionforlinux"}
 } else := set() if {

@@ -188,8 +188,7 @@ destination_asgs(props) := [lower(id) |
 destination_kind(props, dests, asgs) := "unknown" if {
 	util.unknown(object.get(props, "destinationAddressPrefix", null))
 } else := "unknown" if {
-	some v in util.list(object.get(props, "destinationAddressPrefixes", []))
-	util.unknown(v)
+	util.any_unknown(util.list(object.get(props, "destinationAddressPrefixes", [])))
 } else := "unknown" if {
 	util.unknown(object.get(props, "destinationApplicationSecurityGroups", []))
 } else := "any" if {
@@ -197,9 +196,13 @@ destination_kind(props, dests, asgs) := "unknown" if {
 	count(asgs) == 0
 } else := "any" if {
 	count(asgs) == 0
+	names_any(dests)
+} else := "specific"
+
+names_any(dests) if {
 	some p in dests
 	lower(trim_space(p)) in {"*", "any", "0.0.0.0/0"}
-} else := "specific"
+}
 
 # "yes", "no" or "maybe": whether rule record `rec` applies to destination `dest`.
 dest_match(rec, dest) := "maybe" if {
@@ -221,11 +224,15 @@ else := "no"
 asg_match(rec, dest) := set() if {
 	count(rec.destination_asgs) == 0
 } else := {"yes"} if {
-	some g in rec.destination_asgs
-	g in dest.asgs
+	shares_asg(rec.destination_asgs, dest.asgs)
 } else := {"maybe"} if not dest.asgs_known
 
 else := {"no"}
+
+shares_asg(mine, theirs) if {
+	some g in mine
+	g in theirs
+}
 
 prefix_match(p, _) := "yes" if lower(p) in {"*", "any", "0.0.0.0/0"}
 

@@ -14,11 +14,15 @@ resource_group(r) := rg if {
 	is_string(rg)
 	rg != ""
 } else := rg if {
-	parts := split(r.id, "/")
+	rg := id_resource_group(r.id)
+} else := "<resource-group>"
+
+id_resource_group(id) := rg if {
+	parts := split(id, "/")
 	some i, p in parts
 	lower(p) == "resourcegroups"
 	rg := parts[i + 1]
-} else := "<resource-group>"
+}
 
 now_ns := time.parse_rfc3339_ns(data.kensa.now)
 
@@ -34,6 +38,12 @@ truthy(v) if lower(sprintf("%v", [v])) == "true"
 
 # An IaC value only known at deployment ({"kensa:unknown": reason}): its reason, else undefined.
 unknown(v) := v["kensa:unknown"] if is_object(v)
+
+# Whether any of `vs` is unknown.
+any_unknown(vs) if {
+	some v in vs
+	unknown(v)
+}
 
 # Whether the input (resource or related) may hold unknown values. kensa sets
 # `input.known_values` when it holds none, so rules skip their unknown checks; without the flag (tests, other callers)

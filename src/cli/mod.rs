@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::{Error, Result};
-use crate::evaluate::Severity;
+use crate::evaluate::{Runner, Severity};
 use crate::findings::report::{Gate, Report, Verdict};
 use crate::pipeline::{self, ScanRequest};
 use crate::render::{self, Format};
@@ -188,6 +188,9 @@ pub(crate) struct RunArgs {
     pub(crate) config: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) policies: PolicyDirs,
+    /// Where the rules run.
+    #[arg(long, value_enum, default_value_t = Runner::Auto)]
+    pub(crate) evaluator: Runner,
     /// Exit by findings alone even when a source was incomplete (instead of 3).
     #[arg(long)]
     pub(crate) allow_partial: bool,
@@ -216,6 +219,7 @@ impl RunArgs {
             sources,
             config: self.config,
             policy_dirs: self.policies.policy_dir,
+            runner: self.evaluator,
             policy_timeout: std::time::Duration::from_secs(self.policies.policy_timeout),
             now: self.now,
             gate: Gate {

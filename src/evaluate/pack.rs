@@ -41,6 +41,10 @@ pub(crate) struct Pack {
     pub(crate) rules: Vec<Rule>,
     /// Policies compiled once; cloned per worker.
     pub(crate) engine: Engine,
+    /// The wall time one evaluation may take (`limit`).
+    pub(crate) limit: Option<std::time::Duration>,
+    /// Where scans run the rules.
+    pub(crate) runner: super::Runner,
 }
 
 fn package_of(source: &str) -> Option<String> {
@@ -212,12 +216,15 @@ impl Pack {
             files,
             rules,
             engine,
+            limit: None,
+            runner: super::Runner::Auto,
         })
     }
 
     /// Bounds every evaluation (one resource's rules, one Rego test) to `limit` of wall
     /// time: a policy that loops fails there with its file named instead of hanging the scan.
     pub(crate) fn limit(&mut self, limit: std::time::Duration) {
+        self.limit = Some(limit);
         self.engine
             .set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
                 limit,
