@@ -67,6 +67,7 @@ pub(crate) fn run(req: &ScanRequest) -> Result<Scan> {
     let evaluator = Evaluator::new(&pack, config.params_json(), &now, |id| !config.disabled(id))?;
     let progress = progress_bar(req.sources.quiet, inventory.resources.len());
     let mut evaluation = evaluator.run(&inventory, &progress);
+    let vm_refused = evaluation.vm_refused.take();
     progress.finish_and_clear();
     inventory.drop_relations();
     let mut found = findings::collect(
@@ -103,6 +104,11 @@ pub(crate) fn run(req: &ScanRequest) -> Result<Scan> {
         iac: req.sources.iac.is_some(),
     });
     let mut notices = Vec::new();
+    if let Some(why) = vm_refused {
+        notices.push(format!(
+            "--evaluator vm: the rules ran in the interpreter (slower): {why}"
+        ));
+    }
     if config.values.image.approved_galleries.is_empty() && !config.disabled(APPROVED_SOURCE) {
         notices.push(format!(
             "no approved Compute Gallery is configured (image.approved_galleries): {APPROVED_SOURCE} is undecided on every machine; `kensa init` writes a kensa.toml and proposes the galleries it sees"

@@ -45,9 +45,9 @@ newer(a, b) if semver.compare(a, b) > 0
 
 candidates := [v | some v in input.related.image_versions; eligible(v); semver.is_valid(v.name)]
 
-latest := v if {
-	some v in candidates
-	not any_newer(v)
+# The first of the newest (one value even when two versions tie).
+latest := newest[0] if {
+	newest := [v | some v in candidates; not any_newer(v)]
 }
 
 any_newer(v) if {

@@ -208,10 +208,11 @@ door_unknowns(t) := array.concat(
 
 unknown_in(v) := util.unknown(v)
 
-unknown_in(v) := why if {
+# The first unknown member: one value even when several are unknown (a function that
+# yields two fails the rule).
+unknown_in(v) := whys[0] if {
 	is_array(v)
-	some item in v
-	why := util.unknown(object.get(item, "id", null))
+	whys := [why | some item in v; why := util.unknown(object.get(item, "id", null))]
 }
 
 lb_unknown(lp) := sprintf("%s is not in the inventory (its load balancer was not read)", [lp.id]) if {

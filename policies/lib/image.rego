@@ -38,9 +38,13 @@ ref_path(r) := ["properties", "virtualMachineProfile", "storageProfile", "imageR
 unknown_reason(r) := {"msg": sprintf("image reference: %s", [why]), "at": ref_path(r)} if {
 	why := util.unknown(object.get(r, ref_path(r), null))
 } else := {"msg": sprintf("image reference %s: %s", [f, why]), "at": array.concat(ref_path(r), [f])} if {
+	[f, why] := unknown_fields(r)[0]
+}
+
+unknown_fields(r) := [[f, why] |
 	some f in ["id", "sharedGalleryImageId", "communityGalleryImageId", "publisher", "offer", "sku", "version"]
 	why := util.unknown(object.get(r, array.concat(ref_path(r), [f]), null))
-}
+]
 
 # Where a finding about the reference points: the version when there is one, else the id.
 at(r, src) := array.concat(ref_path(r), ["version"]) if src.kind == "marketplace"
@@ -56,9 +60,7 @@ gallery_parts(id) := {
 	"version": segment(parts, i + 5),
 } if {
 	parts := split(id, "/")
-	some i, p in parts
-	lower(p) == "galleries"
-	lower(segment(parts, i + 2)) == "images"
+	i := [n | some n, p in parts; lower(p) == "galleries"; lower(segment(parts, n + 2)) == "images"][0]
 }
 
 segment(parts, i) := parts[i] if i < count(parts)
@@ -71,8 +73,7 @@ shared_parts(id) := {
 	"version": segment(parts, i + 5),
 } if {
 	parts := split(id, "/")
-	some i, p in parts
-	lower(p) in {"sharedgalleries", "communitygalleries"}
+	i := [n | some n, p in parts; lower(p) in {"sharedgalleries", "communitygalleries"}][0]
 }
 
 # One description of the image source: kind gallery|shared|community|managed|marketplace|none.

@@ -342,10 +342,11 @@ unknown_fields(props) := [[f, why] |
 
 unknown_in(v) := util.unknown(v)
 
-unknown_in(v) := why if {
+# The first unknown member: one value even when several are unknown (a function that
+# yields two fails the rule).
+unknown_in(v) := whys[0] if {
 	is_array(v)
-	some item in v
-	why := util.unknown(item)
+	whys := [why | some item in v; why := util.unknown(item)]
 }
 
 # Whether the known fields of a rule leave room for it to admit the internet to `port`.

@@ -17,10 +17,10 @@ resource_group(r) := rg if {
 	rg := id_resource_group(r.id)
 } else := "<resource-group>"
 
+# The first `resourceGroups` segment's name (one value however many such segments).
 id_resource_group(id) := rg if {
 	parts := split(id, "/")
-	some i, p in parts
-	lower(p) == "resourcegroups"
+	i := [n | some n, p in parts; lower(p) == "resourcegroups"][0]
 	rg := parts[i + 1]
 }
 

@@ -57,6 +57,8 @@ pub(crate) struct Evaluation {
     pub(crate) judged: Vec<(usize, Arc<[usize]>)>,
     /// (rule, resource) evaluations.
     pub(crate) evaluations: usize,
+    /// Why the rules ran in the interpreter although `--evaluator vm` asked for the VM.
+    pub(crate) vm_refused: Option<String>,
 }
 
 /// Evaluations between two releases of the snapshot's pages (see `Inventory::release_pages`):
@@ -178,13 +180,19 @@ impl<'p> Evaluator<'p> {
             .collect();
         progress.set_length(subjects.len() as u64);
         let vm = match self.pack.runner {
-            Runner::Interpreter => None,
-            Runner::Auto if subjects.len() < VM_FROM => None,
+            Runner::Interpreter => Err(String::new()),
+            Runner::Auto if subjects.len() < VM_FROM => Err(String::new()),
             Runner::Auto | Runner::Vm => {
                 let paths: Vec<&str> = self.plans.iter().map(|p| p.path.as_str()).collect();
                 vm::Vm::compile(self.pack, &self.run_module, &paths, &self.data)
             }
         };
+        // Asked for and refused: said (with `auto` the interpreter is simply the fallback).
+        let vm_refused = match (&vm, self.pack.runner) {
+            (Err(why), Runner::Vm) => Some(why.clone()),
+            _ => None,
+        };
+        let vm = vm.ok();
         // A few chunks per thread, each with its own clone of the engine: cloning copies
         // the interpreter's tables, so one clone per resource would dominate small scans.
         let chunk = subjects
@@ -220,6 +228,7 @@ impl<'p> Evaluator<'p> {
         let mut all = Evaluation {
             resources_evaluated: subjects.len(),
             judged,
+            vm_refused,
             ..Evaluation::default()
         };
         for p in parts {

@@ -27,39 +27,48 @@ pub(crate) struct Vm {
 }
 
 impl Vm {
-    /// The pack's rules plus the generated `run` module compiled with `entry_points`; `None`
-    /// when the pack is not only the built-in one, or the compiler refuses it (a test holds
-    /// the built-in pack to compiling).
+    /// The pack's rules plus the generated `run` module compiled with `entry_points`, or why
+    /// the pack stays in the interpreter (a test holds the built-in pack to compiling).
     pub(crate) fn compile(
         pack: &Pack,
         run: &str,
         entry_points: &[&str],
         data: &Value,
-    ) -> Option<Vm> {
-        if pack.files.iter().any(|f| !f.builtin) || entry_points.is_empty() {
-            return None;
+    ) -> Result<Vm, String> {
+        if let Some(f) = pack.files.iter().find(|f| !f.builtin) {
+            return Err(format!("{} is not part of the built-in pack", f.path));
         }
         let mut engine = Engine::new();
         engine.set_strict_builtin_errors(false);
-        let modules: Json = serde_json::from_str(&pack.engine.get_ast_as_json().ok()?).ok()?;
-        for module in modules.as_array()? {
-            if module["source"]["file"].as_str()?.ends_with("_test.rego") {
+        let ast = pack.engine.get_ast_as_json().map_err(|e| e.to_string())?;
+        let modules: Json = serde_json::from_str(&ast).map_err(|e| e.to_string())?;
+        for module in modules.as_array().into_iter().flatten() {
+            let file = module["source"]["file"].as_str().unwrap_or_default();
+            if file.ends_with("_test.rego") {
                 continue;
             }
-            if loop_before_else(module) {
-                return None;
+            let refuse = |why: &str| format!("{file}: {why}");
+            if let Some(why) = unsupported(module) {
+                return Err(refuse(why));
             }
-            let (file, source) = (&module["source"]["file"], &module["source"]["contents"]);
-            let (file, source) = (file.as_str()?, source.as_str()?);
-            let source = apply(source, guards(module, source)?)?;
-            engine.add_policy(file.into(), source).ok()?;
+            let source = module["source"]["contents"].as_str().unwrap_or_default();
+            let guarded = guards(module, source)
+                .and_then(|edits| apply(source, edits))
+                .ok_or_else(|| refuse("a statement's place in the source is not where expected"))?;
+            engine
+                .add_policy(file.into(), guarded)
+                .map_err(|e| refuse(&e.to_string()))?;
         }
-        engine.add_policy("<kensa.run>".into(), run.into()).ok()?;
+        engine
+            .add_policy("<kensa.run>".into(), run.into())
+            .map_err(|e| e.to_string())?;
+        let first = entry_points.first().ok_or("no rule to run")?;
         let policy = engine
-            .compile_with_entrypoint(&entry_points[0].into())
-            .ok()?;
-        let program = Compiler::compile_from_policy(&policy, entry_points).ok()?;
-        Some(Vm {
+            .compile_with_entrypoint(&(*first).into())
+            .map_err(|e| e.to_string())?;
+        let program =
+            Compiler::compile_from_policy(&policy, entry_points).map_err(|e| e.to_string())?;
+        Ok(Vm {
             program,
             data: data.clone(),
         })
@@ -115,26 +124,31 @@ fn guards(module: &Json, source: &str) -> Option<Vec<Edit>> {
             .map(Vec::as_slice)
             .unwrap_or_default();
         for (n, body) in bodies.iter().enumerate() {
+            let stmts = body["query"]["stmts"].as_array();
             // `else := v` without a body has nothing to guard.
-            if body["query"]["stmts"].as_array().is_none_or(Vec::is_empty) {
+            let Some(first) = stmts.and_then(|s| s.first()) else {
                 continue;
-            }
+            };
             let (start, end) = span(&body["query"])?;
             let (start, end) = (stmt_start(source, start), stmt_end(source, end)?);
+            let braced = start < span(first)?.0 && source.get(start..)?.starts_with('{');
             let mut tail = String::new();
-            // A rule's branch followed by `else` whose value is undefined falls through to it
-            // in the interpreter; the VM takes the undefined value instead. The value is
-            // computed (and guarded) at the end of the body, and the head names the result.
-            // (A function's undefined value stays undefined in both.)
+            // The VM keeps a rule's undefined value where the interpreter drops it: a branch
+            // followed by `else` (the interpreter falls through to it) and a partial object
+            // rule's member (the interpreter leaves the key out). The value is computed and
+            // guarded at the end of the body, and the head names the result. (A function's
+            // undefined value stays undefined in both.)
             let before_else = bodies.get(n + 1).is_some_and(|b| b["is_else"] == true);
+            let head = &spec["head"]["Compr"];
+            let object_member = !head["refr"]["RefBrack"].is_null();
             let assign = match n {
                 0 => head_assign(&spec["head"]),
                 _ => Some(&body["assign"]),
             };
-            let complete = !spec["head"]["Compr"].is_null();
-            if let Some(assign) =
-                assign.filter(|a| before_else && complete && !literal(&a["value"]))
-            {
+            let moves = |a: &&Json| {
+                !head.is_null() && (before_else || object_member) && !literal(&a["value"])
+            };
+            if let Some(assign) = assign.filter(moves) {
                 let (from, to) = value_text(source, span(assign)?.0, start)?;
                 edits.push(Edit {
                     start: from,
@@ -147,7 +161,6 @@ fn guards(module: &Json, source: &str) -> Option<Vec<Edit>> {
                     source.get(from..to)?
                 );
             }
-            let braced = source.get(start..)?.starts_with('{');
             let guarded = edits.iter().any(|e| (start..=end).contains(&e.start));
             match braced {
                 true if !tail.is_empty() => {
@@ -200,7 +213,9 @@ fn literal(expr: &Json) -> bool {
     .any(|k| expr.get(k).is_some())
 }
 
-/// Finds every query under `node` and guards its `:=` statements with `v == v`.
+/// Finds every query under `node` and guards its `:=` statements with `v == v`, and every
+/// array comprehension's term: the VM keeps an undefined member where the interpreter
+/// leaves it out (`[x.a | some x in xs]`).
 fn walk(node: &Json, source: &str, edits: &mut Vec<Edit>) -> Option<()> {
     match node {
         Json::Object(map) => {
@@ -219,6 +234,25 @@ fn walk(node: &Json, source: &str, edits: &mut Vec<Edit>) -> Option<()> {
                         edits.push(Edit::insert(end, 1, format!("; {v} == {v}")));
                     }
                 }
+            }
+            let compr = &map.get("ArrayCompr").unwrap_or(&Json::Null);
+            if !compr.is_null() && !literal(&compr["term"]) && compr["term"]["Var"].is_null() {
+                let (start, end) = span(compr)?;
+                let bar = span(&compr["query"])?.0;
+                let term = source.get(start + 1..bar)?;
+                let from = start + 1 + (term.len() - term.trim_start().len());
+                let to = start + 1 + term.trim_end().len();
+                source.get(start..end)?.ends_with(']').then_some(())?;
+                let name = format!("__kensa_term{start}");
+                let text = source.get(from..to)?;
+                edits.push(Edit {
+                    start: from,
+                    end: to,
+                    order: 0,
+                    text: name.clone(),
+                });
+                let tail = format!("\n{name} := {text}\n{name} == {name}\n");
+                edits.push(Edit::insert(end - 1, 2, tail));
             }
             map.values().try_for_each(|v| walk(v, source, edits))
         }
@@ -264,31 +298,59 @@ fn bound(lhs: &Json, out: &mut Vec<String>) {
     }
 }
 
-/// Whether a branch followed by `else` iterates (`some`, `x[_]`, `x[i]` with `i` not an
-/// argument): when such a body fails inside its loop, regorus 0.14.1's VM does not fall
-/// through to the `else` (`t(x) := "a" if { some v in x; v == 2 } else := "c"` is undefined
-/// for `[1]`). A helper rule holding the loop avoids it.
-fn loop_before_else(module: &Json) -> bool {
-    module["ast"]["rules"]
+/// Why a module cannot run in the VM, for shapes where it departs from the interpreter and
+/// no guard helps (each was found with a small policy; tests keep them):
+/// - a branch followed by `else` that iterates (`some`, `x[_]`, `x[i]` with `i` not an
+///   argument): when its body fails inside the loop, the VM does not fall through to the
+///   `else` (`t(x) := "a" if { some v in x; v == 2 } else := "c"` is undefined for `[1]`);
+/// - a rule or function whose body iterates towards a value that is not a constant: where
+///   two iterations give two values, the interpreter fails the rule, the VM picks one;
+/// - a default function (`default f(_) := v`): the VM ignores it.
+///
+/// A helper rule (a comprehension, a test) holding the loop avoids the first two.
+fn unsupported(module: &Json) -> Option<&'static str> {
+    let rules = module["ast"]["rules"]
         .as_array()
-        .into_iter()
-        .flatten()
-        .any(|rule| {
-            let spec = &rule["Spec"];
-            let args: Vec<&str> = spec["head"]["Func"]["args"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|a| a["Var"]["value"].as_str())
-                .collect();
-            let bodies = spec["bodies"]
-                .as_array()
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            bodies
-                .windows(2)
-                .any(|w| w[1]["is_else"] == true && iterates(&w[0]["query"], &args))
-        })
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    for rule in rules {
+        let default = &rule["Default"];
+        if default["args"].as_array().is_some_and(|a| !a.is_empty()) {
+            return Some("a default function, which the VM ignores");
+        }
+        let spec = &rule["Spec"];
+        let head = &spec["head"];
+        let args: Vec<&str> = head["Func"]["args"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|a| a["Var"]["value"].as_str())
+            .collect();
+        let one_value = !head["Func"].is_null()
+            || (!head["Compr"].is_null() && head["Compr"]["refr"]["RefBrack"].is_null());
+        let bodies = spec["bodies"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        for (n, body) in bodies.iter().enumerate() {
+            let loops = iterates(&body["query"], &args);
+            if loops && bodies.get(n + 1).is_some_and(|b| b["is_else"] == true) {
+                return Some(
+                    "a branch followed by `else` iterates (the VM would not fall through)",
+                );
+            }
+            let value = match n {
+                0 => head_assign(head).map(|a| &a["value"]),
+                _ => Some(&body["assign"]["value"]),
+            };
+            if loops && one_value && value.is_some_and(|v| !v.is_null() && !literal(v)) {
+                return Some(
+                    "a rule's body iterates towards its value (the VM would pick one of several)",
+                );
+            }
+        }
+    }
+    None
 }
 
 /// Whether a query holds a loop outside comprehensions (which never fail a body).
@@ -321,12 +383,13 @@ fn apply(source: &str, mut edits: Vec<Edit>) -> Option<String> {
     let mut out = String::with_capacity(source.len() + edits.len() * 16);
     let mut from = 0;
     for e in edits {
-        out.push_str(source.get(from..e.start)?);
-        out.push_str(&e.text);
-        from = e.end.max(from);
-        if e.end < e.start {
+        // Overlapping edits (a guard inside a moved value) cannot both apply.
+        if e.start < from || e.end < e.start {
             return None;
         }
+        out.push_str(source.get(from..e.start)?);
+        out.push_str(&e.text);
+        from = e.end;
     }
     out.push_str(source.get(from..)?);
     Some(out)
@@ -337,22 +400,26 @@ mod tests {
     use super::*;
     use crate::evaluate::pack::PolicyFile;
 
-    /// `query` on `input` under `policy` (package `t`): (interpreter, VM); `None` for the VM
-    /// when it refuses the policy.
-    fn both(policy: &str, query: &str, input: &str) -> (Value, Option<Value>) {
+    fn pack(policy: &str) -> Pack {
         let file = PolicyFile {
             path: "t.rego".into(),
             source: policy.into(),
             package: "t".into(),
             builtin: true,
         };
-        let pack = Pack::compile(vec![file], false).unwrap();
+        Pack::compile(vec![file], false).unwrap()
+    }
+
+    /// `query` on `input` under `policy` (package `t`): (interpreter, VM); `None` for the VM
+    /// when it refuses the policy.
+    fn both(policy: &str, query: &str, input: &str) -> (Value, Option<Value>) {
+        let pack = pack(policy);
         let input = Value::from_json_str(input).unwrap();
         let mut engine = pack.engine.clone();
         engine.set_input(input.clone());
         let interpreted = engine.eval_rule(query.into()).unwrap();
         let vm = Vm::compile(&pack, "package kensa.run\n", &[query], &Value::new_object());
-        let compiled = vm.map(|vm| {
+        let compiled = vm.ok().map(|vm| {
             let mut machine = vm.machine(None).unwrap();
             machine.set_input(input);
             machine.execute_entry_point_by_name(query).unwrap()
@@ -430,11 +497,44 @@ mod tests {
     }
 
     #[test]
+    fn undefined_members_are_left_out() {
+        let input = "{\"l\": [1, 2], \"o\": {\"a\": 3}}";
+        let policy = "package t\nimport rego.v1\nm[k] := input.missing if { some k in input.l }\n";
+        assert_eq!(agree(policy, "data.t.m", input), Value::new_object());
+        let policy = "package t\nimport rego.v1\nn := count([y.a | some y in input.l])\n";
+        assert_eq!(agree(policy, "data.t.n", input), Value::from(0));
+        // A body without braces that starts with an object.
+        let policy = "package t\nimport rego.v1\nr := x if {\"a\": x} := input.o\n";
+        assert_eq!(agree(policy, "data.t.r", input), Value::from(3));
+    }
+
+    #[test]
+    fn shapes_the_vm_cannot_match_keep_the_policy_in_the_interpreter() {
+        for policy in [
+            // Two iterations, two values: the interpreter fails, the VM would pick one.
+            "package t\nimport rego.v1\nf(x) := v if { some v in x }\nr := f(input.l)\n",
+            // A default function, which the VM ignores.
+            "package t\nimport rego.v1\ndefault f(_) := 0\nf(x) := 1 if x.q\nr := f(input)\n",
+        ] {
+            let pack = pack(policy);
+            let vm = Vm::compile(
+                &pack,
+                "package kensa.run\n",
+                &["data.t.r"],
+                &Value::new_object(),
+            );
+            assert!(vm.is_err(), "{policy}");
+        }
+    }
+
+    #[test]
     fn the_built_in_pack_compiles_for_the_vm_and_an_added_file_keeps_it_out() {
         let mut pack = Pack::load(&[], false).unwrap();
         let paths = ["data.kensa.rules.vm.trusted_launch.deny"];
-        assert!(Vm::compile(&pack, "package kensa.run\n", &paths, &Value::new_object()).is_some());
+        let vm = Vm::compile(&pack, "package kensa.run\n", &paths, &Value::new_object());
+        assert!(vm.is_ok(), "{:?}", vm.err());
         pack.files[0].builtin = false;
-        assert!(Vm::compile(&pack, "package kensa.run\n", &paths, &Value::new_object()).is_none());
+        let vm = Vm::compile(&pack, "package kensa.run\n", &paths, &Value::new_object());
+        assert!(vm.is_err());
     }
 }
