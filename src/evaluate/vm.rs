@@ -1,13 +1,13 @@
 //! The built-in pack compiled for regorus' RVM (its compiler and virtual machine), which
 //! evaluates it with less than half the CPU of the interpreter. regorus 0.14.1's VM departs
-//! from its interpreter in three ways, each handled here on the source it is compiled from:
+//! from its interpreter; on the source it compiles from, these departures are guarded:
 //! - `x := expr` binds `x` to undefined when `expr` is undefined instead of failing the
 //!   body: every such assignment is followed by `x == x` (false for an undefined `x`);
-//! - a rule branch followed by `else` whose value is undefined does not fall through to the
-//!   `else`: the value is computed and guarded at the end of the body;
-//! - a branch that fails inside a loop does not fall through to its `else` either: such a
-//!   pack is refused (`loop_before_else`), and the built-in one keeps its loops in helpers.
+//! - an undefined value is kept where the interpreter drops it (a complete rule's branch
+//!   followed by `else`, a partial object's member, an array comprehension's member): the
+//!   value is computed and guarded at the end of its body or query;
 //!
+//! and the shapes no guard fixes keep a module in the interpreter (`unsupported`).
 //! Only the built-in pack runs here, held to the interpreter's findings by
 //! tests/equivalence.rs; a pack with added or replaced files runs in the interpreter.
 
