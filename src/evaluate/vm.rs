@@ -254,6 +254,25 @@ fn walk(node: &Json, source: &str, edits: &mut Vec<Edit>) -> Option<()> {
                 let tail = format!("\n{name} := {text}\n{name} == {name}\n");
                 edits.push(Edit::insert(end - 1, 2, tail));
             }
+            // A comprehension whose query fails outside any loop hangs the VM when the body
+            // around it fails later (`f(_) := 1 if { x := [1 | false]; false }`): its query
+            // gets a loop of one turn.
+            for kind in ["ArrayCompr", "SetCompr", "ObjectCompr"] {
+                let query = &map.get(kind).unwrap_or(&Json::Null)["query"];
+                let stmts = query["stmts"]
+                    .as_array()
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                let loops = stmts.iter().any(|s| {
+                    !s["literal"]["SomeIn"].is_null() || !s["literal"]["SomeVars"].is_null()
+                });
+                if !query.is_null() && !loops {
+                    let bar = span(query)?.0;
+                    source.get(bar..)?.starts_with('|').then_some(())?;
+                    let once = format!(" some __kensa_once{bar} in [0];");
+                    edits.push(Edit::insert(bar + 1, 0, once));
+                }
+            }
             map.values().try_for_each(|v| walk(v, source, edits))
         }
         Json::Array(items) => items.iter().try_for_each(|v| walk(v, source, edits)),
@@ -420,7 +439,8 @@ mod tests {
         let interpreted = engine.eval_rule(query.into()).unwrap();
         let vm = Vm::compile(&pack, "package kensa.run\n", &[query], &Value::new_object());
         let compiled = vm.ok().map(|vm| {
-            let mut machine = vm.machine(None).unwrap();
+            // A hang fails the test instead of holding it.
+            let mut machine = vm.machine(Some(std::time::Duration::from_secs(5))).unwrap();
             machine.set_input(input);
             machine.execute_entry_point_by_name(query).unwrap()
         });
@@ -506,6 +526,14 @@ mod tests {
         // A body without braces that starts with an object.
         let policy = "package t\nimport rego.v1\nr := x if {\"a\": x} := input.o\n";
         assert_eq!(agree(policy, "data.t.r", input), Value::from(3));
+    }
+
+    #[test]
+    fn a_comprehension_that_fails_outside_a_loop_does_not_hang_the_vm() {
+        let policy = "package t\nimport rego.v1\nf(_) := 1 if {\n\thits := [1 | false]\n\tcount(hits) > 0\n} else := 2\ng(_) := 1 if {\n\ts := {1 | input.no}\n\tfalse\n}\nr := [f(0), object.get({}, \"k\", g(0))]\n";
+        assert_eq!(agree(policy, "data.t.r", "{}"), Value::Undefined);
+        let policy = "package t\nimport rego.v1\nf(_) := 1 if {\n\thits := [1 | false]\n\tcount(hits) > 0\n} else := 2\nr := f(0)\n";
+        assert_eq!(agree(policy, "data.t.r", "{}"), Value::from(2));
     }
 
     #[test]
