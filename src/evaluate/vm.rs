@@ -6,6 +6,8 @@
 //! - an undefined value is kept where the interpreter drops it (a complete rule's branch
 //!   followed by `else`, a partial object's member, an array comprehension's member): the
 //!   value is computed and guarded at the end of its body or query;
+//! - a comprehension whose query fails outside any loop hangs the VM when its body fails
+//!   later: the query gets a loop of one turn;
 //!
 //! and the shapes no guard fixes keep a module in the interpreter (`unsupported`).
 //! Only the built-in pack runs here, held to the interpreter's findings by
