@@ -131,7 +131,7 @@ embedded(storage, prefix) := array.concat(
 		d := {"name": "OS disk", "key": "os", "volume": "os", "disk": os, "at": array.concat(prefix, ["osDisk"])}
 	],
 	[d |
-		some i, dd in object.get(storage, "dataDisks", [])
+		some i, dd in util.list(object.get(storage, "dataDisks", null))
 		is_object(dd)
 		not dd.vhd
 		object.get(dd, ["managedDisk", "id"], "") == ""
@@ -206,7 +206,7 @@ ade_unknown(exts) := reasons[0] if {
 	count(reasons) > 0
 } else := ""
 
-vm_exts := object.get(input.related, "extensions", [])
+vm_exts := util.list(object.get(input.related, "extensions", null))
 
 vm_ade := {v | some ext in vm_exts; some v in ade_volumes(ext.properties)}
 

@@ -50,7 +50,7 @@ targets := array.concat(
 
 model_nsg_ref(name) := refs[0] if {
 	refs := [ref |
-		some c in object.get(input.resource, ["properties", "virtualMachineProfile", "networkProfile", "networkInterfaceConfigurations"], [])
+		some c in util.list(object.get(input.resource, ["properties", "virtualMachineProfile", "networkProfile", "networkInterfaceConfigurations"], null))
 		c.name == name
 		ref := object.get(c, ["properties", "networkSecurityGroup", "id"], null)
 	]

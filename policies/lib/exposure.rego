@@ -188,6 +188,6 @@ unknowns contains reason if {
 
 unknowns contains sprintf("network interface %d: %s", [i, why]) if {
 	util.may_be_unknown
-	some i, ref in object.get(input.resource, ["properties", "networkProfile", "networkInterfaces"], [])
+	some i, ref in util.list(object.get(input.resource, ["properties", "networkProfile", "networkInterfaces"], null))
 	why := util.unknown(object.get(ref, "id", null))
 }

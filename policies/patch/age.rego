@@ -27,7 +27,7 @@ overdue contains [age, name] if {
 	some p in input.related.software_patches
 	props := p.properties
 	lower(object.get(props, "installationState", "Pending")) != "installed"
-	some c in object.get(props, "classifications", [])
+	some c in util.list(object.get(props, "classifications", null))
 	lower(c) in urgent
 	published := object.get(props, "publishedDateTime", object.get(props, "publishedDate", null))
 	is_string(published)

@@ -8,6 +8,7 @@
 //!   value is computed and guarded at the end of its body or query;
 //! - a comprehension whose query fails outside any loop hangs the VM when its body fails
 //!   later: the query gets a loop of one turn;
+//! - a `_` parameter is not checked for being defined: it gets a name;
 //!
 //! and the shapes no guard fixes keep a module in the interpreter (`unsupported`).
 //! Only the built-in pack runs here, held to the interpreter's findings by
@@ -121,6 +122,24 @@ fn guards(module: &Json, source: &str) -> Option<Vec<Edit>> {
     for rule in module["ast"]["rules"].as_array()? {
         walk(rule, source, &mut edits)?;
         let spec = &rule["Spec"];
+        // A `_` parameter is not checked for being defined by the VM (`f(_) := true` is true
+        // for an undefined argument): it gets a name.
+        for arg in spec["head"]["Func"]["args"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            if arg["Var"]["value"] == "_" {
+                let (start, end) = span(&arg["Var"])?;
+                (source.get(start..end)? == "_").then_some(())?;
+                edits.push(Edit {
+                    start,
+                    end,
+                    order: 0,
+                    text: format!("__kensa_arg{start}"),
+                });
+            }
+        }
         let bodies = spec["bodies"]
             .as_array()
             .map(Vec::as_slice)
@@ -326,10 +345,14 @@ fn bound(lhs: &Json, out: &mut Vec<String>) {
 ///   `else` (`t(x) := "a" if { some v in x; v == 2 } else := "c"` is undefined for `[1]`);
 /// - a rule or function whose body iterates towards a value that is not a constant: where
 ///   two iterations give two values, the interpreter fails the rule, the VM picks one;
-/// - a default function (`default f(_) := v`): the VM ignores it.
+/// - a default function (`default f(_) := v`): the VM ignores it;
+/// - an object comprehension: the VM keeps members whose key or value is undefined.
 ///
 /// A helper rule (a comprehension, a test) holding the loop avoids the first two.
 fn unsupported(module: &Json) -> Option<&'static str> {
+    if holds(&module["ast"], "ObjectCompr") {
+        return Some("an object comprehension (the VM keeps undefined members)");
+    }
     let rules = module["ast"]["rules"]
         .as_array()
         .map(Vec::as_slice)
@@ -372,6 +395,15 @@ fn unsupported(module: &Json) -> Option<&'static str> {
         }
     }
     None
+}
+
+/// Whether a syntax tree holds a node of `kind`.
+fn holds(node: &Json, kind: &str) -> bool {
+    match node {
+        Json::Object(map) => map.iter().any(|(k, v)| k == kind || holds(v, kind)),
+        Json::Array(items) => items.iter().any(|v| holds(v, kind)),
+        _ => false,
+    }
 }
 
 /// Whether a query holds a loop outside comprehensions (which never fail a body).
@@ -539,10 +571,18 @@ mod tests {
     }
 
     #[test]
+    fn an_unnamed_parameter_still_needs_a_defined_argument() {
+        let policy = "package t\nimport rego.v1\nf(_) := true\nr := f(input.missing)\n";
+        assert_eq!(agree(policy, "data.t.r", "{}"), Value::Undefined);
+    }
+
+    #[test]
     fn shapes_the_vm_cannot_match_keep_the_policy_in_the_interpreter() {
         for policy in [
             // Two iterations, two values: the interpreter fails, the VM would pick one.
             "package t\nimport rego.v1\nf(x) := v if { some v in x }\nr := f(input.l)\n",
+            // An object comprehension, which keeps undefined members.
+            "package t\nimport rego.v1\nr := {y: lower(y) | some y in input.l}\n",
             // A default function, which the VM ignores.
             "package t\nimport rego.v1\ndefault f(_) := 0\nf(x) := 1 if x.q\nr := f(input)\n",
         ] {
