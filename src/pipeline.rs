@@ -47,7 +47,6 @@ pub(crate) fn run(req: &ScanRequest) -> Result<Scan> {
     let config = settings::config(req.config.as_ref(), demo)?;
     let mut pack = Pack::load(&req.policy_dirs, false)?;
     pack.limit(req.policy_timeout);
-    pack.runner = req.runner;
     config.check_rule_ids(&pack.ids())?;
     let now = settings::instant(req.now.as_deref(), demo)?;
     let waiver_file = settings::waivers(
@@ -64,7 +63,9 @@ pub(crate) fn run(req: &ScanRequest) -> Result<Scan> {
     let mut estate = req.sources.load()?;
     let diagnostics = std::mem::take(&mut estate.diagnostics);
     let mut inventory = Inventory::build(estate)?;
-    let evaluator = Evaluator::new(&pack, config.params_json(), &now, |id| !config.disabled(id))?;
+    let evaluator = Evaluator::new(&pack, req.runner, config.params_json(), &now, |id| {
+        !config.disabled(id)
+    })?;
     let progress = progress_bar(req.sources.quiet, inventory.resources.len());
     let mut evaluation = evaluator.run(&inventory, &progress);
     let vm_refused = evaluation.vm_refused.take();

@@ -82,7 +82,9 @@ pub(crate) struct Evaluator<'p> {
     plans: Vec<Plan>,
     /// Lower-cased resource type (or `*`) → its plan.
     by_type: HashMap<String, usize>,
-    /// The generated `kensa.run` module, and the data it reads, for the VM.
+    /// Where the rules run; the generated `kensa.run` module and the data it reads, for
+    /// the VM.
+    runner: Runner,
     run_module: String,
     data: Value,
 }
@@ -91,6 +93,7 @@ impl<'p> Evaluator<'p> {
     /// `params` becomes `data.kensa.params`, `now` (RFC 3339) `data.kensa.now`.
     pub(crate) fn new(
         pack: &'p Pack,
+        runner: Runner,
         params: serde_json::Value,
         now: &str,
         enabled: impl Fn(&str) -> bool,
@@ -161,6 +164,7 @@ impl<'p> Evaluator<'p> {
             engine,
             plans,
             by_type,
+            runner,
             run_module: module,
             data,
         })
@@ -179,20 +183,21 @@ impl<'p> Evaluator<'p> {
             .filter_map(|i| Some((i, self.plan(&inv.resources[i].kind)?)))
             .collect();
         progress.set_length(subjects.len() as u64);
-        let vm = match self.pack.runner {
-            Runner::Interpreter => Err(String::new()),
-            Runner::Auto if subjects.len() < VM_FROM => Err(String::new()),
-            Runner::Auto | Runner::Vm => {
-                let paths: Vec<&str> = self.plans.iter().map(|p| p.path.as_str()).collect();
-                vm::Vm::compile(self.pack, &self.run_module, &paths, &self.data)
-            }
+        let wanted = match self.runner {
+            Runner::Interpreter => false,
+            Runner::Auto => subjects.len() >= VM_FROM,
+            Runner::Vm => true,
         };
+        let vm = wanted.then(|| {
+            let paths: Vec<&str> = self.plans.iter().map(|p| p.path.as_str()).collect();
+            vm::Vm::compile(self.pack, &self.run_module, &paths, &self.data)
+        });
         // Asked for and refused: said (with `auto` the interpreter is simply the fallback).
-        let vm_refused = match (&vm, self.pack.runner) {
-            (Err(why), Runner::Vm) => Some(why.clone()),
+        let vm_refused = match (&vm, self.runner) {
+            (Some(Err(why)), Runner::Vm) => Some(why.clone()),
             _ => None,
         };
-        let vm = vm.ok();
+        let vm = vm.and_then(Result::ok);
         // A few chunks per thread, each with its own clone of the engine: cloning copies
         // the interpreter's tables, so one clone per resource would dominate small scans.
         let chunk = subjects
@@ -272,18 +277,18 @@ impl<'p> Evaluator<'p> {
                 return;
             }
         };
-        let result = match machine {
-            Some(vm) => {
-                vm.set_input(input.clone());
-                vm.execute_entry_point_by_name(path)
-                    .map_err(|e| e.to_string())
-            }
-            None => Err(String::new()),
-        };
-        let result = result.or_else(|_| {
-            engine.set_input(input);
-            engine.eval_rule(path.clone()).map_err(|e| e.to_string())
+        // The VM first when there is one; what it fails on, the interpreter evaluates again.
+        let in_vm = machine.and_then(|vm| {
+            vm.set_input(input.clone());
+            vm.execute_entry_point_by_name(path).ok()
         });
+        let result = match in_vm {
+            Some(result) => Ok(result),
+            None => {
+                engine.set_input(input);
+                engine.eval_rule(path.clone())
+            }
+        };
         match result {
             Ok(result) => {
                 for &r in rules.iter() {

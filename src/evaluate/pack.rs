@@ -41,10 +41,8 @@ pub(crate) struct Pack {
     pub(crate) rules: Vec<Rule>,
     /// Policies compiled once; cloned per worker.
     pub(crate) engine: Engine,
-    /// The wall time one evaluation may take (`limit`).
-    pub(crate) limit: Option<std::time::Duration>,
-    /// Where scans run the rules.
-    pub(crate) runner: super::Runner,
+    /// The bound on one evaluation's wall time (`limit`), for the VM's machines too.
+    pub(crate) limit: Option<regorus::utils::limits::ExecutionTimerConfig>,
 }
 
 fn package_of(source: &str) -> Option<String> {
@@ -217,19 +215,18 @@ impl Pack {
             rules,
             engine,
             limit: None,
-            runner: super::Runner::Auto,
         })
     }
 
     /// Bounds every evaluation (one resource's rules, one Rego test) to `limit` of wall
     /// time: a policy that loops fails there with its file named instead of hanging the scan.
     pub(crate) fn limit(&mut self, limit: std::time::Duration) {
-        self.limit = Some(limit);
-        self.engine
-            .set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
-                limit,
-                check_interval: std::num::NonZeroU32::MIN.saturating_add(999),
-            });
+        let timer = regorus::utils::limits::ExecutionTimerConfig {
+            limit,
+            check_interval: std::num::NonZeroU32::MIN.saturating_add(999),
+        };
+        self.limit = Some(timer);
+        self.engine.set_execution_timer_config(timer);
     }
 
     pub(crate) fn rule(&self, id: &str) -> Option<&Rule> {

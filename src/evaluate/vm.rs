@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 use regorus::languages::rego::compiler::Compiler;
 use regorus::rvm::{Program, RegoVM};
+use regorus::utils::limits::ExecutionTimerConfig;
 use regorus::{Engine, Value};
 use serde_json::Value as Json;
 
@@ -77,18 +78,13 @@ impl Vm {
         })
     }
 
-    /// A machine for one worker.
-    pub(crate) fn machine(&self, limit: Option<std::time::Duration>) -> Option<RegoVM> {
+    /// A machine for one worker, bounded by the pack's time limit (`Pack::limit`).
+    pub(crate) fn machine(&self, limit: Option<ExecutionTimerConfig>) -> Option<RegoVM> {
         let mut vm = RegoVM::new();
         vm.load_program(Arc::clone(&self.program));
         vm.set_data(self.data.clone()).ok()?;
         vm.set_max_instructions(usize::MAX);
-        if let Some(limit) = limit {
-            vm.set_execution_timer_config(Some(regorus::utils::limits::ExecutionTimerConfig {
-                limit,
-                check_interval: std::num::NonZeroU32::MIN.saturating_add(999),
-            }));
-        }
+        vm.set_execution_timer_config(limit);
         Some(vm)
     }
 }
@@ -111,6 +107,37 @@ impl Edit {
             text,
         }
     }
+
+    fn replace(start: usize, end: usize, text: String) -> Edit {
+        Edit {
+            start,
+            end,
+            order: 0,
+            text,
+        }
+    }
+}
+
+/// Moves the expression at `range` (trimmed) out to a variable `name`: the expression's
+/// place gets the name, and the returned statements (to end the body or query with) bind
+/// and guard it.
+fn move_out(
+    source: &str,
+    (start, end): (usize, usize),
+    name: &str,
+    edits: &mut Vec<Edit>,
+) -> Option<String> {
+    let text = source.get(start..end)?;
+    let from = start + (text.len() - text.trim_start().len());
+    let text = text.trim();
+    (!text.is_empty()).then_some(())?;
+    edits.push(Edit::replace(from, from + text.len(), name.into()));
+    Some(format!("\n{name} := {text}\n{name} == {name}\n"))
+}
+
+/// The items of a syntax tree array (none when absent).
+fn items(node: &Json) -> &[Json] {
+    node.as_array().map(Vec::as_slice).unwrap_or_default()
 }
 
 /// The variable a branch's value is bound to when it is moved into the body.
@@ -119,35 +146,22 @@ const VALUE: &str = "__kensa_value";
 /// The edits that make one module safe for the RVM.
 fn guards(module: &Json, source: &str) -> Option<Vec<Edit>> {
     let mut edits = Vec::new();
-    for rule in module["ast"]["rules"].as_array()? {
+    for rule in items(&module["ast"]["rules"]) {
         walk(rule, source, &mut edits)?;
         let spec = &rule["Spec"];
         // A `_` parameter is not checked for being defined by the VM (`f(_) := true` is true
         // for an undefined argument): it gets a name.
-        for arg in spec["head"]["Func"]["args"]
-            .as_array()
-            .into_iter()
-            .flatten()
-        {
+        for arg in items(&spec["head"]["Func"]["args"]) {
             if arg["Var"]["value"] == "_" {
                 let (start, end) = span(&arg["Var"])?;
                 (source.get(start..end)? == "_").then_some(())?;
-                edits.push(Edit {
-                    start,
-                    end,
-                    order: 0,
-                    text: format!("__kensa_arg{start}"),
-                });
+                edits.push(Edit::replace(start, end, format!("__kensa_arg{start}")));
             }
         }
-        let bodies = spec["bodies"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or_default();
+        let bodies = items(&spec["bodies"]);
         for (n, body) in bodies.iter().enumerate() {
-            let stmts = body["query"]["stmts"].as_array();
             // `else := v` without a body has nothing to guard.
-            let Some(first) = stmts.and_then(|s| s.first()) else {
+            let Some(first) = items(&body["query"]["stmts"]).first() else {
                 continue;
             };
             let (start, end) = span(&body["query"])?;
@@ -159,28 +173,15 @@ fn guards(module: &Json, source: &str) -> Option<Vec<Edit>> {
             // rule's member (the interpreter leaves the key out). The value is computed and
             // guarded at the end of the body, and the head names the result. (A function's
             // undefined value stays undefined in both.)
-            let before_else = bodies.get(n + 1).is_some_and(|b| b["is_else"] == true);
+            let before_else = before_else(bodies, n);
             let head = &spec["head"]["Compr"];
             let object_member = !head["refr"]["RefBrack"].is_null();
-            let assign = match n {
-                0 => head_assign(&spec["head"]),
-                _ => Some(&body["assign"]),
-            };
             let moves = |a: &&Json| {
                 !head.is_null() && (before_else || object_member) && !literal(&a["value"])
             };
-            if let Some(assign) = assign.filter(moves) {
-                let (from, to) = value_text(source, span(assign)?.0, start)?;
-                edits.push(Edit {
-                    start: from,
-                    end: to,
-                    order: 0,
-                    text: VALUE.into(),
-                });
-                tail = format!(
-                    "\n{VALUE} := {}\n{VALUE} == {VALUE}\n",
-                    source.get(from..to)?
-                );
+            if let Some(assign) = branch_assign(spec, n).filter(moves) {
+                let value = value_text(source, span(assign)?.0, start)?;
+                tail = move_out(source, value, VALUE, &mut edits)?;
             }
             let guarded = edits.iter().any(|e| (start..=end).contains(&e.start));
             match braced {
@@ -200,12 +201,21 @@ fn guards(module: &Json, source: &str) -> Option<Vec<Edit>> {
     Some(edits)
 }
 
-/// The assignment of a rule or function head (`r := v`, `f(x) := v`).
-fn head_assign(head: &Json) -> Option<&Json> {
-    ["Compr", "Func"]
-        .iter()
-        .map(|k| &head[k]["assign"])
-        .find(|v| !v.is_null())
+/// The assignment (`:= v`) of a rule's `n`th branch: the head's for the first, the
+/// `else`'s for the others.
+fn branch_assign(spec: &Json, n: usize) -> Option<&Json> {
+    match n {
+        0 => ["Compr", "Func"]
+            .iter()
+            .map(|k| &spec["head"][k]["assign"])
+            .find(|v| !v.is_null()),
+        _ => items(&spec["bodies"]).get(n).map(|b| &b["assign"]),
+    }
+}
+
+/// Whether the `n`th branch is followed by an `else`.
+fn before_else(bodies: &[Json], n: usize) -> bool {
+    bodies.get(n + 1).is_some_and(|b| b["is_else"] == true)
 }
 
 /// Where the value of `:= value if` lies, from the assignment to its body's start. (The
@@ -214,9 +224,7 @@ fn value_text(source: &str, assign: usize, body: usize) -> Option<(usize, usize)
     let text = source.get(assign..body)?;
     let value = text.strip_prefix(":=")?.trim_end().strip_suffix("if")?;
     let value = value.strip_suffix(char::is_whitespace)?;
-    let start = assign + 2 + (value.len() - value.trim_start().len());
-    let end = assign + 2 + value.trim_end().len();
-    (start < end).then_some((start, end))
+    Some((assign + 2, assign + 2 + value.len()))
 }
 
 /// A scalar literal: never undefined.
@@ -240,12 +248,7 @@ fn literal(expr: &Json) -> bool {
 fn walk(node: &Json, source: &str, edits: &mut Vec<Edit>) -> Option<()> {
     match node {
         Json::Object(map) => {
-            for stmt in map
-                .get("stmts")
-                .and_then(Json::as_array)
-                .into_iter()
-                .flatten()
-            {
+            for stmt in items(&node["stmts"]) {
                 let assign = &stmt["literal"]["Expr"]["expr"]["AssignExpr"];
                 if assign["op"] == "ColEq" {
                     let mut vars = Vec::new();
@@ -256,35 +259,21 @@ fn walk(node: &Json, source: &str, edits: &mut Vec<Edit>) -> Option<()> {
                     }
                 }
             }
-            let compr = &map.get("ArrayCompr").unwrap_or(&Json::Null);
+            let compr = &node["ArrayCompr"];
             if !compr.is_null() && !literal(&compr["term"]) && compr["term"]["Var"].is_null() {
                 let (start, end) = span(compr)?;
                 let bar = span(&compr["query"])?.0;
-                let term = source.get(start + 1..bar)?;
-                let from = start + 1 + (term.len() - term.trim_start().len());
-                let to = start + 1 + term.trim_end().len();
                 source.get(start..end)?.ends_with(']').then_some(())?;
                 let name = format!("__kensa_term{start}");
-                let text = source.get(from..to)?;
-                edits.push(Edit {
-                    start: from,
-                    end: to,
-                    order: 0,
-                    text: name.clone(),
-                });
-                let tail = format!("\n{name} := {text}\n{name} == {name}\n");
+                let tail = move_out(source, (start + 1, bar), &name, edits)?;
                 edits.push(Edit::insert(end - 1, 2, tail));
             }
             // A comprehension whose query fails outside any loop hangs the VM when the body
             // around it fails later (`f(_) := 1 if { x := [1 | false]; false }`): its query
             // gets a loop of one turn.
             for kind in ["ArrayCompr", "SetCompr", "ObjectCompr"] {
-                let query = &map.get(kind).unwrap_or(&Json::Null)["query"];
-                let stmts = query["stmts"]
-                    .as_array()
-                    .map(Vec::as_slice)
-                    .unwrap_or_default();
-                let loops = stmts.iter().any(|s| {
+                let query = &node[kind]["query"];
+                let loops = items(&query["stmts"]).iter().any(|s| {
                     !s["literal"]["SomeIn"].is_null() || !s["literal"]["SomeVars"].is_null()
                 });
                 if !query.is_null() && !loops {
@@ -330,10 +319,10 @@ fn bound(lhs: &Json, out: &mut Vec<String>) {
             out.push(name.to_string());
         }
     }
-    for item in lhs["Array"]["items"].as_array().into_iter().flatten() {
+    for item in items(&lhs["Array"]["items"]) {
         bound(item, out);
     }
-    for field in lhs["Object"]["fields"].as_array().into_iter().flatten() {
+    for field in items(&lhs["Object"]["fields"]) {
         bound(&field[2], out);
     }
 }
@@ -353,40 +342,28 @@ fn unsupported(module: &Json) -> Option<&'static str> {
     if holds(&module["ast"], "ObjectCompr") {
         return Some("an object comprehension (the VM keeps undefined members)");
     }
-    let rules = module["ast"]["rules"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    for rule in rules {
+    for rule in items(&module["ast"]["rules"]) {
         let default = &rule["Default"];
         if default["args"].as_array().is_some_and(|a| !a.is_empty()) {
             return Some("a default function, which the VM ignores");
         }
         let spec = &rule["Spec"];
         let head = &spec["head"];
-        let args: Vec<&str> = head["Func"]["args"]
-            .as_array()
-            .into_iter()
-            .flatten()
+        let args: Vec<&str> = items(&head["Func"]["args"])
+            .iter()
             .filter_map(|a| a["Var"]["value"].as_str())
             .collect();
         let one_value = !head["Func"].is_null()
             || (!head["Compr"].is_null() && head["Compr"]["refr"]["RefBrack"].is_null());
-        let bodies = spec["bodies"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or_default();
+        let bodies = items(&spec["bodies"]);
         for (n, body) in bodies.iter().enumerate() {
             let loops = iterates(&body["query"], &args);
-            if loops && bodies.get(n + 1).is_some_and(|b| b["is_else"] == true) {
+            if loops && before_else(bodies, n) {
                 return Some(
                     "a branch followed by `else` iterates (the VM would not fall through)",
                 );
             }
-            let value = match n {
-                0 => head_assign(head).map(|a| &a["value"]),
-                _ => Some(&body["assign"]["value"]),
-            };
+            let value = branch_assign(spec, n).map(|a| &a["value"]);
             if loops && one_value && value.is_some_and(|v| !v.is_null() && !literal(v)) {
                 return Some(
                     "a rule's body iterates towards its value (the VM would pick one of several)",
@@ -466,15 +443,16 @@ mod tests {
     /// `query` on `input` under `policy` (package `t`): (interpreter, VM); `None` for the VM
     /// when it refuses the policy.
     fn both(policy: &str, query: &str, input: &str) -> (Value, Option<Value>) {
-        let pack = pack(policy);
+        // A hang fails the test instead of holding it.
+        let mut pack = pack(policy);
+        pack.limit(std::time::Duration::from_secs(5));
         let input = Value::from_json_str(input).unwrap();
         let mut engine = pack.engine.clone();
         engine.set_input(input.clone());
         let interpreted = engine.eval_rule(query.into()).unwrap();
         let vm = Vm::compile(&pack, "package kensa.run\n", &[query], &Value::new_object());
         let compiled = vm.ok().map(|vm| {
-            // A hang fails the test instead of holding it.
-            let mut machine = vm.machine(Some(std::time::Duration::from_secs(5))).unwrap();
+            let mut machine = vm.machine(pack.limit).unwrap();
             machine.set_input(input);
             machine.execute_entry_point_by_name(query).unwrap()
         });
