@@ -54,7 +54,7 @@ pub(crate) fn run(args: InventoryArgs) -> Result<u8> {
             "type": r.kind,
             "name": r.name,
             "origin": r.origin,
-            "related": serde_json::from_str::<serde_json::Value>(&inv.related_json(i)).unwrap_or_default(),
+            "related": inv.related_json(i),
         });
         if args.resources {
             entry["resource"] = serde_json::from_str(r.raw.json()).unwrap_or_default();

@@ -19,6 +19,7 @@ use rayon::prelude::*;
 use regorus::Value;
 
 use crate::error::{Error, Result};
+use crate::inventory::parsed::Parsed;
 use crate::inventory::Inventory;
 use crate::sources::Origin;
 pub(crate) use decode::{RuleFailure, Undecided, Violation};
@@ -209,6 +210,7 @@ impl<'p> Evaluator<'p> {
             .map(|part| {
                 let mut engine = self.engine.clone();
                 let mut machine = vm.as_ref().and_then(|vm| vm.machine(self.pack.limit));
+                let mut parsed = Parsed::default();
                 let mut out = Evaluation::default();
                 for (n, &(i, p)) in part.iter().enumerate() {
                     if n % RELEASE_EVERY == RELEASE_EVERY - 1 {
@@ -216,7 +218,7 @@ impl<'p> Evaluator<'p> {
                         progress.inc(RELEASE_EVERY as u64);
                     }
                     self.evaluate_one(
-                        (&mut engine, machine.as_mut()),
+                        (&mut engine, machine.as_mut(), &mut parsed),
                         &self.plans[p],
                         inv,
                         i,
@@ -247,7 +249,11 @@ impl<'p> Evaluator<'p> {
 
     fn evaluate_one(
         &self,
-        (engine, machine): (&mut regorus::Engine, Option<&mut regorus::rvm::RegoVM>),
+        (engine, machine, parsed): (
+            &mut regorus::Engine,
+            Option<&mut regorus::rvm::RegoVM>,
+            &mut Parsed,
+        ),
         Plan { path, rules }: &Plan,
         inv: &Inventory,
         i: usize,
@@ -255,13 +261,12 @@ impl<'p> Evaluator<'p> {
     ) {
         let resource = &inv.resources[i];
         out.evaluations += rules.len();
-        let input = match Value::from_json_str(&inv.input_json(i)) {
+        let input = match inv.input(i, parsed) {
             Ok(v) => v,
-            Err(e) => {
+            Err(why) => {
                 // Not one rule's fault: every rule applicable to it is undecided. The
-                // position serde gives is in the composed input, not in any file: the
-                // resource's own place is named instead.
-                let why = e.to_string();
+                // position serde gives is in a fragment of the input, not in the file:
+                // the resource's own place is named instead.
                 let why = why.split(" at line ").next().unwrap_or_default();
                 let place = match &resource.origin {
                     Origin::Snapshot { file, row, line } => format!("{file}:{line} (row {row})"),

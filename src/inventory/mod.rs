@@ -1,6 +1,7 @@
 //! Stage 2: index resources by lower-cased id and resolve the relations the rules need.
 
 pub(crate) mod links;
+pub(crate) mod parsed;
 pub(crate) mod related;
 
 use std::collections::HashMap;

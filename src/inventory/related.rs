@@ -1,39 +1,42 @@
 //! The `input` document each rule evaluation sees: `{"resource": <row>, "related": {…}}`.
-//! Written straight from the raw rows (no parse, no re-serialisation); the shape of
-//! `related` per resource type is documented in docs/policy-authoring.md.
+//! Built from the rows' parsed fragments (see `parsed`); the shape of `related` per
+//! resource type is documented in docs/policy-authoring.md.
+
+use regorus::Value;
 
 use super::links::{ImageLink, IpConfig, Links};
+use super::parsed::{Doc, Obj, Parsed};
 use super::Inventory;
 
 impl Inventory {
-    /// The input document for resource `i`.
-    pub(crate) fn input_json(&self, i: usize) -> String {
-        let mut out = String::with_capacity(self.resources[i].raw.json().len() * 4);
-        let mut doc = Obj::new(&mut out);
-        doc.raw("resource", self.resources[i].raw.json());
-        doc.key("related");
-        self.write_related(i, doc.out);
+    /// The input document for resource `i`, or why a fragment of it cannot be parsed.
+    pub(crate) fn input(&self, i: usize, parsed: &mut Parsed) -> Result<Value, String> {
+        let mut doc = Doc::new(parsed);
+        let mut input = Obj::default();
+        input.set("resource", doc.raw(self.resources[i].raw.json()));
+        input.set("related", self.related(i, &mut doc));
         // `true` when no value of the input is an IaC unknown (`{"kensa:unknown": …}`):
         // rules skip their unknown-value checks then (every live row, most IaC ones).
-        let known = !crate::sources::iac::unknown::mentioned_in(doc.out);
-        doc.raw("known_values", if known { "true" } else { "false" });
-        doc.finish();
-        out
+        input.set("known_values", Value::from(!doc.unknown));
+        match doc.error {
+            Some(e) => Err(e),
+            None => Ok(input.finish()),
+        }
     }
 
     /// Just the `related` part, as JSON (for `kensa inventory`).
-    pub(crate) fn related_json(&self, i: usize) -> String {
-        let mut out = String::new();
-        self.write_related(i, &mut out);
-        out
+    pub(crate) fn related_json(&self, i: usize) -> serde_json::Value {
+        let mut parsed = Parsed::default();
+        let related = self.related(i, &mut Doc::new(&mut parsed));
+        serde_json::to_value(related).unwrap_or_default()
     }
 
     fn row(&self, key: Option<&str>) -> Option<&str> {
         key.and_then(|k| self.get(k)).map(|r| r.raw.json())
     }
 
-    fn write_related(&self, i: usize, out: &mut String) {
-        let mut rel = Obj::new(out);
+    fn related(&self, i: usize, doc: &mut Doc) -> Value {
+        let mut rel = Obj::default();
         match &self.links[i] {
             Links::Vm {
                 nics,
@@ -41,117 +44,107 @@ impl Inventory {
                 data_disks,
                 image,
             } => {
-                rel.key("nics");
-                rel.out.push('[');
-                for (n, nic) in nics.iter().enumerate() {
-                    if n > 0 {
-                        rel.out.push(',');
-                    }
-                    self.write_nic(nic, rel.out);
-                }
-                rel.out.push(']');
-                rel.opt_raw("os_disk", self.row(os_disk.as_deref()));
-                rel.raw_array(
+                let nics = nics
+                    .iter()
+                    .map(|nic| self.nic(nic, doc))
+                    .collect::<Vec<_>>();
+                rel.set("nics", Value::from(nics));
+                rel.set("os_disk", doc.opt_raw(self.row(os_disk.as_deref())));
+                rel.set(
                     "data_disks",
-                    data_disks.iter().filter_map(|d| self.row(Some(d))),
+                    doc.raw_array(data_disks.iter().filter_map(|d| self.row(Some(d)))),
                 );
-                self.write_image(&mut rel, image, os_disk.as_deref());
+                self.image(&mut rel, doc, image, os_disk.as_deref());
                 let vm: &str = &self.resources[i].key;
-                rel.opt_raw(
+                rel.set(
                     "patch_assessment",
-                    self.assessments
-                        .get(vm)
-                        .map(|a| self.resources[*a].raw.json()),
+                    doc.opt_raw(
+                        self.assessments
+                            .get(vm)
+                            .map(|a| self.resources[*a].raw.json()),
+                    ),
                 );
                 let patches = self.patches.get(vm).map(Vec::as_slice).unwrap_or_default();
-                rel.raw_array(
+                rel.set(
                     "software_patches",
-                    patches.iter().map(|p| self.resources[*p].raw.json()),
+                    doc.raw_array(patches.iter().map(|p| self.resources[*p].raw.json())),
                 );
-                rel.key("jit");
-                rel.out.push('[');
-                for (n, (policy, entry)) in self
+                let jit = self
                     .jit
                     .get(vm)
                     .map(Vec::as_slice)
                     .unwrap_or_default()
                     .iter()
-                    .enumerate()
-                {
-                    if n > 0 {
-                        rel.out.push(',');
-                    }
-                    let mut e = Obj::new(rel.out);
-                    e.string("policy_id", Some(&self.resources[*policy].id));
-                    e.raw("virtual_machine", entry.json());
-                    e.finish();
-                }
-                rel.out.push(']');
+                    .map(|(policy, entry)| {
+                        let mut e = Obj::default();
+                        e.set("policy_id", doc.string(Some(&self.resources[*policy].id)));
+                        e.set("virtual_machine", doc.raw(entry.json()));
+                        e.finish()
+                    })
+                    .collect::<Vec<_>>();
+                rel.set("jit", Value::from(jit));
                 let extensions = self
                     .extensions
                     .get(vm)
                     .map(Vec::as_slice)
                     .unwrap_or_default();
-                rel.raw_array(
+                rel.set(
                     "extensions",
-                    extensions.iter().map(|e| self.resources[*e].raw.json()),
+                    doc.raw_array(extensions.iter().map(|e| self.resources[*e].raw.json())),
                 );
                 // Tables that failed for this VM's subscription: their absence is not news.
-                rel.key("unread");
-                let mut unread = Obj::new(rel.out);
+                let mut unread = Obj::default();
                 for relation in ["patch_assessments", "jit"] {
-                    unread.string(relation, self.unread(relation, vm));
+                    unread.set(relation, doc.string(self.unread(relation, vm)));
                 }
-                unread.finish();
+                rel.set("unread", unread.finish());
             }
             Links::ScaleSet { image, nics } => {
-                self.write_image(&mut rel, image, None);
-                rel.key("nic_configurations");
-                rel.out.push('[');
-                for (n, (name, nsg, ipcs)) in nics.iter().enumerate() {
-                    if n > 0 {
-                        rel.out.push(',');
-                    }
-                    let mut o = Obj::new(rel.out);
-                    o.string("name", name.as_deref());
-                    o.string("nsg_id", nsg.as_deref());
-                    o.opt_raw("nsg", self.row(nsg.as_deref()));
-                    o.key("ip_configurations");
-                    o.out.push('[');
-                    for (m, ipc) in ipcs.iter().enumerate() {
-                        if m > 0 {
-                            o.out.push(',');
-                        }
-                        let mut c = Obj::new(o.out);
-                        c.string("name", ipc.name.as_deref());
-                        self.write_subnet(&mut c, ipc.subnet.as_deref());
-                        c.string("public_ip_configuration", ipc.public_ip.as_deref());
-                        self.write_paths(&mut c, ipc);
-                        c.finish();
-                    }
-                    o.out.push(']');
-                    o.finish();
-                }
-                rel.out.push(']');
+                self.image(&mut rel, doc, image, None);
+                let configurations = nics
+                    .iter()
+                    .map(|(name, nsg, ipcs)| {
+                        let mut o = Obj::default();
+                        o.set("name", doc.string(name.as_deref()));
+                        o.set("nsg_id", doc.string(nsg.as_deref()));
+                        o.set("nsg", doc.opt_raw(self.row(nsg.as_deref())));
+                        let ipcs = ipcs
+                            .iter()
+                            .map(|ipc| {
+                                let mut c = Obj::default();
+                                c.set("name", doc.string(ipc.name.as_deref()));
+                                self.subnet(&mut c, doc, ipc.subnet.as_deref());
+                                c.set(
+                                    "public_ip_configuration",
+                                    doc.string(ipc.public_ip.as_deref()),
+                                );
+                                self.paths(&mut c, doc, ipc);
+                                c.finish()
+                            })
+                            .collect::<Vec<_>>();
+                        o.set("ip_configurations", Value::from(ipcs));
+                        o.finish()
+                    })
+                    .collect::<Vec<_>>();
+                rel.set("nic_configurations", Value::from(configurations));
             }
-            Links::Disk { vm, .. } => rel.opt_raw("vm", self.row(vm.as_deref())),
+            Links::Disk { vm, .. } => rel.set("vm", doc.opt_raw(self.row(vm.as_deref()))),
             _ => {}
         }
-        rel.finish();
+        rel.finish()
     }
 
-    fn write_nic(&self, nic: &str, out: &mut String) {
-        let mut o = Obj::new(out);
-        o.string("id", Some(nic));
+    fn nic(&self, nic: &str, doc: &mut Doc) -> Value {
+        let mut o = Obj::default();
+        o.set("id", doc.string(Some(nic)));
         let Some(r) = self.get(nic) else {
-            o.null("resource");
-            o.null("nsg_id");
-            o.null("nsg");
-            o.raw("ip_configurations", "[]");
-            o.finish();
-            return;
+            o.set("resource", Value::Null);
+            o.set("nsg_id", Value::Null);
+            o.set("nsg", Value::Null);
+            o.set("ip_configurations", Value::new_array());
+            return o.finish();
         };
-        o.raw("resource", r.raw.json());
+        o.set("resource", doc.raw(r.raw.json()));
         // An id that resolves to something other than a NIC gets no IP configurations.
         let (nsg, ip_configurations) = match &self.links[self.index[nic]] {
             Links::Nic {
@@ -160,64 +153,60 @@ impl Inventory {
             } => (nsg, ip_configurations.as_slice()),
             _ => (&None, &[][..]),
         };
-        o.string("nsg_id", nsg.as_deref());
-        o.opt_raw("nsg", self.row(nsg.as_deref()));
-        o.key("ip_configurations");
-        o.out.push('[');
-        for (n, ipc) in ip_configurations.iter().enumerate() {
-            if n > 0 {
-                o.out.push(',');
-            }
-            let mut c = Obj::new(o.out);
-            c.string("name", ipc.name.as_deref());
-            self.write_subnet(&mut c, ipc.subnet.as_deref());
-            c.string("public_ip_id", ipc.public_ip.as_deref());
-            c.opt_raw("public_ip", self.row(ipc.public_ip.as_deref()));
-            self.write_paths(&mut c, ipc);
-            c.finish();
-        }
-        o.out.push(']');
-        o.finish();
+        o.set("nsg_id", doc.string(nsg.as_deref()));
+        o.set("nsg", doc.opt_raw(self.row(nsg.as_deref())));
+        let ipcs = ip_configurations
+            .iter()
+            .map(|ipc| {
+                let mut c = Obj::default();
+                c.set("name", doc.string(ipc.name.as_deref()));
+                self.subnet(&mut c, doc, ipc.subnet.as_deref());
+                c.set("public_ip_id", doc.string(ipc.public_ip.as_deref()));
+                c.set("public_ip", doc.opt_raw(self.row(ipc.public_ip.as_deref())));
+                self.paths(&mut c, doc, ipc);
+                c.finish()
+            })
+            .collect::<Vec<_>>();
+        o.set("ip_configurations", Value::from(ipcs));
+        o.finish()
     }
 
     /// `config` (the IP configuration as written), `asg_ids`, and `load_balancer_paths`:
     /// every load balancer rule that forwards to it — NAT rules and NAT pools it names, and
     /// the rules of the backend pools it is a member of.
-    fn write_paths(&self, c: &mut Obj, ipc: &IpConfig) {
-        c.raw("config", &ipc.raw);
-        c.key("asg_ids");
-        c.out
-            .push_str(&serde_json::Value::from(ipc.asgs.clone()).to_string());
-        c.key("load_balancer_paths");
-        c.out.push('[');
-        let mut n = 0;
-        let mut path = |out: &mut String, key: &str, pool: Option<&str>| {
-            if n > 0 {
-                out.push(',');
-            }
-            n += 1;
-            self.write_lb_path(out, key, pool);
-        };
+    fn paths(&self, c: &mut Obj, doc: &mut Doc, ipc: &IpConfig) {
+        c.set("config", doc.raw(&ipc.raw));
+        let asgs = ipc
+            .asgs
+            .iter()
+            .map(|a| doc.string(Some(a)))
+            .collect::<Vec<_>>();
+        c.set("asg_ids", Value::from(asgs));
+        let mut paths = Vec::new();
         for nat in &ipc.nat {
-            path(c.out, nat, None);
+            paths.push(self.lb_path(doc, nat, None));
         }
         for pool in &ipc.pools {
             match self.pool_rules.get(pool) {
-                Some(rules) => rules.iter().for_each(|r| path(c.out, r, Some(pool))),
+                Some(rules) => rules
+                    .iter()
+                    .for_each(|r| paths.push(self.lb_path(doc, r, Some(pool)))),
                 // A pool of a load balancer not in the inventory: the policies say so.
-                None if !self.lb_parts.contains_key(pool) => path(c.out, pool, None),
+                None if !self.lb_parts.contains_key(pool) => {
+                    paths.push(self.lb_path(doc, pool, None))
+                }
                 None => {}
             }
         }
-        c.out.push(']');
+        c.set("load_balancer_paths", Value::from(paths));
     }
 
     /// One load balancer path: the rule (or the unresolved reference), its load balancer,
     /// and the frontend it listens on with that frontend's public IP.
-    fn write_lb_path(&self, out: &mut String, key: &str, pool: Option<&str>) {
-        let mut o = Obj::new(out);
-        o.string("id", Some(key));
-        o.string("pool_id", pool);
+    fn lb_path(&self, doc: &mut Doc, key: &str, pool: Option<&str>) -> Value {
+        let mut o = Obj::default();
+        o.set("id", doc.string(Some(key)));
+        o.set("pool_id", doc.string(pool));
         let found = self
             .lb_parts
             .get(key)
@@ -226,16 +215,18 @@ impl Inventory {
                 _ => None,
             });
         let Some((lb, sku, part)) = found else {
-            o.null("kind");
-            o.null("rule");
-            o.finish();
-            return;
+            o.set("kind", Value::Null);
+            o.set("rule", Value::Null);
+            return o.finish();
         };
-        o.string("kind", Some(part.kind));
-        o.raw("rule", &part.raw);
-        o.string("load_balancer_id", Some(&self.resources[lb].id));
-        o.string("load_balancer_name", Some(&self.resources[lb].name));
-        o.string("load_balancer_sku", sku.as_deref());
+        o.set("kind", doc.string(Some(part.kind)));
+        o.set("rule", doc.raw(&part.raw));
+        o.set("load_balancer_id", doc.string(Some(&self.resources[lb].id)));
+        o.set(
+            "load_balancer_name",
+            doc.string(Some(&self.resources[lb].name)),
+        );
+        o.set("load_balancer_sku", doc.string(sku.as_deref()));
         let frontend = part.frontend.as_deref().and_then(|f| {
             let (lb, j) = self.lb_parts.get(f)?;
             match &self.links[*lb] {
@@ -243,22 +234,22 @@ impl Inventory {
                 _ => None,
             }
         });
-        o.string("frontend_id", part.frontend.as_deref());
-        o.opt_raw("frontend", frontend.map(|f| f.raw.as_str()));
+        o.set("frontend_id", doc.string(part.frontend.as_deref()));
+        o.set("frontend", doc.opt_raw(frontend.map(|f| f.raw.as_str())));
         let pip = frontend.and_then(|f| f.public_ip.as_deref());
-        o.string("frontend_public_ip_id", pip);
-        o.opt_raw("frontend_public_ip", self.row(pip));
-        o.finish();
+        o.set("frontend_public_ip_id", doc.string(pip));
+        o.set("frontend_public_ip", doc.opt_raw(self.row(pip)));
+        o.finish()
     }
 
     /// `subnet_id`, `subnet` (from its VNet row), `subnet_nsg_id`, `subnet_nsg`.
-    fn write_subnet(&self, c: &mut Obj, id: Option<&str>) {
+    fn subnet(&self, c: &mut Obj, doc: &mut Doc, id: Option<&str>) {
         let subnet = id.and_then(|s| self.subnets.get(s));
         let nsg = subnet.and_then(|s| s.nsg.as_deref());
-        c.string("subnet_id", id);
-        c.opt_raw("subnet", subnet.map(|s| s.raw.json()));
-        c.string("subnet_nsg_id", nsg);
-        c.opt_raw("subnet_nsg", self.row(nsg));
+        c.set("subnet_id", doc.string(id));
+        c.set("subnet", doc.opt_raw(subnet.map(|s| s.raw.json())));
+        c.set("subnet_nsg_id", doc.string(nsg));
+        c.set("subnet_nsg", doc.opt_raw(self.row(nsg)));
     }
 
     /// The gallery image version the machine actually runs: the pinned reference, else
@@ -297,12 +288,15 @@ impl Inventory {
         None
     }
 
-    fn write_image(&self, rel: &mut Obj, image: &ImageLink, os_disk: Option<&str>) {
+    fn image(&self, rel: &mut Obj, doc: &mut Doc, image: &ImageLink, os_disk: Option<&str>) {
         let running = self.running_image_version(image, os_disk);
         let version_id = running.as_ref().map(|(id, _)| id.as_str());
-        rel.string("image_version_id", version_id);
-        rel.string("image_version_source", running.as_ref().map(|(_, s)| *s));
-        rel.opt_raw("image_version", self.row(version_id));
+        rel.set("image_version_id", doc.string(version_id));
+        rel.set(
+            "image_version_source",
+            doc.string(running.as_ref().map(|(_, s)| *s)),
+        );
+        rel.set("image_version", doc.opt_raw(self.row(version_id)));
         // The definition: from the running version, else from a gallery reference without one.
         let definition = version_id
             .and_then(|v| v.find("/versions/").map(|at| &v[..at]))
@@ -312,74 +306,14 @@ impl Inventory {
                     .as_deref()
                     .filter(|id| id.contains("/galleries/") && !id.contains("/versions/"))
             });
-        rel.opt_raw("image_definition", self.row(definition));
+        rel.set("image_definition", doc.opt_raw(self.row(definition)));
         let siblings = definition
             .and_then(|d| self.versions.get(d))
             .map(Vec::as_slice)
             .unwrap_or_default();
-        rel.raw_array(
+        rel.set(
             "image_versions",
-            siblings.iter().map(|v| self.resources[*v].raw.json()),
+            doc.raw_array(siblings.iter().map(|v| self.resources[*v].raw.json())),
         );
-    }
-}
-
-/// Writes one JSON object field by field.
-struct Obj<'a> {
-    out: &'a mut String,
-    first: bool,
-}
-
-impl<'a> Obj<'a> {
-    fn new(out: &'a mut String) -> Obj<'a> {
-        out.push('{');
-        Obj { out, first: true }
-    }
-
-    fn key(&mut self, key: &str) {
-        if !self.first {
-            self.out.push(',');
-        }
-        self.first = false;
-        self.out.push('"');
-        self.out.push_str(key);
-        self.out.push_str("\":");
-    }
-
-    fn raw(&mut self, key: &str, json: &str) {
-        self.key(key);
-        self.out.push_str(json);
-    }
-
-    fn null(&mut self, key: &str) {
-        self.raw(key, "null");
-    }
-
-    fn opt_raw(&mut self, key: &str, json: Option<&str>) {
-        self.raw(key, json.unwrap_or("null"));
-    }
-
-    fn string(&mut self, key: &str, value: Option<&str>) {
-        self.key(key);
-        match value {
-            Some(v) => self.out.push_str(&serde_json::Value::from(v).to_string()),
-            None => self.out.push_str("null"),
-        }
-    }
-
-    fn raw_array<'r>(&mut self, key: &str, items: impl Iterator<Item = &'r str>) {
-        self.key(key);
-        self.out.push('[');
-        for (n, item) in items.enumerate() {
-            if n > 0 {
-                self.out.push(',');
-            }
-            self.out.push_str(item);
-        }
-        self.out.push(']');
-    }
-
-    fn finish(self) {
-        self.out.push('}');
     }
 }
