@@ -13,6 +13,7 @@ pub(crate) mod verify;
 mod vm;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -62,9 +63,20 @@ pub(crate) struct Evaluation {
     pub(crate) vm_refused: Option<String>,
 }
 
-/// Evaluations between two releases of the snapshot's pages (see `Inventory::release_pages`):
-/// a few MB of rows are read in between.
-const RELEASE_EVERY: usize = 2048;
+/// Evaluations (by all workers) between two releases of the snapshot's pages (see
+/// `Inventory::release_pages`): a few MB of rows are read in between.
+const RELEASE_EVERY: usize = 1024;
+
+/// Resources evaluated as one unit of parallel work.
+const PART: usize = 256;
+
+/// What one worker thread evaluates with: cloning the engine copies the interpreter's
+/// tables, and a machine copies the program, so each serves many parts.
+struct Worker {
+    engine: regorus::Engine,
+    machine: Option<regorus::rvm::RegoVM>,
+    parsed: Parsed,
+}
 
 /// The rules for one resource type, gathered by a generated `kensa.run` rule.
 struct Plan {
@@ -199,34 +211,37 @@ impl<'p> Evaluator<'p> {
             _ => None,
         };
         let vm = vm.and_then(Result::ok);
-        // A few chunks per thread, each with its own clone of the engine: cloning copies
-        // the interpreter's tables, so one clone per resource would dominate small scans.
-        let chunk = subjects
-            .len()
-            .div_ceil(rayon::current_num_threads() * 4)
-            .max(1);
+        // Small parts, so that both threads finish together whatever the order of the
+        // resources (an estate sorted by type had one thread evaluating the last VMs alone
+        // for 3 s); a worker's engine, machine and parsed fragments serve all its parts.
+        let done = AtomicUsize::new(0);
         let parts: Vec<Evaluation> = subjects
-            .par_chunks(chunk)
-            .map(|part| {
-                let mut engine = self.engine.clone();
-                let mut machine = vm.as_ref().and_then(|vm| vm.machine(self.pack.limit));
-                let mut parsed = Parsed::default();
-                let mut out = Evaluation::default();
-                for (n, &(i, p)) in part.iter().enumerate() {
-                    if n % RELEASE_EVERY == RELEASE_EVERY - 1 {
-                        inv.release_pages();
-                        progress.inc(RELEASE_EVERY as u64);
+            .par_chunks(PART)
+            .map_init(
+                || Worker {
+                    engine: self.engine.clone(),
+                    machine: vm.as_ref().and_then(|vm| vm.machine(self.pack.limit)),
+                    parsed: Parsed::default(),
+                },
+                |w, part| {
+                    let mut out = Evaluation::default();
+                    for &(i, p) in part {
+                        self.evaluate_one(
+                            (&mut w.engine, w.machine.as_mut(), &mut w.parsed),
+                            &self.plans[p],
+                            inv,
+                            i,
+                            &mut out,
+                        );
                     }
-                    self.evaluate_one(
-                        (&mut engine, machine.as_mut(), &mut parsed),
-                        &self.plans[p],
-                        inv,
-                        i,
-                        &mut out,
-                    );
-                }
-                out
-            })
+                    let before = done.fetch_add(part.len(), Ordering::Relaxed);
+                    if (before + part.len()) / RELEASE_EVERY > before / RELEASE_EVERY {
+                        inv.release_pages();
+                    }
+                    progress.inc(part.len() as u64);
+                    out
+                },
+            )
             .collect();
         let judged = subjects
             .iter()

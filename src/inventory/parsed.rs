@@ -21,7 +21,7 @@ pub(crate) struct Parsed {
 
 /// Text bytes (parsed, about four times that) a worker keeps: a few thousand inputs'
 /// worth, so fragments shared by neighbouring resources are parsed once.
-const HOLD: usize = 1 << 20;
+const HOLD: usize = 2 << 20;
 
 impl Parsed {
     fn get(&mut self, json: &str) -> Result<Value, String> {
