@@ -19,8 +19,9 @@ pub(crate) struct Parsed {
     held: usize,
 }
 
-/// Text bytes (parsed, about four times that) a worker keeps: a few thousand inputs'
-/// worth, so fragments shared by neighbouring resources are parsed once.
+/// Text bytes a worker keeps parsed (in memory several times that): about a hundred VMs'
+/// inputs, so that what neighbouring resources share is parsed once. On 20k VMs, 8 MB
+/// peaked at 410 MB, 2 MB at 373 MB and 1 MB at 364 MB for the same time.
 const HOLD: usize = 2 << 20;
 
 impl Parsed {
@@ -99,5 +100,54 @@ impl Obj {
 
     pub(crate) fn finish(self) -> Value {
         Value::from(self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn same(a: &Value, b: &Value) -> bool {
+        std::ptr::eq(a.as_object().unwrap(), b.as_object().unwrap())
+    }
+
+    #[test]
+    fn a_fragment_is_parsed_once_while_held() {
+        let nsg = r#"{"name": "nsg-1", "properties": {"securityRules": []}}"#.to_string();
+        let copy = nsg.clone();
+        let mut parsed = Parsed::default();
+        let mut doc = Doc::new(&mut parsed);
+        let first = doc.raw(&nsg);
+        assert!(same(&first, &doc.raw(&nsg)));
+        // The same text elsewhere is another fragment: equal, not shared.
+        let other = doc.raw(&copy);
+        assert!(!same(&first, &other) && first == other);
+        assert_eq!(first["name"], Value::from("nsg-1"));
+    }
+
+    #[test]
+    fn what_is_held_is_bounded() {
+        let small = r#"{"a": 1}"#.to_string();
+        let big = format!("[{}0]", "0,".repeat(HOLD / 2));
+        let mut parsed = Parsed::default();
+        let mut doc = Doc::new(&mut parsed);
+        let first = doc.raw(&small);
+        doc.raw(&big);
+        assert!(!same(&first, &doc.raw(&small)));
+        assert!(parsed.held <= HOLD);
+    }
+
+    #[test]
+    fn unknowns_and_unreadable_fragments_are_noticed() {
+        let mut parsed = Parsed::default();
+        let mut doc = Doc::new(&mut parsed);
+        doc.raw(r#"{"id": "/subscriptions/s/x"}"#);
+        doc.string(Some("nsg-1"));
+        assert!(!doc.unknown && doc.error.is_none());
+        doc.string(Some(r#"{"kensa:unknown": "var.nsg_id"}"#));
+        assert!(doc.unknown);
+        assert_eq!(doc.raw(r#"{"a": "#), Value::Null);
+        assert_eq!(doc.raw("[1, "), Value::Null);
+        assert!(doc.error.as_deref().is_some_and(|e| e.contains("EOF")));
     }
 }
