@@ -67,7 +67,7 @@ pub(crate) struct Evaluation {
 /// `Inventory::release_pages`): a few MB of rows are read in between.
 const RELEASE_EVERY: usize = 1024;
 
-/// Resources evaluated as one unit of parallel work.
+/// Resources evaluated as one unit of parallel work, at most.
 const PART: usize = 256;
 
 /// What one worker thread evaluates with: cloning the engine copies the interpreter's
@@ -214,9 +214,14 @@ impl<'p> Evaluator<'p> {
         // Small parts, so that both threads finish together whatever the order of the
         // resources (an estate sorted by type had one thread evaluating the last VMs alone
         // for 3 s); a worker's engine, machine and parsed fragments serve all its parts.
+        // A small scan still gets a few parts per thread.
+        let part = subjects
+            .len()
+            .div_ceil(rayon::current_num_threads() * 4)
+            .clamp(1, PART);
         let done = AtomicUsize::new(0);
         let parts: Vec<Evaluation> = subjects
-            .par_chunks(PART)
+            .par_chunks(part)
             .map_init(
                 || Worker {
                     engine: self.engine.clone(),
