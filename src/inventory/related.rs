@@ -106,20 +106,14 @@ impl Inventory {
                     .map(|(name, nsg, ipcs)| {
                         let mut o = Obj::default();
                         o.set("name", doc.string(name.as_deref()));
-                        o.set("nsg_id", doc.string(nsg.as_deref()));
-                        o.set("nsg", doc.opt_raw(self.row(nsg.as_deref())));
+                        self.nsg(&mut o, doc, nsg.as_deref());
                         let ipcs = ipcs
                             .iter()
                             .map(|ipc| {
-                                let mut c = Obj::default();
-                                c.set("name", doc.string(ipc.name.as_deref()));
-                                self.subnet(&mut c, doc, ipc.subnet.as_deref());
-                                c.set(
-                                    "public_ip_configuration",
-                                    doc.string(ipc.public_ip.as_deref()),
-                                );
-                                self.paths(&mut c, doc, ipc);
-                                c.finish()
+                                self.ip_configuration(doc, ipc, |c, doc| {
+                                    let model = doc.string(ipc.public_ip.as_deref());
+                                    c.set("public_ip_configuration", model);
+                                })
                             })
                             .collect::<Vec<_>>();
                         o.set("ip_configurations", Value::from(ipcs));
@@ -153,22 +147,40 @@ impl Inventory {
             } => (nsg, ip_configurations.as_slice()),
             _ => (&None, &[][..]),
         };
-        o.set("nsg_id", doc.string(nsg.as_deref()));
-        o.set("nsg", doc.opt_raw(self.row(nsg.as_deref())));
+        self.nsg(&mut o, doc, nsg.as_deref());
         let ipcs = ip_configurations
             .iter()
             .map(|ipc| {
-                let mut c = Obj::default();
-                c.set("name", doc.string(ipc.name.as_deref()));
-                self.subnet(&mut c, doc, ipc.subnet.as_deref());
-                c.set("public_ip_id", doc.string(ipc.public_ip.as_deref()));
-                c.set("public_ip", doc.opt_raw(self.row(ipc.public_ip.as_deref())));
-                self.paths(&mut c, doc, ipc);
-                c.finish()
+                self.ip_configuration(doc, ipc, |c, doc| {
+                    c.set("public_ip_id", doc.string(ipc.public_ip.as_deref()));
+                    c.set("public_ip", doc.opt_raw(self.row(ipc.public_ip.as_deref())));
+                })
             })
             .collect::<Vec<_>>();
         o.set("ip_configurations", Value::from(ipcs));
         o.finish()
+    }
+
+    /// `nsg_id` and `nsg` (its row).
+    fn nsg(&self, o: &mut Obj, doc: &mut Doc, id: Option<&str>) {
+        o.set("nsg_id", doc.string(id));
+        o.set("nsg", doc.opt_raw(self.row(id)));
+    }
+
+    /// One IP configuration: name, subnet, its public IP as `public` writes it (a NIC's
+    /// resolved address, a scale set model's configuration), load balancer paths.
+    fn ip_configuration(
+        &self,
+        doc: &mut Doc,
+        ipc: &IpConfig,
+        public: impl FnOnce(&mut Obj, &mut Doc),
+    ) -> Value {
+        let mut c = Obj::default();
+        c.set("name", doc.string(ipc.name.as_deref()));
+        self.subnet(&mut c, doc, ipc.subnet.as_deref());
+        public(&mut c, doc);
+        self.paths(&mut c, doc, ipc);
+        c.finish()
     }
 
     /// `config` (the IP configuration as written), `asg_ids`, and `load_balancer_paths`:
