@@ -724,3 +724,63 @@ fn fix_commands_are_one_valid_shell_line_whatever_the_names() {
     }
     assert!(renamed >= 2, "the renamed group is quoted, not dropped");
 }
+
+/// A row the snapshot reader accepts but the policy engine cannot hold (a number beyond
+/// f64): every rule on each resource whose input holds it fails, naming the row, the scan is
+/// incomplete, and `kensa inventory` says so instead of printing part of what rules see.
+#[test]
+fn a_row_the_rules_cannot_be_handed_fails_its_rules_not_the_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg";
+    let nsg = format!("{sub}/providers/Microsoft.Network/networkSecurityGroups/nsg-big");
+    let nic = format!("{sub}/providers/Microsoft.Network/networkInterfaces/nic-1");
+    let rows = serde_json::json!([
+        {"id": format!("{sub}/providers/Microsoft.Compute/virtualMachines/vm-1"), "name": "vm-1",
+         "type": "microsoft.compute/virtualmachines", "properties": {"networkProfile":
+         {"networkInterfaces": [{"id": nic}]}}},
+        {"id": nic, "name": "nic-1", "type": "microsoft.network/networkinterfaces",
+         "properties": {"networkSecurityGroup": {"id": nsg}, "ipConfigurations": []}},
+        {"id": nsg, "name": "nsg-big", "type": "microsoft.network/networksecuritygroups",
+         "properties": {"securityRules": [{"name": "r", "properties": {"priority": 7}}]}},
+    ]);
+    let text = serde_json::to_string_pretty(&rows)
+        .unwrap()
+        .replace("\"priority\": 7", "\"priority\": 1e400");
+    let path = dir.path().join("estate.json");
+    std::fs::write(&path, text).unwrap();
+    let path = path.display().to_string();
+    let r = scan_json(&["--snapshot", &path, "--now", NOW]);
+    assert_eq!(r["verdict"], "incomplete");
+    let failures = r["coverage"]["rule_failures"].as_array().unwrap();
+    let about = |name: &str| {
+        failures
+            .iter()
+            .filter(|f| f.to_string().contains(name))
+            .map(|f| f.to_string())
+            .collect::<Vec<_>>()
+    };
+    for name in ["nsg-big", "vm-1"] {
+        let theirs = about(name);
+        assert!(!theirs.is_empty(), "{name}: {failures:?}");
+        assert!(
+            theirs
+                .iter()
+                .all(|f| f.contains("cannot be handed to the policies")
+                    && f.contains("estate.json:")),
+            "{theirs:?}"
+        );
+    }
+    let o = kensa(&["inventory", "--snapshot", &path]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let inv: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let errors: Vec<_> = inv
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["input_error"].is_string())
+        .map(|e| e["name"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(errors, ["vm-1", "nsg-big"], "{inv}");
+    // The NIC's own input holds no NSG row, so it is shown in full.
+    assert!(inv[1]["related"].is_object(), "{inv}");
+}

@@ -49,15 +49,28 @@ pub(crate) fn run(args: InventoryArgs) -> Result<u8> {
             out.push_str(",\n");
         }
         first = false;
+        // As the rules receive them (numbers as regorus holds them: `1.0` is `1`).
+        let (shown, why) = match inv.shown(i) {
+            Ok(shown) => (Some(shown), None),
+            Err(why) => (None, Some(why)),
+        };
+        let [resource, related] = shown.unwrap_or_else(|| {
+            let row = serde_json::from_str(r.raw.json()).unwrap_or_default();
+            [row, serde_json::Value::Null]
+        });
         let mut entry = serde_json::json!({
             "id": r.id,
             "type": r.kind,
             "name": r.name,
             "origin": r.origin,
-            "related": inv.related_json(i),
+            "related": related,
         });
         if args.resources {
-            entry["resource"] = serde_json::from_str(r.raw.json()).unwrap_or_default();
+            entry["resource"] = resource;
+        }
+        if let Some(why) = why {
+            entry["input_error"] =
+                format!("the rules cannot be handed this resource: {why}").into();
         }
         // Passwords, custom data, keys: never printed.
         let entry = crate::text::secrets::mask_value(&entry);

@@ -24,11 +24,18 @@ impl Inventory {
         }
     }
 
-    /// Just the `related` part, as JSON (for `kensa inventory`).
-    pub(crate) fn related_json(&self, i: usize) -> serde_json::Value {
+    /// The row and the `related` part of resource `i` as the rules receive them, as JSON
+    /// (for `kensa inventory`), or why a fragment of them cannot be handed to the rules.
+    pub(crate) fn shown(&self, i: usize) -> Result<[serde_json::Value; 2], String> {
         let mut parsed = Parsed::default();
-        let related = self.related(i, &mut Doc::new(&mut parsed));
-        serde_json::to_value(related).unwrap_or_default()
+        let mut doc = Doc::new(&mut parsed);
+        let resource = doc.raw(self.resources[i].raw.json());
+        let related = self.related(i, &mut doc);
+        if let Some(e) = doc.error {
+            return Err(e);
+        }
+        let json = |v: Value| serde_json::to_value(v).map_err(|e| e.to_string());
+        Ok([json(resource)?, json(related)?])
     }
 
     fn row(&self, key: Option<&str>) -> Option<&str> {
