@@ -232,13 +232,7 @@ impl<'p> Evaluator<'p> {
                 |w, part| {
                     let mut out = Evaluation::default();
                     for &(i, p) in part {
-                        self.evaluate_one(
-                            (&mut w.engine, w.machine.as_mut(), &mut w.parsed),
-                            &self.plans[p],
-                            inv,
-                            i,
-                            &mut out,
-                        );
+                        self.evaluate_one(w, &self.plans[p], inv, i, &mut out);
                     }
                     let before = done.fetch_add(part.len(), Ordering::Relaxed);
                     if (before + part.len()) / RELEASE_EVERY > before / RELEASE_EVERY {
@@ -270,11 +264,11 @@ impl<'p> Evaluator<'p> {
 
     fn evaluate_one(
         &self,
-        (engine, machine, parsed): (
-            &mut regorus::Engine,
-            Option<&mut regorus::rvm::RegoVM>,
-            &mut Parsed,
-        ),
+        Worker {
+            engine,
+            machine,
+            parsed,
+        }: &mut Worker,
         Plan { path, rules }: &Plan,
         inv: &Inventory,
         i: usize,
@@ -304,7 +298,7 @@ impl<'p> Evaluator<'p> {
             }
         };
         // The VM first when there is one; what it fails on, the interpreter evaluates again.
-        let in_vm = machine.and_then(|vm| {
+        let in_vm = machine.as_mut().and_then(|vm| {
             vm.set_input(input.clone());
             vm.execute_entry_point_by_name(path).ok()
         });

@@ -27,15 +27,9 @@ impl Inventory {
     /// The row and the `related` part of resource `i` as the rules receive them, as JSON
     /// (for `kensa inventory`), or why a fragment of them cannot be handed to the rules.
     pub(crate) fn shown(&self, i: usize) -> Result<[serde_json::Value; 2], String> {
-        let mut parsed = Parsed::default();
-        let mut doc = Doc::new(&mut parsed);
-        let resource = doc.raw(self.resources[i].raw.json());
-        let related = self.related(i, &mut doc);
-        if let Some(e) = doc.error {
-            return Err(e);
-        }
-        let json = |v: Value| serde_json::to_value(v).map_err(|e| e.to_string());
-        Ok([json(resource)?, json(related)?])
+        let input = self.input(i, &mut Parsed::default())?;
+        let json = |part: &str| serde_json::to_value(&input[part]).map_err(|e| e.to_string());
+        Ok([json("resource")?, json("related")?])
     }
 
     fn row(&self, key: Option<&str>) -> Option<&str> {
