@@ -781,6 +781,12 @@ fn a_row_the_rules_cannot_be_handed_fails_its_rules_not_the_scan() {
         .map(|e| e["name"].as_str().unwrap_or_default())
         .collect();
     assert_eq!(errors, ["vm-1", "nsg-big"], "{inv}");
+    // A position inside the fragment would point nowhere in the file: left out.
+    let why = inv[2]["input_error"].as_str().unwrap_or_default();
+    assert!(
+        why.contains("out of range") && !why.contains(" at line "),
+        "{why}"
+    );
     // The NIC's own input holds no NSG row, so it is shown in full.
     assert!(inv[1]["related"].is_object(), "{inv}");
 }

@@ -279,10 +279,8 @@ impl<'p> Evaluator<'p> {
         let input = match inv.input(i, parsed) {
             Ok(v) => v,
             Err(why) => {
-                // Not one rule's fault: every rule applicable to it is undecided. The
-                // position serde gives is in a fragment of the input, not in the file:
-                // the resource's own place is named instead.
-                let why = why.split(" at line ").next().unwrap_or_default();
+                // Not one rule's fault: every rule applicable to it is undecided, at the
+                // resource's own place.
                 let place = match &resource.origin {
                     Origin::Snapshot { file, row, line } => format!("{file}:{line} (row {row})"),
                     Origin::File { file, line, column } => format!("{file}:{line}:{column}"),
