@@ -524,6 +524,10 @@ fn an_interrupted_run_exits_130_through_its_clean_up() {
     while !caught() && start.elapsed() < std::time::Duration::from_secs(30) {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
+    // `wait` closes the child's standard input first: kept open here, or the end of input
+    // races the signal (under load kensa read it and exited 2, "empty file", before its
+    // handler ran).
+    let _stdin = child.stdin.take();
     // SAFETY: signals a child process this test started.
     assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
     let status = child.wait().expect("wait");
