@@ -53,10 +53,12 @@ port_range(spec) := [low, high] if {
 }
 
 # A port in decimal digits (leading zeros allowed, as Azure reads them); `1e3`, `22.0`,
-# `+22` or `0x16` are not ports, whatever to_number makes of them.
+# `+22` or `0x16` are not ports, whatever to_number makes of them. (Digits only: trimming
+# them leaves nothing: regorus sets a regular expression's matcher up again on every call.)
 port_number(s) := n if {
 	t := trim_space(s)
-	regex.match(`^[0-9]+$`, t)
+	t != ""
+	trim(t, "0123456789") == ""
 	digits := trim_left(t, "0")
 	count(digits) <= 5
 	n := to_number(concat("", [digits, "0"])) / 10

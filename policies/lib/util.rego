@@ -58,10 +58,13 @@ else := []
 
 # A value as one shell word in a fix command: as it is when it holds only characters no
 # shell reads specially, else quoted (Azure names may hold spaces, parentheses, quotes); a
-# control character is written as an ANSI-C escape so the command stays on one line.
+# control character is written as an ANSI-C escape so the command stays on one line. (A
+# word holds only plain characters when trimming them leaves nothing: regorus sets a regular
+# expression's matcher up again on every call.)
 sh(s) := s if {
 	is_string(s)
-	regex.match(`^[A-Za-z0-9._/:=@%+,-]+$`, s)
+	s != ""
+	trim(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._/:=@%+,-") == ""
 } else := concat("", ["$'", ansi_c(s), "'"]) if {
 	is_string(s)
 	regex.match(`[\x00-\x1f\x7f]`, s)
