@@ -188,10 +188,13 @@ destination_asgs(props) := [lower(id) |
 # Read once per rule: "unknown" (IaC), "any" (`*`, `Any`, `0.0.0.0/0`, or no destination
 # written at all), else "specific" (prefixes, tags, application security groups).
 destination_kind(props, dests, asgs) := "unknown" if {
+	util.may_be_unknown
 	util.unknown(object.get(props, "destinationAddressPrefix", null))
 } else := "unknown" if {
+	util.may_be_unknown
 	util.any_unknown(util.list(object.get(props, "destinationAddressPrefixes", [])))
 } else := "unknown" if {
+	util.may_be_unknown
 	util.unknown(object.get(props, "destinationApplicationSecurityGroups", []))
 } else := "any" if {
 	count(dests) == 0
