@@ -12,11 +12,11 @@ import data.kensa.lib.doors
 import data.kensa.lib.nsg
 import data.kensa.lib.util
 
-# Every NSG on a path that is judged, read once per evaluation: NSG id -> nsg.internet_rules.
-# (Only those: regorus works out every rule of this package whenever another package reads
-# one of them, and most machines with a load balancer path have no door on a management
-# port.)
-rules_by_nsg[id] := nsg.internet_rules(row) if {
+# Every NSG on a path that is judged, read once per evaluation: NSG id -> nsg.internet_rules
+# (as the NSG's own evaluation worked them out, when kensa hands them over). Only those:
+# regorus works out every rule of this package whenever another package reads one of them,
+# and most machines with a load balancer path have no door on a management port.
+rules_by_nsg[id] := nsg.rules_of(id, row) if {
 	some i in doors.resolved_at
 	t := doors.targets[i]
 	some [id, row] in [[t.nsg_id, t.nsg], [t.ipc.subnet_nsg_id, t.ipc.subnet_nsg]]

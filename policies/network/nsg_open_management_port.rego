@@ -66,11 +66,17 @@ located(at) := array.slice(at, 3, count(at)) if orphan
 
 else := at
 
-# Read once per NSG, then asked once per port.
-rules := nsg.internet_rules(view)
+# Read once per NSG (the records kensa also hands to the machines behind it), then asked
+# once per port.
+rules := nsg.input_rules if not orphan
+
+else := nsg.internet_rules(view)
+
+# The management ports some Allow covers: the others are closed (asked once).
+allowed := nsg.allowed_ports(rules, data.kensa.params.network.management_ports)
 
 deny contains finding if {
-	some port in data.kensa.params.network.management_ports
+	some port in allowed
 	facts := nsg.exposure(view.name, rules, port)
 	rg := util.resource_group(input.resource)
 	finding := {

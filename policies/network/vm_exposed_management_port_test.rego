@@ -267,3 +267,16 @@ test_a_scale_set_prefix_outside_its_subnet_does_not_apply if {
 	count(rule.deny) == 0 with input as {"resource": scale_set, "related": rel} with data.kensa.params as params
 	count(rule.unknown) == 0 with input as {"resource": scale_set, "related": rel} with data.kensa.params as params
 }
+
+# kensa hands over each NSG's internet rules as its own evaluation worked them out
+# (`input.facts`, by NSG id); the verdict reads them instead of working them out again.
+with_facts(rel, facts) := {f.evidence.port | some f in rule.deny with input as {"resource": vm, "related": rel, "facts": facts} with data.kensa.params as params}
+
+test_the_nsg_rules_handed_over_are_the_ones_read if {
+	closed := nsg("n", [])
+	open := nsg("n", [allow("ssh", "Tcp", "22")])
+	rules_of_open := data.kensa.lib.nsg.internet_rules(open)
+	with_facts(related(closed, null, pip("Standard")), {"/nsg/n": rules_of_open}) == {22}
+	with_facts(related(open, null, pip("Standard")), {}) == {22}
+	with_facts(related(closed, null, pip("Standard")), {"/nsg/other": rules_of_open}) == set()
+}

@@ -12,7 +12,7 @@ mod recursion;
 pub(crate) mod verify;
 mod vm;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -21,6 +21,7 @@ use regorus::Value;
 
 use crate::error::{Error, Result};
 use crate::inventory::parsed::Parsed;
+use crate::inventory::related::Facts;
 use crate::inventory::Inventory;
 use crate::sources::Origin;
 pub(crate) use decode::{RuleFailure, Undecided, Violation};
@@ -76,15 +77,30 @@ struct Worker {
     engine: regorus::Engine,
     machine: Option<regorus::rvm::RegoVM>,
     parsed: Parsed,
+    /// The facts of the `SHARED` resources this worker evaluated in its current part, by
+    /// inventory index (see `Evaluator::schedule`).
+    facts: Facts,
 }
 
 /// The rules for one resource type, gathered by a generated `kensa.run` rule.
 struct Plan {
-    /// `data.kensa.run.t<n>`: `{"deny": {id: set}, "unknown": {id: set}}`.
+    /// `data.kensa.run.t<n>`: `{"deny": {id: set}, "unknown": {id: set}}`, and `"facts"`
+    /// when `shares`.
     path: String,
     /// Pack indexes of the rules it gathers.
     rules: Arc<[usize]>,
+    /// Whether the inputs of related resources carry what it works out (`SHARED`).
+    shares: bool,
 }
+
+/// A type whose resources' evaluation works out facts that related resources read again,
+/// and the rule holding them: an NSG's internet rules, which every machine behind it would
+/// otherwise work out again (`lib/nsg.rego`). They reach the machines' inputs as
+/// `input.facts` (`Inventory::input`).
+const SHARED: (&str, &str) = (
+    "microsoft.network/networksecuritygroups",
+    "data.kensa.lib.nsg.input_rules",
+);
 
 pub(crate) struct Evaluator<'p> {
     pack: &'p Pack,
@@ -136,7 +152,14 @@ impl<'p> Evaluator<'p> {
                 rules.extend(&any);
             }
         }
-        let mut module = String::from("package kensa.run\n\nimport rego.v1\n\nprepared := true\n");
+        // The facts are null when the pack does not define them, never undefined (which
+        // would make the whole plan's result undefined); `v == v` fails an undefined `v` in
+        // the VM too, where `x := <undefined>` binds.
+        let mut module = format!(
+            "package kensa.run\n\nimport rego.v1\n\nprepared := true\n\n\
+             facts := v if {{\n\tv := {}\n\tv == v\n}} else := null\n",
+            SHARED.1
+        );
         let mut plans = Vec::new();
         let mut by_type = HashMap::new();
         let mut types: Vec<_> = rules_by_type.into_iter().collect();
@@ -152,15 +175,18 @@ impl<'p> Evaluator<'p> {
                     // One per line: regorus rejects lines over 1024 columns.
                     .join(",\n\t")
             };
+            let shares = kind == SHARED.0;
             module.push_str(&format!(
-                "\n# {kind}\nt{n} := {{\"deny\": {{{}}}, \"unknown\": {{{}}}}}\n",
+                "\n# {kind}\nt{n} := {{\"deny\": {{{}}}, \"unknown\": {{{}}}{}}}\n",
                 gather("deny", |_| true),
-                gather("unknown", |r| r.has_unknown)
+                gather("unknown", |r| r.has_unknown),
+                if shares { ", \"facts\": facts" } else { "" },
             ));
             by_type.insert(kind, plans.len());
             plans.push(Plan {
                 path: format!("data.kensa.run.t{n}"),
                 rules: rules.into(),
+                shares,
             });
         }
         engine
@@ -221,16 +247,19 @@ impl<'p> Evaluator<'p> {
             .div_ceil(rayon::current_num_threads() * 4)
             .clamp(1, PART);
         let done = AtomicUsize::new(0);
-        let parts: Vec<Evaluation> = subjects
+        let parts: Vec<Evaluation> = self
+            .schedule(inv, &subjects)
             .par_chunks(part)
             .map_init(
                 || Worker {
                     engine: self.engine.clone(),
                     machine: vm.as_ref().and_then(|vm| vm.machine(self.pack.limit)),
                     parsed: Parsed::default(),
+                    facts: Facts::new(),
                 },
                 |w, part| {
                     let mut out = Evaluation::default();
+                    w.facts.clear();
                     for &(i, p) in part {
                         self.evaluate_one(w, &self.plans[p], inv, i, &mut out);
                     }
@@ -262,21 +291,56 @@ impl<'p> Evaluator<'p> {
         all
     }
 
+    /// The order in which the subjects are evaluated: a resource whose facts others read
+    /// (`SHARED`) just before the first resource that reads them, so that the worker
+    /// evaluating that one holds them (`Worker::facts`; a reader in another part works
+    /// them out itself). The rest keep their order; the report does not depend on it.
+    fn schedule(&self, inv: &Inventory, subjects: &[(usize, usize)]) -> Vec<(usize, usize)> {
+        let shared: HashMap<usize, usize> = subjects
+            .iter()
+            .filter(|(_, p)| self.plans[*p].shares)
+            .copied()
+            .collect();
+        if shared.is_empty() {
+            return subjects.to_vec();
+        }
+        let mut placed = HashSet::new();
+        let mut order = Vec::with_capacity(subjects.len());
+        for &(i, p) in subjects {
+            for d in inv.shared_with(i) {
+                if let Some(&q) = shared.get(&d) {
+                    if placed.insert(d) {
+                        order.push((d, q));
+                    }
+                }
+            }
+            if !shared.contains_key(&i) || placed.insert(i) {
+                order.push((i, p));
+            }
+        }
+        order
+    }
+
     fn evaluate_one(
         &self,
         Worker {
             engine,
             machine,
             parsed,
+            facts,
         }: &mut Worker,
-        Plan { path, rules }: &Plan,
+        Plan {
+            path,
+            rules,
+            shares,
+        }: &Plan,
         inv: &Inventory,
         i: usize,
         out: &mut Evaluation,
     ) {
         let resource = &inv.resources[i];
         out.evaluations += rules.len();
-        let input = match inv.input(i, parsed) {
+        let input = match inv.input(i, parsed, facts) {
             Ok(v) => v,
             Err(why) => {
                 // Not one rule's fault: every rule applicable to it is undecided, at the
@@ -309,6 +373,10 @@ impl<'p> Evaluator<'p> {
         };
         match result {
             Ok(result) => {
+                let shared = &result["facts"];
+                if *shares && !matches!(shared, Value::Null | Value::Undefined) {
+                    facts.insert(i, shared.clone());
+                }
                 for &r in rules.iter() {
                     let id = Value::from(self.pack.rules[r].meta.id.as_str());
                     let (deny, unknown) = (&result["deny"][&id], &result["unknown"][&id]);

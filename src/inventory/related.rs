@@ -2,19 +2,38 @@
 //! Built from the rows' parsed fragments (see `parsed`); the shape of `related` per
 //! resource type is documented in docs/policy-authoring.md.
 
+use std::collections::HashMap;
+
 use regorus::Value;
 
 use super::links::{ImageLink, IpConfig, Links};
 use super::parsed::{Doc, Obj, Parsed};
 use super::Inventory;
 
+/// What the evaluation of some resources worked out for the resources related to them, by
+/// inventory index (`input.facts`).
+pub(crate) type Facts = HashMap<usize, Value>;
+
 impl Inventory {
     /// The input document for resource `i`, or why a fragment of it cannot be parsed.
-    pub(crate) fn input(&self, i: usize, parsed: &mut Parsed) -> Result<Value, String> {
+    /// `facts` become `input.facts`, by the key `related` names their resource with.
+    pub(crate) fn input(
+        &self,
+        i: usize,
+        parsed: &mut Parsed,
+        facts: &Facts,
+    ) -> Result<Value, String> {
         let mut doc = Doc::new(parsed);
         let mut input = Obj::default();
         input.set("resource", doc.raw(self.resources[i].raw.json()));
         input.set("related", self.related(i, &mut doc));
+        let mut known = Obj::default();
+        for key in self.nsgs_of(i) {
+            if let Some(fact) = self.index.get(key).and_then(|n| facts.get(n)) {
+                known.set(key, fact.clone());
+            }
+        }
+        input.set("facts", known.finish());
         // `true` when no value of the input is an IaC unknown (`{"kensa:unknown": …}`):
         // rules skip their unknown-value checks then (every live row, most IaC ones).
         input.set("known_values", Value::from(!doc.unknown));
@@ -27,9 +46,50 @@ impl Inventory {
     /// The row and the `related` part of resource `i` as the rules receive them, as JSON
     /// (for `kensa inventory`), or why a fragment of them cannot be handed to the rules.
     pub(crate) fn shown(&self, i: usize) -> Result<[serde_json::Value; 2], String> {
-        let input = self.input(i, &mut Parsed::default())?;
+        let input = self.input(i, &mut Parsed::default(), &Facts::new())?;
         let json = |part: &str| serde_json::to_value(&input[part]).map_err(|e| e.to_string());
         Ok([json("resource")?, json("related")?])
+    }
+
+    /// The inventory indexes of the NSGs on a machine's paths (see `nsgs_of`).
+    pub(crate) fn shared_with(&self, i: usize) -> Vec<usize> {
+        self.nsgs_of(i)
+            .into_iter()
+            .filter_map(|k| self.index.get(k).copied())
+            .collect()
+    }
+
+    /// The NSGs on the paths of machine `i` (its NICs' or NIC configurations', and their
+    /// subnets'), by key as `related` names them; none for other resources.
+    fn nsgs_of(&self, i: usize) -> Vec<&str> {
+        let subnet_nsg = |ipc: &IpConfig| {
+            let subnet = ipc.subnet.as_deref().and_then(|s| self.subnets.get(s));
+            subnet.and_then(|s| s.nsg.as_deref())
+        };
+        let nics: Vec<(&Option<String>, &[IpConfig])> = match &self.links[i] {
+            Links::Vm { nics, .. } => nics
+                .iter()
+                .filter_map(|n| match &self.links[*self.index.get(n.as_str())?] {
+                    Links::Nic {
+                        nsg,
+                        ip_configurations,
+                    } => Some((nsg, ip_configurations.as_slice())),
+                    _ => None,
+                })
+                .collect(),
+            Links::ScaleSet { nics, .. } => nics
+                .iter()
+                .map(|(_, nsg, ipcs)| (nsg, ipcs.as_slice()))
+                .collect(),
+            _ => Vec::new(),
+        };
+        nics.into_iter()
+            .flat_map(|(nsg, ipcs)| {
+                nsg.as_deref()
+                    .into_iter()
+                    .chain(ipcs.iter().filter_map(subnet_nsg))
+            })
+            .collect()
     }
 
     fn row(&self, key: Option<&str>) -> Option<&str> {
