@@ -794,3 +794,48 @@ fn a_row_the_rules_cannot_be_handed_fails_its_rules_not_the_scan() {
     // The NIC's own input holds no NSG row, so it is shown in full.
     assert!(inv[1]["related"].is_object(), "{inv}");
 }
+
+/// A snapshot keeps its rows' text, and JSON may spell the unknown marker with escapes
+/// (`"kensa\u003aunknown"` is the key `kensa:unknown`): the value is still unknown to the
+/// rules, and a verdict that depends on it is undecided — in the VM and in the interpreter,
+/// whether or not the NSG's rules were handed to the machine behind it.
+#[test]
+fn an_unknown_spelled_with_escapes_is_still_unknown() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers";
+    let nsg = format!("{p}/Microsoft.Network/networkSecurityGroups/nsg-1");
+    let nic = format!("{p}/Microsoft.Network/networkInterfaces/nic-1");
+    let pip = format!("{p}/Microsoft.Network/publicIPAddresses/pip-1");
+    let rows = serde_json::json!([
+        {"id": format!("{p}/Microsoft.Compute/virtualMachines/vm-1"), "name": "vm-1",
+         "type": "microsoft.compute/virtualmachines", "properties": {"networkProfile":
+         {"networkInterfaces": [{"id": nic}]}}},
+        {"id": nic, "name": "nic-1", "type": "microsoft.network/networkinterfaces",
+         "properties": {"networkSecurityGroup": {"id": nsg}, "ipConfigurations": [{"name": "ipc",
+         "properties": {"privateIPAddress": "10.0.0.4", "publicIPAddress": {"id": pip}}}]}},
+        {"id": pip, "name": "pip-1", "type": "microsoft.network/publicipaddresses",
+         "sku": {"name": "Standard"}, "properties": {"ipAddress": "20.1.1.1"}},
+        {"id": nsg, "name": "nsg-1", "type": "microsoft.network/networksecuritygroups",
+         "properties": {"securityRules": [{"name": "ssh", "properties": {"priority": 100,
+         "direction": "Inbound", "access": "Allow", "protocol": "Tcp",
+         "sourceAddressPrefix": "*", "destinationPortRange": "22",
+         "destinationAddressPrefix": {"kensa:unknown": "x"}}}]}},
+    ]);
+    let text = serde_json::to_string_pretty(&rows)
+        .unwrap()
+        .replace("\"kensa:unknown\"", "\"kensa\\u003aunknown\"");
+    assert!(!text.contains("kensa:unknown"));
+    let path = dir.path().join("estate.json");
+    std::fs::write(&path, text).unwrap();
+    let path = path.display().to_string();
+    for evaluator in ["vm", "interpreter"] {
+        let r = scan_json(&["--snapshot", &path, "--now", NOW, "--evaluator", evaluator]);
+        let undecided = r["coverage"]["undecided"].to_string();
+        assert!(
+            undecided.contains("network.vm-exposed-management-port")
+                && undecided.contains("is not known"),
+            "{evaluator}: {undecided}"
+        );
+        assert_eq!(r["verdict"], "incomplete", "{evaluator}");
+    }
+}

@@ -108,8 +108,9 @@ approved_gallery(gallery) if {
 }
 
 # glob.match(pattern, ["/"], name). A pattern whose only wildcards are whole `*` segments
-# (`/subscriptions/*/resourceGroups/…`) is compared segment by segment: regorus sets a
-# glob's matcher up again on every call, which cost more than all the other image rules.
+# (`/subscriptions/*/resourceGroups/…`) is compared segment by segment: regorus hands each
+# glob.match call a copy of its matcher whose search cache starts empty, which cost more
+# than all the other image rules.
 matches(pattern, name) if {
 	[size, fixed] := star_segments[pattern]
 	not contains(name, "\u0000")

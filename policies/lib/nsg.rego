@@ -54,7 +54,8 @@ port_range(spec) := [low, high] if {
 
 # A port in decimal digits (leading zeros allowed, as Azure reads them); `1e3`, `22.0`,
 # `+22` or `0x16` are not ports, whatever to_number makes of them. (Digits only: trimming
-# them leaves nothing: regorus sets a regular expression's matcher up again on every call.)
+# them leaves nothing: regorus hands each call a copy of its cached regular expression
+# whose search cache starts empty.)
 port_number(s) := n if {
 	t := trim_space(s)
 	t != ""

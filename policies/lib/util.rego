@@ -59,8 +59,8 @@ else := []
 # A value as one shell word in a fix command: as it is when it holds only characters no
 # shell reads specially, else quoted (Azure names may hold spaces, parentheses, quotes); a
 # control character is written as an ANSI-C escape so the command stays on one line. (A
-# word holds only plain characters when trimming them leaves nothing: regorus sets a regular
-# expression's matcher up again on every call.)
+# word holds only plain characters when trimming them leaves nothing: a regular expression
+# costs more, as regorus hands each call a copy of it whose search cache starts empty.)
 sh(s) := s if {
 	is_string(s)
 	s != ""

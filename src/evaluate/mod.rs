@@ -292,9 +292,9 @@ impl<'p> Evaluator<'p> {
     }
 
     /// The order in which the subjects are evaluated: a resource whose facts others read
-    /// (`SHARED`) just before the first resource that reads them, so that the worker
-    /// evaluating that one holds them (`Worker::facts`; a reader in another part works
-    /// them out itself). The rest keep their order; the report does not depend on it.
+    /// (`SHARED`) just before the first resource that reads them, wherever it lies, so that
+    /// the worker evaluating that one holds them (`Worker::facts`; a reader in another part
+    /// works them out itself). The rest keep their order; the report does not depend on it.
     fn schedule(&self, inv: &Inventory, subjects: &[(usize, usize)]) -> Vec<(usize, usize)> {
         let shared: HashMap<usize, usize> = subjects
             .iter()
@@ -304,19 +304,33 @@ impl<'p> Evaluator<'p> {
         if shared.is_empty() {
             return subjects.to_vec();
         }
+        let reads = |i: usize| {
+            inv.shared_with(i)
+                .into_iter()
+                .filter(|d| shared.contains_key(d))
+                .collect::<Vec<_>>()
+        };
+        let read: HashSet<usize> = subjects
+            .iter()
+            .filter(|(i, _)| !shared.contains_key(i))
+            .flat_map(|&(i, _)| reads(i))
+            .collect();
         let mut placed = HashSet::new();
         let mut order = Vec::with_capacity(subjects.len());
         for &(i, p) in subjects {
-            for d in inv.shared_with(i) {
-                if let Some(&q) = shared.get(&d) {
-                    if placed.insert(d) {
-                        order.push((d, q));
-                    }
+            if shared.contains_key(&i) {
+                // Placed before its first reader instead, when it has one.
+                if !read.contains(&i) {
+                    order.push((i, p));
+                }
+                continue;
+            }
+            for d in reads(i) {
+                if placed.insert(d) {
+                    order.push((d, shared[&d]));
                 }
             }
-            if !shared.contains_key(&i) || placed.insert(i) {
-                order.push((i, p));
-            }
+            order.push((i, p));
         }
         order
     }
@@ -454,4 +468,81 @@ fn set_items(v: &Value) -> Vec<&Value> {
         return s.iter().collect();
     }
     v.as_array().map(|a| a.iter().collect()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sources::{snapshot, Estate};
+    use crate::text::read::Text;
+
+    /// Two VMs behind one NSG (their NICs'), and an NSG behind which no VM is, in the order
+    /// given.
+    fn inventory(order: &[usize]) -> Inventory {
+        let p = "/subscriptions/s/resourceGroups/rg/providers";
+        let nsg = format!("{p}/Microsoft.Network/networkSecurityGroups/nsg");
+        let vm = |n: usize| {
+            serde_json::json!({"id": format!("{p}/Microsoft.Compute/virtualMachines/vm{n}"),
+                "type": "Microsoft.Compute/virtualMachines", "name": format!("vm{n}"),
+                "properties": {"networkProfile": {"networkInterfaces": [
+                    {"id": format!("{p}/Microsoft.Network/networkInterfaces/nic{n}")}]}}})
+        };
+        let nic = |n: usize| {
+            serde_json::json!({"id": format!("{p}/Microsoft.Network/networkInterfaces/nic{n}"),
+                "type": "Microsoft.Network/networkInterfaces", "name": format!("nic{n}"),
+                "properties": {"networkSecurityGroup": {"id": nsg}, "ipConfigurations": []}})
+        };
+        let rows = [
+            vm(1),
+            nic(1),
+            vm(2),
+            nic(2),
+            serde_json::json!({"id": nsg, "type": "Microsoft.Network/networkSecurityGroups",
+                "name": "nsg", "properties": {"securityRules": []}}),
+            serde_json::json!({"id": format!("{nsg}-other"),
+                "type": "Microsoft.Network/networkSecurityGroups",
+                "name": "other", "properties": {"securityRules": []}}),
+        ];
+        let rows: Vec<_> = order.iter().map(|i| rows[*i].clone()).collect();
+        let mut estate = Estate::default();
+        let text = serde_json::Value::from(rows).to_string();
+        snapshot::load_text("t.json", Text::Owned(text), &mut estate).unwrap();
+        Inventory::build(estate).unwrap()
+    }
+
+    /// The names of the subjects in the order they are evaluated.
+    fn scheduled(order: &[usize]) -> Vec<String> {
+        let pack = Pack::load(&[], false).unwrap();
+        let evaluator = Evaluator::new(
+            &pack,
+            Runner::Vm,
+            serde_json::json!({}),
+            "2026-11-20T06:00:00Z",
+            |_| true,
+        )
+        .unwrap();
+        let inv = inventory(order);
+        let subjects: Vec<_> = (0..inv.resources.len())
+            .filter_map(|i| Some((i, evaluator.plan(&inv.resources[i].kind)?)))
+            .collect();
+        evaluator
+            .schedule(&inv, &subjects)
+            .iter()
+            .map(|(i, _)| inv.resources[*i].name.clone())
+            .collect()
+    }
+
+    #[test]
+    fn an_nsg_is_evaluated_once_just_before_the_first_machine_behind_it() {
+        // Rows: 0 vm1, 1 nic1, 2 vm2, 3 nic2, 4 nsg, 5 other; NICs are not evaluated.
+        let cases: [(&[usize], [&str; 4]); 4] = [
+            (&[0, 1, 2, 3, 4, 5], ["nsg", "vm1", "vm2", "other"]),
+            (&[4, 5, 0, 1, 2, 3], ["other", "nsg", "vm1", "vm2"]),
+            (&[5, 0, 1, 4, 2, 3], ["other", "nsg", "vm1", "vm2"]),
+            (&[2, 3, 4, 0, 1, 5], ["nsg", "vm2", "vm1", "other"]),
+        ];
+        for (order, expected) in cases {
+            assert_eq!(scheduled(order), expected, "rows {order:?}");
+        }
+    }
 }
