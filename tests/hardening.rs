@@ -20,6 +20,38 @@ fn write_rows(dir: &std::path::Path, rows: &[Value]) -> String {
     path.display().to_string()
 }
 
+/// The id prefix of the hand-built rows below.
+const PROVIDERS: &str =
+    "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers";
+
+/// A VM (`vm-1`) whose one NIC, with IP configurations `ipcs`, sits behind NSG `nsg`
+/// holding security rules `rules`.
+fn vm_behind_nsg(nsg: &str, ipcs: Value, rules: Value) -> Vec<Value> {
+    let p = PROVIDERS;
+    let nsg_id = format!("{p}/Microsoft.Network/networkSecurityGroups/{nsg}");
+    let nic = format!("{p}/Microsoft.Network/networkInterfaces/nic-1");
+    vec![
+        serde_json::json!({"id": format!("{p}/Microsoft.Compute/virtualMachines/vm-1"),
+            "name": "vm-1", "type": "microsoft.compute/virtualmachines",
+            "properties": {"networkProfile": {"networkInterfaces": [{"id": nic}]}}}),
+        serde_json::json!({"id": nic, "name": "nic-1", "type": "microsoft.network/networkinterfaces",
+            "properties": {"networkSecurityGroup": {"id": nsg_id}, "ipConfigurations": ipcs}}),
+        serde_json::json!({"id": nsg_id, "name": nsg,
+            "type": "microsoft.network/networksecuritygroups",
+            "properties": {"securityRules": rules}}),
+    ]
+}
+
+/// `rows` written one field a line, with `from` replaced by `to` (what a JSON value cannot
+/// hold, or spells otherwise); the file's path.
+fn write_edited(dir: &std::path::Path, rows: &[Value], from: &str, to: &str) -> String {
+    let text = serde_json::to_string_pretty(rows).expect("json");
+    assert!(text.contains(from), "{from} is not in the rows");
+    let path = dir.join("estate.json");
+    std::fs::write(&path, text.replace(from, to)).expect("write");
+    path.display().to_string()
+}
+
 fn judged(report: &Value) -> BTreeSet<(String, String)> {
     report["findings"]
         .as_array()
@@ -735,24 +767,12 @@ fn fix_commands_are_one_valid_shell_line_whatever_the_names() {
 #[test]
 fn a_row_the_rules_cannot_be_handed_fails_its_rules_not_the_scan() {
     let dir = tempfile::tempdir().unwrap();
-    let sub = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg";
-    let nsg = format!("{sub}/providers/Microsoft.Network/networkSecurityGroups/nsg-big");
-    let nic = format!("{sub}/providers/Microsoft.Network/networkInterfaces/nic-1");
-    let rows = serde_json::json!([
-        {"id": format!("{sub}/providers/Microsoft.Compute/virtualMachines/vm-1"), "name": "vm-1",
-         "type": "microsoft.compute/virtualmachines", "properties": {"networkProfile":
-         {"networkInterfaces": [{"id": nic}]}}},
-        {"id": nic, "name": "nic-1", "type": "microsoft.network/networkinterfaces",
-         "properties": {"networkSecurityGroup": {"id": nsg}, "ipConfigurations": []}},
-        {"id": nsg, "name": "nsg-big", "type": "microsoft.network/networksecuritygroups",
-         "properties": {"securityRules": [{"name": "r", "properties": {"priority": 7}}]}},
-    ]);
-    let text = serde_json::to_string_pretty(&rows)
-        .unwrap()
-        .replace("\"priority\": 7", "\"priority\": 1e400");
-    let path = dir.path().join("estate.json");
-    std::fs::write(&path, text).unwrap();
-    let path = path.display().to_string();
+    let rows = vm_behind_nsg(
+        "nsg-big",
+        serde_json::json!([]),
+        serde_json::json!([{"name": "r", "properties": {"priority": 7}}]),
+    );
+    let path = write_edited(dir.path(), &rows, "\"priority\": 7", "\"priority\": 1e400");
     let r = scan_json(&["--snapshot", &path, "--now", NOW]);
     assert_eq!(r["verdict"], "incomplete");
     let failures = r["coverage"]["rule_failures"].as_array().unwrap();
@@ -802,32 +822,28 @@ fn a_row_the_rules_cannot_be_handed_fails_its_rules_not_the_scan() {
 #[test]
 fn an_unknown_spelled_with_escapes_is_still_unknown() {
     let dir = tempfile::tempdir().unwrap();
-    let p = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers";
-    let nsg = format!("{p}/Microsoft.Network/networkSecurityGroups/nsg-1");
-    let nic = format!("{p}/Microsoft.Network/networkInterfaces/nic-1");
-    let pip = format!("{p}/Microsoft.Network/publicIPAddresses/pip-1");
-    let rows = serde_json::json!([
-        {"id": format!("{p}/Microsoft.Compute/virtualMachines/vm-1"), "name": "vm-1",
-         "type": "microsoft.compute/virtualmachines", "properties": {"networkProfile":
-         {"networkInterfaces": [{"id": nic}]}}},
-        {"id": nic, "name": "nic-1", "type": "microsoft.network/networkinterfaces",
-         "properties": {"networkSecurityGroup": {"id": nsg}, "ipConfigurations": [{"name": "ipc",
-         "properties": {"privateIPAddress": "10.0.0.4", "publicIPAddress": {"id": pip}}}]}},
-        {"id": pip, "name": "pip-1", "type": "microsoft.network/publicipaddresses",
-         "sku": {"name": "Standard"}, "properties": {"ipAddress": "20.1.1.1"}},
-        {"id": nsg, "name": "nsg-1", "type": "microsoft.network/networksecuritygroups",
-         "properties": {"securityRules": [{"name": "ssh", "properties": {"priority": 100,
-         "direction": "Inbound", "access": "Allow", "protocol": "Tcp",
-         "sourceAddressPrefix": "*", "destinationPortRange": "22",
-         "destinationAddressPrefix": {"kensa:unknown": "x"}}}]}},
-    ]);
-    let text = serde_json::to_string_pretty(&rows)
+    let pip = format!("{PROVIDERS}/Microsoft.Network/publicIPAddresses/pip-1");
+    let mut rows = vm_behind_nsg(
+        "nsg-1",
+        serde_json::json!([{"name": "ipc", "properties": {"privateIPAddress": "10.0.0.4",
+            "publicIPAddress": {"id": pip}}}]),
+        serde_json::json!([{"name": "ssh", "properties": {"priority": 100,
+            "direction": "Inbound", "access": "Allow", "protocol": "Tcp",
+            "sourceAddressPrefix": "*", "destinationPortRange": "22",
+            "destinationAddressPrefix": {"kensa:unknown": "x"}}}]),
+    );
+    rows.push(serde_json::json!({"id": pip, "name": "pip-1",
+        "type": "microsoft.network/publicipaddresses", "sku": {"name": "Standard"},
+        "properties": {"ipAddress": "20.1.1.1"}}));
+    let path = write_edited(
+        dir.path(),
+        &rows,
+        "\"kensa:unknown\"",
+        "\"kensa\\u003aunknown\"",
+    );
+    assert!(!std::fs::read_to_string(&path)
         .unwrap()
-        .replace("\"kensa:unknown\"", "\"kensa\\u003aunknown\"");
-    assert!(!text.contains("kensa:unknown"));
-    let path = dir.path().join("estate.json");
-    std::fs::write(&path, text).unwrap();
-    let path = path.display().to_string();
+        .contains("kensa:unknown"));
     for evaluator in ["vm", "interpreter"] {
         let r = scan_json(&["--snapshot", &path, "--now", NOW, "--evaluator", evaluator]);
         let undecided = r["coverage"]["undecided"].to_string();

@@ -304,33 +304,31 @@ impl<'p> Evaluator<'p> {
         if shared.is_empty() {
             return subjects.to_vec();
         }
-        let reads = |i: usize| {
-            inv.shared_with(i)
-                .into_iter()
-                .filter(|d| shared.contains_key(d))
-                .collect::<Vec<_>>()
-        };
-        let read: HashSet<usize> = subjects
+        // What each subject reads of them (nothing, for those themselves).
+        let reads: Vec<Vec<usize>> = subjects
             .iter()
-            .filter(|(i, _)| !shared.contains_key(i))
-            .flat_map(|&(i, _)| reads(i))
+            .map(|(i, _)| match shared.contains_key(i) {
+                true => Vec::new(),
+                false => inv
+                    .shared_with(*i)
+                    .into_iter()
+                    .filter(|d| shared.contains_key(d))
+                    .collect(),
+            })
             .collect();
+        let read: HashSet<usize> = reads.iter().flatten().copied().collect();
         let mut placed = HashSet::new();
         let mut order = Vec::with_capacity(subjects.len());
-        for &(i, p) in subjects {
-            if shared.contains_key(&i) {
-                // Placed before its first reader instead, when it has one.
-                if !read.contains(&i) {
-                    order.push((i, p));
-                }
-                continue;
-            }
-            for d in reads(i) {
+        for (&(i, p), reads) in subjects.iter().zip(&reads) {
+            for &d in reads {
                 if placed.insert(d) {
                     order.push((d, shared[&d]));
                 }
             }
-            order.push((i, p));
+            // One that is read goes just before its first reader instead.
+            if !read.contains(&i) {
+                order.push((i, p));
+            }
         }
         order
     }
