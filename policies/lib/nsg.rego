@@ -152,6 +152,11 @@ else := 1
 
 covers(rec, port, proto) if {
 	rec.protocol in {"*", proto}
+	covers_port(rec, port)
+}
+
+# Whether one of the record's port ranges holds `port`, whatever the protocol.
+covers_port(rec, port) if {
 	some rg in rec.ranges
 	rg[0] <= port
 	port <= rg[1]
@@ -169,7 +174,8 @@ allows(rules, port, proto) := rec if {
 # `dest`, with how sure that is ("yes" or "maybe").
 decision_to(rules, port, proto, dest) := [[rec, m] |
 	some rec in rules
-	# `covers`, written out: asked for every record, port and protocol of every path.
+	# `covers`, written out (no call): asked for every record, port and protocol of every
+	# path.
 	rec.protocol in {"*", proto}
 	some rg in rec.ranges
 	rg[0] <= port
@@ -324,9 +330,7 @@ allowed_ports(rules, ports) := {port |
 	some port in ports
 	some rec in rules
 	rec.allow
-	some rg in rec.ranges
-	rg[0] <= port
-	port <= rg[1]
+	covers_port(rec, port)
 }
 
 # Facts about the rule that opens `port` to the internet (Tcp preferred), undefined when
