@@ -10,7 +10,9 @@
 //!   later: the query gets a loop of one turn;
 //! - a `_` parameter is not checked for being defined: it gets a name;
 //!
-//! and the shapes no guard fixes keep a module in the interpreter (`unsupported`).
+//! and the shapes no guard fixes keep a module in the interpreter (`unsupported`). Before
+//! the guards, imported packages are named by their path (`imports`: the VM reads a rule
+//! through an import's name by evaluating the whole package).
 //! Only the built-in pack runs here, held to the interpreter's findings by
 //! tests/equivalence.rs; a pack with added or replaced files runs in the interpreter.
 
@@ -24,6 +26,8 @@ use regorus::{Engine, Value};
 use serde_json::Value as Json;
 
 use super::pack::Pack;
+
+mod imports;
 
 /// A compiled program and the data (`data.kensa`) every evaluation reads, both serialised:
 /// each worker's machine gets its own copy (see `machine`).
@@ -58,9 +62,15 @@ impl Vm {
                 return Err(refuse(why));
             }
             let source = module["source"]["contents"].as_str().unwrap_or_default();
-            let guarded = guards(module, source)
-                .and_then(|edits| apply(source, edits))
-                .ok_or_else(|| refuse("a statement's place in the source is not where expected"))?;
+            let misplaced = || refuse("a statement's place in the source is not where expected");
+            let named = imports::full_paths(module, source).ok_or_else(misplaced)?;
+            // The guards' edits are placed by a syntax tree of the source they change.
+            let mut module = module.clone();
+            imports::shift(&mut module["ast"], &named);
+            let source = apply(source, named).ok_or_else(misplaced)?;
+            let guarded = guards(&module, &source)
+                .and_then(|edits| apply(&source, edits))
+                .ok_or_else(misplaced)?;
             engine
                 .add_policy(file.into(), guarded)
                 .map_err(|e| refuse(&e.to_string()))?;
