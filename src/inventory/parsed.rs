@@ -14,7 +14,8 @@ use crate::sources::iac::unknown::mentioned_in;
 /// parsed from: the inventory's rows do not move while it is evaluated).
 #[derive(Default)]
 pub(crate) struct Parsed {
-    values: HashMap<(usize, usize), Value>,
+    /// Each fragment's value and whether its text may hold an IaC unknown.
+    values: HashMap<(usize, usize), (Value, bool)>,
     /// Text length of the fragments held: the bound on the memory they take.
     held: usize,
 }
@@ -25,7 +26,7 @@ pub(crate) struct Parsed {
 const HOLD: usize = 2 << 20;
 
 impl Parsed {
-    fn get(&mut self, json: &str) -> Result<Value, String> {
+    fn get(&mut self, json: &str) -> Result<(Value, bool), String> {
         let place = (json.as_ptr() as usize, json.len());
         if let Some(v) = self.values.get(&place) {
             return Ok(v.clone());
@@ -43,8 +44,9 @@ impl Parsed {
             self.held = 0;
         }
         self.held += json.len();
-        self.values.insert(place, v.clone());
-        Ok(v)
+        let parsed = (v, mentioned_in(json));
+        self.values.insert(place, parsed.clone());
+        Ok(parsed)
     }
 }
 
@@ -67,10 +69,13 @@ impl<'p> Doc<'p> {
 
     /// A fragment of JSON text as a value (null when it cannot be parsed; `error` says why).
     pub(crate) fn raw(&mut self, json: &str) -> Value {
-        self.unknown |= mentioned_in(json);
         match self.parsed.get(json) {
-            Ok(v) => v,
+            Ok((v, unknown)) => {
+                self.unknown |= unknown;
+                v
+            }
             Err(e) => {
+                self.unknown |= mentioned_in(json);
                 self.error.get_or_insert(e);
                 Value::Null
             }
