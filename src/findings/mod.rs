@@ -6,6 +6,8 @@ pub(crate) mod coverage;
 pub(crate) mod report;
 pub(crate) mod waivers;
 
+use std::fmt::Write as _;
+
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -103,7 +105,11 @@ pub(crate) struct Waiver {
 /// discriminator (a port, a disk) — never the message, which may be reworded.
 pub(crate) fn fingerprint(rule_id: &str, resource_id: &str, key: &str) -> String {
     let digest = Sha256::digest(format!("{rule_id}\n{}\n{key}", resource_id.to_lowercase()));
-    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+    let mut hex = String::with_capacity(32);
+    for b in digest.iter().take(16) {
+        let _ = write!(hex, "{b:02x}");
+    }
+    hex
 }
 
 /// The findings of an evaluation, in report order.
@@ -112,31 +118,23 @@ pub(crate) fn collect(
     pack: &Pack,
     inventory: &Inventory,
 ) -> Vec<Finding> {
-    sorted(
-        violations
-            .into_iter()
-            .map(|v| {
-                let (rule, resource) = (&pack.rules[v.rule], &inventory.resources[v.resource]);
-                Finding::of(v, rule, resource)
-            })
-            .collect(),
-    )
-}
-
-/// Sorts findings for deterministic output and drops duplicates.
-pub(crate) fn sorted(mut findings: Vec<Finding>) -> Vec<Finding> {
-    findings.sort_by(|a, b| {
+    let mut found: Vec<(&str, Finding)> = violations
+        .into_iter()
+        .map(|v| {
+            let (rule, resource) = (&pack.rules[v.rule], &inventory.resources[v.resource]);
+            (&*resource.key, Finding::of(v, rule, resource))
+        })
+        .collect();
+    // Resources by their id in lower case: the inventory's key, not a copy per comparison.
+    found.sort_by(|(a_key, a), (b_key, b)| {
         b.severity
             .cmp(&a.severity)
             .then_with(|| a.rule_id.cmp(&b.rule_id))
-            .then_with(|| {
-                a.resource_id
-                    .to_lowercase()
-                    .cmp(&b.resource_id.to_lowercase())
-            })
+            .then_with(|| a_key.cmp(b_key))
             .then_with(|| a.message.cmp(&b.message))
             .then_with(|| a.fingerprint.cmp(&b.fingerprint))
     });
+    let mut findings: Vec<Finding> = found.into_iter().map(|(_, f)| f).collect();
     findings.dedup_by(|a, b| a.fingerprint == b.fingerprint);
     findings
 }
