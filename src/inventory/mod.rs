@@ -2,6 +2,7 @@
 
 pub(crate) mod links;
 pub(crate) mod parsed;
+mod reader;
 pub(crate) mod related;
 
 use std::collections::HashMap;

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use regorus::Value;
 
+use super::reader::{self, Keys};
 use crate::sources::iac::unknown::mentioned_in;
 
 /// Fragments parsed by one worker, by place (address and length of the text they were
@@ -18,6 +19,7 @@ pub(crate) struct Parsed {
     values: HashMap<(usize, usize), (Value, bool)>,
     /// Text length of the fragments held: the bound on the memory they take.
     held: usize,
+    keys: Keys,
 }
 
 /// Text bytes a worker keeps parsed (in memory several times that): about a hundred VMs'
@@ -32,7 +34,7 @@ impl Parsed {
             return Ok(v.clone());
         }
         // The position serde gives is in the fragment, not in any file: left out.
-        let v = Value::from_json_str(json).map_err(|e| {
+        let v = reader::read(json, &mut self.keys).map_err(|e| {
             let why = e.to_string();
             why.split(" at line ")
                 .next()
