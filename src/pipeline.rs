@@ -62,18 +62,10 @@ pub(crate) fn run(req: &ScanRequest) -> Result<Scan> {
         .transpose()?;
     let mut estate = req.sources.load()?;
     let diagnostics = std::mem::take(&mut estate.diagnostics);
-    let read = estate.resources.len();
-    // The rules do not depend on the estate: they are prepared (and compiled for the VM)
-    // while the inventory is built.
-    let (inventory, evaluator) = rayon::join(
-        || Inventory::build(estate),
-        || {
-            let enabled = |id: &str| !config.disabled(id);
-            Evaluator::new(&pack, req.runner, config.params_json(), &now, enabled, read)
-        },
-    );
-    let mut inventory = inventory?;
-    let evaluator = evaluator?;
+    let mut inventory = Inventory::build(estate)?;
+    let evaluator = Evaluator::new(&pack, req.runner, config.params_json(), &now, |id| {
+        !config.disabled(id)
+    })?;
     let progress = progress_bar(req.sources.quiet, inventory.resources.len());
     let mut evaluation = evaluator.run(&inventory, &progress);
     let vm_refused = evaluation.vm_refused.take();

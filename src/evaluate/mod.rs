@@ -43,9 +43,7 @@ pub(crate) enum Runner {
 
 /// Compiling the pack for the VM takes about 0.1 s; the VM saves about 0.35 ms of CPU per
 /// resource evaluated (2,000-VM estate: 2.2 s instead of 5.1 s for 8,040 resources), so it
-/// pays from a few hundred resources: counted with a margin, on the resources read (which
-/// of them are evaluated is only known once the inventory is built, and the VM is
-/// compiled while it is).
+/// pays from a few hundred resources: counted with a margin.
 const VM_FROM: usize = 1_000;
 
 /// What evaluating every applicable rule on every resource gave.
@@ -113,22 +111,21 @@ pub(crate) struct Evaluator<'p> {
     plans: Vec<Plan>,
     /// Lower-cased resource type (or `*`) → its plan.
     by_type: HashMap<String, usize>,
-    /// Where the rules run.
+    /// Where the rules run; the generated `kensa.run` module and the data it reads, for
+    /// the VM.
     runner: Runner,
-    /// The pack compiled for the VM when it is wanted, or why it could not be.
-    vm: Option<std::result::Result<vm::Vm, String>>,
+    run_module: String,
+    data: Value,
 }
 
 impl<'p> Evaluator<'p> {
-    /// `params` becomes `data.kensa.params`, `now` (RFC 3339) `data.kensa.now`; `resources`
-    /// (how many were read) decides whether the VM pays.
+    /// `params` becomes `data.kensa.params`, `now` (RFC 3339) `data.kensa.now`.
     pub(crate) fn new(
         pack: &'p Pack,
         runner: Runner,
         params: serde_json::Value,
         now: &str,
         enabled: impl Fn(&str) -> bool,
-        resources: usize,
     ) -> Result<Evaluator<'p>> {
         let mut engine = pack.engine.clone();
         let data = serde_json::json!({"kensa": {"params": params, "now": now}});
@@ -201,22 +198,14 @@ impl<'p> Evaluator<'p> {
         engine
             .eval_rule("data.kensa.run.prepared".into())
             .map_err(generated)?;
-        let wanted = match runner {
-            Runner::Interpreter => false,
-            Runner::Auto => resources >= VM_FROM,
-            Runner::Vm => true,
-        };
-        let vm = wanted.then(|| {
-            let paths: Vec<&str> = plans.iter().map(|p| p.path.as_str()).collect();
-            vm::Vm::compile(pack, &module, &paths, &data)
-        });
         Ok(Evaluator {
             pack,
             engine,
             plans,
             by_type,
             runner,
-            vm,
+            run_module: module,
+            data,
         })
     }
 
@@ -233,12 +222,21 @@ impl<'p> Evaluator<'p> {
             .filter_map(|i| Some((i, self.plan(&inv.resources[i].kind)?)))
             .collect();
         progress.set_length(subjects.len() as u64);
+        let wanted = match self.runner {
+            Runner::Interpreter => false,
+            Runner::Auto => subjects.len() >= VM_FROM,
+            Runner::Vm => true,
+        };
+        let vm = wanted.then(|| {
+            let paths: Vec<&str> = self.plans.iter().map(|p| p.path.as_str()).collect();
+            vm::Vm::compile(self.pack, &self.run_module, &paths, &self.data)
+        });
         // Asked for and refused: said (with `auto` the interpreter is simply the fallback).
-        let vm_refused = match (&self.vm, self.runner) {
+        let vm_refused = match (&vm, self.runner) {
             (Some(Err(why)), Runner::Vm) => Some(why.clone()),
             _ => None,
         };
-        let vm = self.vm.as_ref().and_then(|vm| vm.as_ref().ok());
+        let vm = vm.and_then(Result::ok);
         // Small parts, so that both threads finish together whatever the order of the
         // resources (an estate sorted by type had one thread evaluating the last VMs alone
         // for 3 s). A worker's engine, machine and parsed fragments serve every part of one
@@ -519,7 +517,6 @@ mod tests {
             serde_json::json!({}),
             "2026-11-20T06:00:00Z",
             |_| true,
-            0,
         )
         .unwrap();
         let inv = inventory(order);
