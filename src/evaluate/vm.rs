@@ -52,18 +52,29 @@ impl Vm {
         engine.set_strict_builtin_errors(false);
         let ast = pack.engine.get_ast_as_json().map_err(|e| e.to_string())?;
         let modules: Json = serde_json::from_str(&ast).map_err(|e| e.to_string())?;
-        for module in modules.as_array().into_iter().flatten() {
+        let modules: Vec<Json> = modules
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|m| {
+                !m["source"]["file"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .ends_with("_test.rego")
+            })
+            .cloned()
+            .collect();
+        let rules =
+            imports::rule_names(&modules).ok_or("a package's name is not where expected")?;
+        for module in &modules {
             let file = module["source"]["file"].as_str().unwrap_or_default();
-            if file.ends_with("_test.rego") {
-                continue;
-            }
             let refuse = |why: &str| format!("{file}: {why}");
             if let Some(why) = unsupported(module) {
                 return Err(refuse(why));
             }
             let source = module["source"]["contents"].as_str().unwrap_or_default();
             let misplaced = || refuse("a statement's place in the source is not where expected");
-            let named = imports::full_paths(module, source).ok_or_else(misplaced)?;
+            let named = imports::full_paths(module, source, &rules).ok_or_else(misplaced)?;
             // The guards' edits are placed by a syntax tree of the source they change.
             let mut module = module.clone();
             imports::shift(&mut module["ast"], &named);

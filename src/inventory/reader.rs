@@ -1,4 +1,6 @@
-//! JSON text read into policy values, as `regorus::Value::from_json_str` reads it, with two
+//! JSON text read into policy values, as `regorus::Value::from_json_str` reads it (but for
+//! serde_json's private big-number object, which regorus turns into a number and kensa
+//! keeps as the object it is: serde_json here never writes one), with two
 //! savings that matter when every resource's input is parsed (an eighth of a large scan's
 //! instructions): a string is copied once (regorus copies each string, key or not, twice),
 //! and object keys — a few hundred names repeated in every row — come from a table the

@@ -6,18 +6,22 @@
 //! becomes the import's path (calls too: `data.kensa.lib.util.is_type(…)` is the same call).
 //! On the 2k benchmark estate this was a sixth of the scan's instructions.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value as Json;
 
 use super::{bound, items, span, Edit};
 
 /// The edits that name `module`'s imported packages by their path: none when it imports
-/// none from `data`. An import whose name is also bound in the module (an argument, a
-/// variable, a rule) is left alone. `None` when a name is not where the syntax tree says.
-pub(super) fn full_paths(module: &Json, source: &str) -> Option<Vec<Edit>> {
+/// none from `data`. An import is left alone when its name is also bound in the module (an
+/// argument, a variable), names a rule of the pack (`rules`: a package may span files, and
+/// its rule outranks the import), is `input` or `data` (which always mean the roots), or is
+/// given twice (regorus keeps the last). `None` when a name is not where the syntax tree
+/// says.
+pub(super) fn full_paths(module: &Json, source: &str, rules: &Rules) -> Option<Vec<Edit>> {
     let taken = bound_names(module, source)?;
-    let mut paths = Vec::new();
+    let rules = rules.get(package(module)?)?;
+    let mut imports = Vec::new();
     for import in items(&module["ast"]["imports"]) {
         // The reference's span is its variant's (`{"RefDot": {"span": …}}`).
         let (start, end) = span(import["refr"].as_object()?.values().next()?)?;
@@ -26,10 +30,19 @@ pub(super) fn full_paths(module: &Json, source: &str) -> Option<Vec<Edit>> {
             Json::Null => path.rsplit('.').next()?,
             name => text_at(name, source)?,
         };
-        if path.starts_with("data.") && !taken.contains(alias) {
-            paths.push((alias, path));
-        }
+        imports.push((alias, path));
     }
+    let paths: Vec<(&str, &str)> = imports
+        .iter()
+        .filter(|(alias, path)| {
+            path.starts_with("data.")
+                && !["input", "data"].contains(alias)
+                && !taken.contains(*alias)
+                && !rules.contains(*alias)
+                && imports.iter().filter(|(a, _)| a == alias).count() == 1
+        })
+        .copied()
+        .collect();
     let mut edits = Vec::new();
     if !paths.is_empty() {
         for rule in items(&module["ast"]["rules"]) {
@@ -90,22 +103,51 @@ fn rename(node: &Json, source: &str, paths: &[(&str, &str)], edits: &mut Vec<Edi
     }
 }
 
-/// Every name `module` binds: rule names, arguments, variables of `:=`, `=`, `some` and
+/// Every name `module` binds in its rules: arguments, variables of `:=`, `=`, `some` and
 /// `every`.
 fn bound_names(module: &Json, source: &str) -> Option<BTreeSet<String>> {
     let mut names = Vec::new();
     for rule in items(&module["ast"]["rules"]) {
-        for kind in ["Compr", "Func", "Set"] {
-            let head = &rule["Spec"]["head"][kind];
-            root_var(&head["refr"], &mut names);
-            for arg in items(&head["args"]) {
-                vars_in(arg, &mut names);
-            }
+        for arg in items(&rule["Spec"]["head"]["Func"]["args"]) {
+            vars_in(arg, &mut names);
         }
-        root_var(&rule["Default"]["refr"], &mut names);
         binders(rule, source, &mut names)?;
     }
     Some(names.into_iter().collect())
+}
+
+/// The names of the rules and functions of each package (a package may span files).
+pub(super) type Rules = BTreeMap<String, BTreeSet<String>>;
+
+/// The name of every rule and function of `modules` (the first part of a head: `r`,
+/// `m[k]`, `a.b`), by package. `None` when a package's name is not where the syntax tree
+/// says.
+pub(super) fn rule_names(modules: &[Json]) -> Option<Rules> {
+    let mut out = Rules::new();
+    for module in modules {
+        let mut names = Vec::new();
+        for rule in items(&module["ast"]["rules"]) {
+            for kind in ["Compr", "Func", "Set"] {
+                root_var(&rule["Spec"]["head"][kind]["refr"], &mut names);
+            }
+            root_var(&rule["Default"]["refr"], &mut names);
+        }
+        out.entry(package(module)?.to_string())
+            .or_default()
+            .extend(names);
+    }
+    Some(out)
+}
+
+/// A module's package (`kensa.lib.doors`).
+fn package(module: &Json) -> Option<&str> {
+    let source = module["source"]["contents"].as_str()?;
+    let refr = module["ast"]["package"]["refr"]
+        .as_object()?
+        .values()
+        .next()?;
+    let (start, end) = span(refr)?;
+    source.get(start..end)
 }
 
 /// The variable a rule head's reference starts with (`r`, `m[k]`, `a.b`).
@@ -176,12 +218,28 @@ mod tests {
     use super::super::apply;
     use super::*;
 
-    /// `policy` with its imports written out, as the VM compiles it.
-    fn rewritten(policy: &str) -> String {
+    /// `policy` (with `others` in the pack) with its imports written out, as the VM
+    /// compiles it.
+    fn rewritten_among(policy: &str, others: &[&str]) -> String {
         let mut engine = regorus::Engine::new();
         engine.add_policy("t.rego".into(), policy.into()).unwrap();
+        for (n, other) in others.iter().enumerate() {
+            engine
+                .add_policy(format!("o{n}.rego"), other.to_string())
+                .unwrap();
+        }
         let ast: Json = serde_json::from_str(&engine.get_ast_as_json().unwrap()).unwrap();
-        apply(policy, full_paths(&ast[0], policy).unwrap()).unwrap()
+        let modules = ast.as_array().unwrap();
+        let module = modules
+            .iter()
+            .find(|m| m["source"]["file"] == "t.rego")
+            .unwrap();
+        let edits = full_paths(module, policy, &rule_names(modules).unwrap()).unwrap();
+        apply(policy, edits).unwrap()
+    }
+
+    fn rewritten(policy: &str) -> String {
+        rewritten_among(policy, &[])
     }
 
     #[test]
@@ -202,7 +260,12 @@ mod tests {
         let mut engine = regorus::Engine::new();
         engine.add_policy("t.rego".into(), policy.into()).unwrap();
         let mut ast: Json = serde_json::from_str(&engine.get_ast_as_json().unwrap()).unwrap();
-        let edits = full_paths(&ast[0], policy).unwrap();
+        let edits = full_paths(
+            &ast[0],
+            policy,
+            &rule_names(ast.as_array().unwrap()).unwrap(),
+        )
+        .unwrap();
         shift(&mut ast[0]["ast"], &edits);
         let renamed = apply(policy, edits).unwrap();
         let mut vars = Vec::new();
@@ -256,6 +319,58 @@ mod tests {
         ] {
             let policy = format!("package t\nimport rego.v1\nimport data.lib.doors\n\n{binding}\n");
             assert_eq!(rewritten(&policy), policy, "{binding}");
+        }
+        // A rule of the same package in another file outranks the import.
+        let policy = "package t\nimport rego.v1\nimport data.lib.doors\n\nr := doors.a\n";
+        let other = "package t\nimport rego.v1\n\ndoors := {\"a\": 1}\n";
+        assert_eq!(rewritten_among(policy, &[other]), policy);
+    }
+
+    #[test]
+    fn a_rule_of_another_package_does_not_keep_an_import() {
+        let policy = "package t\nimport rego.v1\nimport data.lib.doors\n\nr := doors.a\n";
+        let other = "package lib.doors\nimport rego.v1\n\ndoors(t) := t\na := 1\n";
+        let expected = policy.replace(":= doors.", ":= data.lib.doors.");
+        assert_eq!(rewritten_among(policy, &[other]), expected);
+    }
+
+    #[test]
+    fn every_import_of_the_built_in_pack_is_named_by_its_path() {
+        let pack = crate::evaluate::pack::Pack::load(&[], false).unwrap();
+        let ast: Json = serde_json::from_str(&pack.engine.get_ast_as_json().unwrap()).unwrap();
+        let modules = ast.as_array().unwrap();
+        let rules = rule_names(modules).unwrap();
+        for module in modules {
+            let source = module["source"]["contents"].as_str().unwrap();
+            let edits = full_paths(module, source, &rules).unwrap();
+            // Every use of an import's name is one variable in the syntax tree.
+            let mut uses = Vec::new();
+            var_spans(&module["ast"]["rules"], &mut uses);
+            let aliases: Vec<&str> = items(&module["ast"]["imports"])
+                .iter()
+                .filter_map(|i| span(i["refr"].as_object()?.values().next()?))
+                .map(|(start, end)| &source[start..end])
+                .filter(|path| path.starts_with("data."))
+                .filter_map(|path| path.rsplit('.').next())
+                .collect();
+            uses.retain(|&(start, end)| aliases.contains(&&source[start..end]));
+            let renamed: Vec<(usize, usize)> = edits.iter().map(|e| (e.start, e.end)).collect();
+            uses.sort();
+            assert_eq!(uses, renamed, "{}", module["source"]["file"]);
+        }
+    }
+
+    #[test]
+    fn roots_and_names_given_twice_are_left_alone() {
+        for imports in [
+            "import data.lib.input",
+            "import data.lib.x as data",
+            "import data.a.x\nimport data.b.x",
+            "import data.a.x\nimport data.b.y as x",
+        ] {
+            let policy =
+                format!("package t\nimport rego.v1\n{imports}\n\nr := [input.a, x.v, data.c]\n");
+            assert_eq!(rewritten(&policy), policy, "{imports}");
         }
     }
 }
