@@ -52,7 +52,7 @@ impl Vm {
         engine.set_strict_builtin_errors(false);
         let ast = pack.engine.get_ast_as_json().map_err(|e| e.to_string())?;
         let modules: Json = serde_json::from_str(&ast).map_err(|e| e.to_string())?;
-        let modules: Vec<Json> = modules
+        let modules: Vec<&Json> = modules
             .as_array()
             .into_iter()
             .flatten()
@@ -62,11 +62,10 @@ impl Vm {
                     .unwrap_or_default()
                     .ends_with("_test.rego")
             })
-            .cloned()
             .collect();
         let rules =
             imports::rule_names(&modules).ok_or("a package's name is not where expected")?;
-        for module in &modules {
+        for &module in &modules {
             let file = module["source"]["file"].as_str().unwrap_or_default();
             let refuse = |why: &str| format!("{file}: {why}");
             if let Some(why) = unsupported(module) {

@@ -122,7 +122,7 @@ pub(super) type Rules = BTreeMap<String, BTreeSet<String>>;
 /// The name of every rule and function of `modules` (the first part of a head: `r`,
 /// `m[k]`, `a.b`), by package. `None` when a package's name is not where the syntax tree
 /// says.
-pub(super) fn rule_names(modules: &[Json]) -> Option<Rules> {
+pub(super) fn rule_names(modules: &[&Json]) -> Option<Rules> {
     let mut out = Rules::new();
     for module in modules {
         let mut names = Vec::new();
@@ -229,12 +229,12 @@ mod tests {
                 .unwrap();
         }
         let ast: Json = serde_json::from_str(&engine.get_ast_as_json().unwrap()).unwrap();
-        let modules = ast.as_array().unwrap();
+        let modules: Vec<&Json> = ast.as_array().unwrap().iter().collect();
         let module = modules
             .iter()
             .find(|m| m["source"]["file"] == "t.rego")
             .unwrap();
-        let edits = full_paths(module, policy, &rule_names(modules).unwrap()).unwrap();
+        let edits = full_paths(module, policy, &rule_names(&modules).unwrap()).unwrap();
         apply(policy, edits).unwrap()
     }
 
@@ -260,12 +260,7 @@ mod tests {
         let mut engine = regorus::Engine::new();
         engine.add_policy("t.rego".into(), policy.into()).unwrap();
         let mut ast: Json = serde_json::from_str(&engine.get_ast_as_json().unwrap()).unwrap();
-        let edits = full_paths(
-            &ast[0],
-            policy,
-            &rule_names(ast.as_array().unwrap()).unwrap(),
-        )
-        .unwrap();
+        let edits = full_paths(&ast[0], policy, &rule_names(&[&ast[0]]).unwrap()).unwrap();
         shift(&mut ast[0]["ast"], &edits);
         let renamed = apply(policy, edits).unwrap();
         let mut vars = Vec::new();
@@ -338,8 +333,8 @@ mod tests {
     fn every_import_of_the_built_in_pack_is_named_by_its_path() {
         let pack = crate::evaluate::pack::Pack::load(&[], false).unwrap();
         let ast: Json = serde_json::from_str(&pack.engine.get_ast_as_json().unwrap()).unwrap();
-        let modules = ast.as_array().unwrap();
-        let rules = rule_names(modules).unwrap();
+        let modules: Vec<&Json> = ast.as_array().unwrap().iter().collect();
+        let rules = rule_names(&modules).unwrap();
         for module in modules {
             let source = module["source"]["contents"].as_str().unwrap();
             let edits = full_paths(module, source, &rules).unwrap();
