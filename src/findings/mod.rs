@@ -112,7 +112,7 @@ pub(crate) fn fingerprint(rule_id: &str, resource_id: &str, key: &str) -> String
     hex
 }
 
-/// The findings of an evaluation, in report order.
+/// The findings of an evaluation, in report order, one per fingerprint.
 pub(crate) fn collect(
     violations: Vec<Violation>,
     pack: &Pack,

@@ -112,13 +112,8 @@ pub(crate) fn load_text(file: &str, text: Text, estate: &mut Estate) -> Result<(
             .zip(at)
             .enumerate()
             .map(|(n, (row, (offset, line)))| {
-                let index = batch * RELEASE_ROWS + n;
-                let origin = Origin::Snapshot {
-                    file: Arc::clone(&file_name),
-                    row: index,
-                    line,
-                };
-                resource(file, (body, &buf), (index, offset), row.get(), origin)
+                let at = (batch * RELEASE_ROWS + n, offset, line);
+                resource(&file_name, (body, &buf), at, row.get())
             })
             .collect();
         for resource in read {
@@ -133,14 +128,15 @@ pub(crate) fn load_text(file: &str, text: Text, estate: &mut Estate) -> Result<(
     Ok(())
 }
 
-/// Row `index` of a snapshot, at `offset` in `body` (which lies in `buf`), as a resource.
+/// Row `index` of snapshot `file_name`, at `offset` (on `line`) in `body` (which lies in
+/// `buf`), as a resource.
 fn resource(
-    file: &str,
+    file_name: &Arc<str>,
     (body, buf): (&str, &Arc<Text>),
-    (index, offset): (usize, usize),
+    (index, offset, line): (usize, usize, usize),
     row: &str,
-    origin: Origin,
 ) -> Result<Resource> {
+    let file = &**file_name;
     let head: Head = serde_json::from_str(row).map_err(|e| {
         let at = offset + crate::text::offset_of(row, e.line(), e.column());
         Error::input_at(file, body, at, format!("row {index}: {e}"), "in this row")
@@ -167,7 +163,11 @@ fn resource(
         kind: kind.to_lowercase(),
         name,
         raw,
-        origin,
+        origin: Origin::Snapshot {
+            file: Arc::clone(file_name),
+            row: index,
+            line,
+        },
         located: None,
     })
 }
