@@ -77,7 +77,7 @@ disk_protection(disk) := "yes" if {
 
 # A rule, not a call in each of `deny` and `unknown`: regorus caches a rule's value for the
 # evaluation but re-runs a function on every call.
-resource_protection := disk_protection(input.resource) if util.is_type(input.resource, "microsoft.compute/disks")
+resource_protection := disk_protection(input.resource) if util.input_type == "microsoft.compute/disks"
 
 vm_encryption_at_host(vm) if util.truthy(vm.properties.securityProfile.encryptionAtHost)
 
@@ -93,7 +93,7 @@ ade_enabled(disk) if {
 }
 
 deny contains finding if {
-	util.is_type(input.resource, "microsoft.compute/disks")
+	util.input_type == "microsoft.compute/disks"
 	resource_protection == "no"
 	finding := {
 		"msg": sprintf("Disk '%s'%s is encrypted only with platform-managed keys (no encryption at host, ADE or customer key)", [input.resource.name, attached]),
@@ -103,7 +103,7 @@ deny contains finding if {
 }
 
 unknown contains {"msg": why, "at": ["properties", "encryption"]} if {
-	util.is_type(input.resource, "microsoft.compute/disks")
+	util.input_type == "microsoft.compute/disks"
 	why := resource_protection
 	not why in {"yes", "no"}
 }
@@ -217,7 +217,7 @@ vm_disks := embedded(object.get(input.resource, ["properties", "storageProfile"]
 vm_host := object.get(input.resource, ["properties", "securityProfile", "encryptionAtHost"], false)
 
 deny contains finding if {
-	util.is_type(input.resource, "microsoft.compute/virtualmachines")
+	util.input_type == "microsoft.compute/virtualmachines"
 	some d in vm_disks
 	protection(d, vm_host, vm_ade, vm_ade_unknown) == "no"
 	rg := util.resource_group(input.resource)
@@ -231,7 +231,7 @@ deny contains finding if {
 }
 
 unknown contains {"msg": sprintf("%s: %s", [d.name, why]), "at": d.at} if {
-	util.is_type(input.resource, "microsoft.compute/virtualmachines")
+	util.input_type == "microsoft.compute/virtualmachines"
 	some d in vm_disks
 	why := protection(d, vm_host, vm_ade, vm_ade_unknown)
 	not why in {"yes", "no"}
@@ -251,7 +251,7 @@ model_ade_unknown := ade_unknown(model_exts)
 model_host := object.get(model, ["securityProfile", "encryptionAtHost"], false)
 
 deny contains finding if {
-	util.is_type(input.resource, "microsoft.compute/virtualmachinescalesets")
+	util.input_type == "microsoft.compute/virtualmachinescalesets"
 	bare_disks := [d | some d in model_disks; protection(d, model_host, model_ade, model_ade_unknown) == "no"]
 	bare := sort([d.name | some d in bare_disks])
 	count(bare) > 0
@@ -265,7 +265,7 @@ deny contains finding if {
 }
 
 unknown contains {"msg": sprintf("%s: %s", [d.name, why]), "at": d.at} if {
-	util.is_type(input.resource, "microsoft.compute/virtualmachinescalesets")
+	util.input_type == "microsoft.compute/virtualmachinescalesets"
 	some d in model_disks
 	why := protection(d, model_host, model_ade, model_ade_unknown)
 	not why in {"yes", "no"}

@@ -79,11 +79,11 @@ unknown contains reason if {
 	reason := sprintf("running image version of %s not determinable (reference %s; no exactVersion, OS disk or version row in the inventory)", [input.resource.name, src.id])
 }
 
-kind := "VM" if util.is_type(input.resource, "microsoft.compute/virtualmachines")
+kind := "VM" if util.input_type == "microsoft.compute/virtualmachines"
 
 else := "Scale set"
 
 fix := sprintf("az vmss update -g %s -n %s --set virtualMachineProfile.storageProfile.imageReference.id=\"$NEWEST_IMAGE_VERSION_ID\" && az vmss update-instances -g %s -n %s --instance-ids '*'", util.words([rg, input.resource.name, rg, input.resource.name])) if {
-	util.is_type(input.resource, "microsoft.compute/virtualmachinescalesets")
+	util.input_type == "microsoft.compute/virtualmachinescalesets"
 	rg := util.resource_group(input.resource)
 } else := sprintf("# no command: rebuild VM %s (resource group %s) from the newest version of its golden image (blue/green: deploy the replacement, then retire this one).", [input.resource.name, util.resource_group(input.resource)])

@@ -41,8 +41,6 @@ past(ts) if {
 	util.age_days(ts) >= 0
 }
 
-newer(a, b) if semver.compare(a, b) > 0
-
 candidates := [v | some v in input.related.image_versions; eligible(v); semver.is_valid(v.name)]
 
 # The first of the newest (one value even when two versions tie).
@@ -52,10 +50,10 @@ latest := newest[0] if {
 
 any_newer(v) if {
 	some w in candidates
-	newer(w.name, v.name)
+	semver.compare(w.name, v.name) > 0
 }
 
-behind := [v.name | some v in candidates; newer(v.name, running.name)]
+behind := [v.name | some v in candidates; semver.compare(v.name, running.name) > 0]
 
 deny contains finding if {
 	image.judged
@@ -63,7 +61,7 @@ deny contains finding if {
 	src.kind == "gallery"
 	image.approved_gallery(src.gallery)
 	semver.is_valid(running.name)
-	newer(latest.name, running.name)
+	semver.compare(latest.name, running.name) > 0
 	days := days_between(running, latest)
 	finding := {
 		"msg": sprintf("%s '%s' runs %s %s; the newest is %s (%d version(s), %d days behind)", [kind, input.resource.name, definition_name, running.name, latest.name, count(behind), days]),
@@ -88,11 +86,11 @@ definition_name := input.related.image_definition.name if input.related.image_de
 
 else := "its image"
 
-kind := "VM" if util.is_type(input.resource, "microsoft.compute/virtualmachines")
+kind := "VM" if util.input_type == "microsoft.compute/virtualmachines"
 
 else := "Scale set"
 
 fix := sprintf("az vmss update -g %s -n %s --set virtualMachineProfile.storageProfile.imageReference.id=%s && az vmss update-instances -g %s -n %s --instance-ids '*'", util.words([rg, input.resource.name, latest.id, rg, input.resource.name])) if {
-	util.is_type(input.resource, "microsoft.compute/virtualmachinescalesets")
+	util.input_type == "microsoft.compute/virtualmachinescalesets"
 	rg := util.resource_group(input.resource)
 } else := sprintf("# no command: replace VM %s (resource group %s) with one built from %s (blue/green), then retire it.", [input.resource.name, util.resource_group(input.resource), latest.id])

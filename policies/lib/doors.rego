@@ -14,7 +14,7 @@ import rego.v1
 
 import data.kensa.lib.util
 
-scale_set := util.is_type(input.resource, "microsoft.compute/virtualmachinescalesets")
+scale_set if util.input_type == "microsoft.compute/virtualmachinescalesets"
 
 # Every IP configuration of the machine that may have a door, with the NIC-level NSG over
 # it. The others (no public IP, no load balancer, nothing unknown) are left out at once:

@@ -6,11 +6,8 @@ import rego.v1
 import data.kensa.lib.util
 
 reference(r) := ref if {
-	util.is_type(r, "microsoft.compute/virtualmachines")
-	ref := object.get(r, ["properties", "storageProfile", "imageReference"], {})
-} else := ref if {
-	util.is_type(r, "microsoft.compute/virtualmachinescalesets")
-	ref := object.get(r, ["properties", "virtualMachineProfile", "storageProfile", "imageReference"], {})
+	path := ref_path(r)
+	ref := object.get(r, path, {})
 }
 
 # The image rules judge a VM or scale set whose storage profile is there (IaC may declare a
@@ -28,10 +25,11 @@ input_source := source(reference(input.resource))
 input_unknown := unknown_reason(input.resource) if util.may_be_unknown
 
 # JSON path of the image reference.
-ref_path(r) := ["properties", "storageProfile", "imageReference"] if util.is_type(r, "microsoft.compute/virtualmachines")
+ref_path(r) := ref_paths[util.lower_type(r)]
 
-ref_path(r) := ["properties", "virtualMachineProfile", "storageProfile", "imageReference"] if {
-	util.is_type(r, "microsoft.compute/virtualmachinescalesets")
+ref_paths := {
+	"microsoft.compute/virtualmachines": ["properties", "storageProfile", "imageReference"],
+	"microsoft.compute/virtualmachinescalesets": ["properties", "virtualMachineProfile", "storageProfile", "imageReference"],
 }
 
 # IaC: the field of the reference that is only known at deployment, and why.

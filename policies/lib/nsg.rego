@@ -99,7 +99,7 @@ internet_rules(nsg) := [records[x[2]] |
 # The internet rules of the NSG under evaluation (a rule: worked out once per evaluation).
 # kensa hands them to the inputs of the machines behind the NSG as `input.facts[<NSG id>]`
 # (see `rules_of`).
-input_rules := internet_rules(input.resource) if util.is_type(input.resource, "microsoft.network/networksecuritygroups")
+input_rules := internet_rules(input.resource) if util.input_type == "microsoft.network/networksecuritygroups"
 
 # The internet rules of NSG `row` (`id` as `input.related` names it): as the NSG's own
 # evaluation worked them out, when kensa handed them over, else here.

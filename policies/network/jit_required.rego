@@ -66,7 +66,7 @@ covered if {
 }
 
 deny contains finding if {
-	util.is_type(input.resource, "microsoft.compute/virtualmachines")
+	util.input_type == "microsoft.compute/virtualmachines"
 	doors.internet_facing
 	not covered
 	unread == null
@@ -80,7 +80,7 @@ deny contains finding if {
 }
 
 unknown contains reason if {
-	util.is_type(input.resource, "microsoft.compute/virtualmachines")
+	util.input_type == "microsoft.compute/virtualmachines"
 	some nic in input.related.nics
 	nic.resource == null
 	reason := sprintf("NIC %s of VM %s is not in the inventory", [nic.id, input.resource.name])
@@ -89,14 +89,14 @@ unknown contains reason if {
 # A public IP or load balancer only known at deployment (IaC), or not in the inventory, may
 # make the VM internet-facing.
 unknown contains reason if {
-	util.is_type(input.resource, "microsoft.compute/virtualmachines")
+	util.input_type == "microsoft.compute/virtualmachines"
 	not doors.internet_facing
 	not covered
 	some reason in doors.facing_unknowns
 }
 
 unknown contains sprintf("JIT policies were not read: %s", [unread]) if {
-	util.is_type(input.resource, "microsoft.compute/virtualmachines")
+	util.input_type == "microsoft.compute/virtualmachines"
 	doors.internet_facing
 	not covered
 	unread != null

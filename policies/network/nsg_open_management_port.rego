@@ -47,10 +47,10 @@ metadata := {
 # The NSG as the evaluator reads it. A security rule declared on its own whose NSG is not
 # in the scanned files (IaC only: live rules always arrive inside their NSG) is judged as
 # an NSG holding just that rule: it opens the port unless the unseen NSG denies it first.
-view := input.resource if util.is_type(input.resource, "microsoft.network/networksecuritygroups")
+view := input.resource if util.input_type == "microsoft.network/networksecuritygroups"
 
 view := {"name": nsg_name, "properties": {"securityRules": [{"name": rule_name, "properties": input.resource.properties}]}} if {
-	util.is_type(input.resource, "microsoft.network/networksecuritygroups/securityrules")
+	util.input_type == "microsoft.network/networksecuritygroups/securityrules"
 }
 
 parts := split(input.resource.name, "/")
@@ -59,7 +59,7 @@ nsg_name := parts[0]
 
 rule_name := parts[count(parts) - 1]
 
-orphan if util.is_type(input.resource, "microsoft.network/networksecuritygroups/securityrules")
+orphan if util.input_type == "microsoft.network/networksecuritygroups/securityrules"
 
 # Paths into the view point into the resource itself for an orphan rule.
 located(at) := array.slice(at, 3, count(at)) if orphan

@@ -62,7 +62,7 @@ metadata := {
 }
 
 deny contains finding if {
-	util.is_type(input.resource, metadata.resource_types[_])
+	util.input_type in metadata.resource_types
 	some port in data.kensa.params.network.management_ports
 	paths := exposure.paths(port)
 	count(paths) > 0
@@ -110,6 +110,6 @@ fix(p) := sprintf("az network lb inbound-nat-rule delete -g %s --lb-name %s -n %
 } else := sprintf("az network nic ip-config update -g %s --nic-name %s -n %s --remove publicIpAddress  # or attach an NSG", util.words([rg, p.nic, p.ip_configuration]))
 
 unknown contains reason if {
-	util.is_type(input.resource, metadata.resource_types[_])
+	util.input_type in metadata.resource_types
 	some reason in exposure.unknowns
 }

@@ -40,7 +40,7 @@ overdue contains [age, name] if {
 unread := object.get(input.related, ["unread", "patch_assessments"], null)
 
 deny contains finding if {
-	util.is_type(input.resource, "microsoft.compute/virtualmachines")
+	util.input_type == "microsoft.compute/virtualmachines"
 	running
 	count(overdue) > 0
 	oldest := array.reverse(sort(overdue))
@@ -56,7 +56,7 @@ deny contains finding if {
 }
 
 unknown contains sprintf("pending patches were not read: %s", [unread]) if {
-	util.is_type(input.resource, "microsoft.compute/virtualmachines")
+	util.input_type == "microsoft.compute/virtualmachines"
 	running
 	unread != null
 }

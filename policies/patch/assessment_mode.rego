@@ -56,7 +56,7 @@ mode := object.get(os_config, ["patchSettings", "assessmentMode"], "ImageDefault
 else := "ImageDefault"
 
 deny contains finding if {
-	util.is_type(input.resource, "microsoft.compute/virtualmachines")
+	util.input_type == "microsoft.compute/virtualmachines"
 	judged
 	mode != "AutomaticByPlatform"
 	not util.unknown(mode)
@@ -69,7 +69,7 @@ deny contains finding if {
 }
 
 unknown contains reason if {
-	util.is_type(input.resource, "microsoft.compute/virtualmachines")
+	util.input_type == "microsoft.compute/virtualmachines"
 	not judged
 	reason := sprintf("VM %s has no OS profile; its patch settings cannot be read", [input.resource.name])
 }

@@ -42,7 +42,7 @@ else := sprintf("last successful assessment is %d days old (limit %d)", [util.ag
 unread := object.get(input.related, ["unread", "patch_assessments"], null)
 
 deny contains finding if {
-	util.is_type(input.resource, "microsoft.compute/virtualmachines")
+	util.input_type == "microsoft.compute/virtualmachines"
 	running
 	not fresh
 	unread == null
@@ -59,7 +59,7 @@ deny contains finding if {
 }
 
 unknown contains sprintf("patch assessments were not read: %s", [unread]) if {
-	util.is_type(input.resource, "microsoft.compute/virtualmachines")
+	util.input_type == "microsoft.compute/virtualmachines"
 	running
 	not fresh
 	unread != null

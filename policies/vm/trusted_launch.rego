@@ -29,15 +29,15 @@ vtpm_enabled        = true`,
 	},
 }
 
-is_machine if util.is_type(input.resource, "microsoft.compute/virtualmachines")
+is_machine if util.input_type == "microsoft.compute/virtualmachines"
 
 is_machine if {
-	util.is_type(input.resource, "microsoft.compute/virtualmachinescalesets")
+	util.input_type == "microsoft.compute/virtualmachinescalesets"
 	object.get(input.resource, ["properties", "virtualMachineProfile", "storageProfile"], null) != null
 }
 
 # JSON path of the security profile.
-base := ["properties", "securityProfile"] if util.is_type(input.resource, "microsoft.compute/virtualmachines")
+base := ["properties", "securityProfile"] if util.input_type == "microsoft.compute/virtualmachines"
 
 else := ["properties", "virtualMachineProfile", "securityProfile"]
 
@@ -68,7 +68,7 @@ undecided := [[name, path, why] |
 	why := util.unknown(value(path))
 ]
 
-kind := "VM" if util.is_type(input.resource, "microsoft.compute/virtualmachines")
+kind := "VM" if util.input_type == "microsoft.compute/virtualmachines"
 
 else := "Scale set"
 
@@ -85,7 +85,7 @@ deny contains finding if {
 }
 
 fix := sprintf("az vmss update -g %s -n %s --security-type TrustedLaunch --enable-secure-boot true --enable-vtpm true  # Gen2 image required; then upgrade the instances", util.words([util.resource_group(input.resource), input.resource.name])) if {
-	util.is_type(input.resource, "microsoft.compute/virtualmachinescalesets")
+	util.input_type == "microsoft.compute/virtualmachinescalesets"
 } else := sprintf("az vm deallocate -g %s -n %s && az vm update -g %s -n %s --security-type TrustedLaunch --enable-secure-boot true --enable-vtpm true && az vm start -g %s -n %s  # Gen2 images only; a Gen1 VM is rebuilt", util.words([rg, n, rg, n, rg, n])) if {
 	rg := util.resource_group(input.resource)
 	n := input.resource.name
