@@ -49,12 +49,14 @@ first_unknown(values) := reasons[0] if {
 # How a managed disk resource is encrypted beyond platform keys: "yes", "no", or why it
 # cannot be known (a value only known at deployment, an encryption type kensa does not
 # know). Any known protection decides "yes"; only then do unknowns make it undecided.
-disk_protection(disk) := "yes" if {
-	lower(sprintf("%v", [encryption_type(disk)])) in customer_key
+disk_protection(disk) := type_protection(disk, encryption_type(disk))
+
+# The same, with the disk's encryption type read once.
+type_protection(disk, t) := "yes" if {
+	lower(sprintf("%v", [t])) in customer_key
 } else := sprintf("encryption type: %s", [why]) if {
-	why := util.unknown(encryption_type(disk))
+	why := util.unknown(t)
 } else := sprintf("encryption type '%v' is not one kensa knows", [t]) if {
-	t := encryption_type(disk)
 	not lower(sprintf("%v", [t])) in (platform_only | customer_key)
 } else := "yes" if {
 	des := object.get(disk, ["properties", "encryption", "diskEncryptionSetId"], "")

@@ -57,7 +57,7 @@ fix(r) := sprintf("az vmss update -g %s -n %s --set virtualMachineProfile.storag
 # IaC: the reference depends on a value only known at deployment.
 unknown contains image.input_unknown if {
 	configured
-	image.ref_path(input.resource)
+	image.input_path
 }
 
 # Without an approved gallery, "approved" has no meaning: every machine is undecided (and
@@ -66,5 +66,5 @@ configured if count(data.kensa.params.image.approved_galleries) > 0
 
 unknown contains "no approved gallery is configured: set image.approved_galleries in kensa.toml (`kensa init` proposes the galleries it sees)" if {
 	not configured
-	image.ref_path(input.resource)
+	image.input_path
 }

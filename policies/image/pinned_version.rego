@@ -51,5 +51,5 @@ fix(r) := sprintf("az vmss update -g %s -n %s --set virtualMachineProfile.storag
 
 # IaC: the reference depends on a value only known at deployment.
 unknown contains image.input_unknown if {
-	image.ref_path(input.resource)
+	image.input_path
 }

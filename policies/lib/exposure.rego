@@ -125,6 +125,13 @@ verdict(t, door, port, states) := {"open": facts(t, door, port, open[0][0], open
 	count(whys) > 0
 } else := {"closed": true}
 
+# The management ports with an open path (most machines have none: `paths` is asked only
+# for these).
+open_ports contains key[2] if {
+	some key, o in outcomes
+	o.open
+}
+
 # Every open path to `port`, each as the facts a finding shows.
 paths(port) := [o.open |
 	some key, o in outcomes

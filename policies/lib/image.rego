@@ -5,22 +5,23 @@ import rego.v1
 
 import data.kensa.lib.util
 
-reference(r) := ref if {
-	path := ref_path(r)
-	ref := object.get(r, path, {})
-}
-
 # The image rules judge a VM or scale set whose storage profile is there (IaC may declare a
 # partial scale set that only adds an extension) and whose image reference is known. These
 # are rules over input.resource, not functions: rules are computed once per evaluation,
 # functions on every call, and every image rule asks.
 judged if {
-	path := ref_path(input.resource)
+	path := input_path
 	object.get(input.resource, array.slice(path, 0, count(path) - 1), null) != null
 	not input_unknown
 }
 
-input_source := source(reference(input.resource))
+input_source := source(ref) if {
+	ref := object.get(input.resource, input_path, {})
+}
+
+# JSON path of the image reference of the resource under evaluation (a rule: asked by every
+# image rule).
+input_path := ref_path(input.resource)
 
 input_unknown := unknown_reason(input.resource) if util.may_be_unknown
 

@@ -63,7 +63,7 @@ metadata := {
 
 deny contains finding if {
 	util.input_type in metadata.resource_types
-	some port in data.kensa.params.network.management_ports
+	some port in exposure.open_ports
 	paths := exposure.paths(port)
 	count(paths) > 0
 	p := paths[0]

@@ -47,13 +47,14 @@ settings := [
 	["vTPM", array.concat(base, ["uefiSettings", "vTpmEnabled"])],
 ]
 
-value(path) := object.get(input.resource, path, null)
+# Each setting with its value (null when absent), read once per evaluation.
+values := [[name, path, object.get(input.resource, path, null)] | some [name, path] in settings]
 
 # The first setting that is missing or off, with its path; undefined when all are on.
-missing := [[name, path, value(path)] |
-	some [name, path] in settings
-	not util.unknown(value(path))
-	not enabled(name, value(path))
+missing := [[name, path, v] |
+	some [name, path, v] in values
+	not util.unknown(v)
+	not enabled(name, v)
 ]
 
 enabled("securityType", v) if lower(sprintf("%v", [v])) in {"trustedlaunch", "confidentialvm"}
@@ -64,8 +65,8 @@ enabled(name, v) if {
 }
 
 undecided := [[name, path, why] |
-	some [name, path] in settings
-	why := util.unknown(value(path))
+	some [name, path, v] in values
+	why := util.unknown(v)
 ]
 
 kind := "VM" if util.input_type == "microsoft.compute/virtualmachines"
@@ -79,7 +80,7 @@ deny contains finding if {
 	finding := {
 		"msg": sprintf("%s '%s' does not boot with Trusted Launch: %s not enabled", [kind, input.resource.name, concat(", ", names)]),
 		"at": missing[0][1],
-		"evidence": {"security_type": value(settings[0][1]), "secure_boot": value(settings[1][1]), "vtpm": value(settings[2][1])},
+		"evidence": {"security_type": values[0][2], "secure_boot": values[1][2], "vtpm": values[2][2]},
 		"fix": fix,
 	}
 }
