@@ -36,10 +36,15 @@ day_ns := (24 * 60) * (60 * 1000000000)
 # Whole days between an RFC3339 timestamp and `now` (negative when in the future).
 age_days(ts) := floor((now_ns - time.parse_rfc3339_ns(ts)) / day_ns)
 
-# Azure returns boolean flags as JSON booleans, IaC sometimes as strings.
+# Azure returns boolean flags as JSON booleans, IaC sometimes as strings (any case). Only a
+# string is lower-cased: both bodies are tried on every call, and the flags asked are mostly
+# JSON booleans.
 truthy(v) if v == true
 
-truthy(v) if lower(sprintf("%v", [v])) == "true"
+truthy(v) if {
+	is_string(v)
+	lower(v) == "true"
+}
 
 # An IaC value only known at deployment ({"kensa:unknown": reason}): its reason, else undefined.
 unknown(v) := v["kensa:unknown"] if is_object(v)

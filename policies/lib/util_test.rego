@@ -17,3 +17,15 @@ test_other_words_are_quoted if {
 	util.sh("a\nb") == `$'a\nb'`
 	util.sh(42) == 42
 }
+
+test_truthy_reads_booleans_and_strings_in_any_case if {
+	util.truthy(true)
+	util.truthy("True")
+	util.truthy("TRUE")
+	not util.truthy(false)
+	not util.truthy("false")
+	not util.truthy(1)
+	not util.truthy(null)
+	not util.truthy({"true": true})
+	not util.truthy(["true"])
+}
