@@ -37,8 +37,8 @@ day_ns := (24 * 60) * (60 * 1000000000)
 age_days(ts) := floor((now_ns - time.parse_rfc3339_ns(ts)) / day_ns)
 
 # Azure returns boolean flags as JSON booleans, IaC sometimes as strings (any case). Only a
-# string is lower-cased: both bodies are tried on every call, and the flags asked are mostly
-# JSON booleans.
+# string is lower-cased: the second body runs for every value but `true` (`false`, absent
+# flags), which are mostly not strings.
 truthy(v) if v == true
 
 truthy(v) if {
