@@ -8,6 +8,7 @@ pub(crate) mod waivers;
 
 use std::fmt::Write as _;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -118,15 +119,16 @@ pub(crate) fn collect(
     pack: &Pack,
     inventory: &Inventory,
 ) -> Vec<Finding> {
+    // On every worker: a large scan has tens of thousands (a fingerprint, a fix each).
     let mut found: Vec<(&str, Finding)> = violations
-        .into_iter()
+        .into_par_iter()
         .map(|v| {
             let (rule, resource) = (&pack.rules[v.rule], &inventory.resources[v.resource]);
             (&*resource.key, Finding::of(v, rule, resource))
         })
         .collect();
     // Resources by their id in lower case: the inventory's key, not a copy per comparison.
-    found.sort_by(|(a_key, a), (b_key, b)| {
+    found.par_sort_by(|(a_key, a), (b_key, b)| {
         b.severity
             .cmp(&a.severity)
             .then_with(|| a.rule_id.cmp(&b.rule_id))
