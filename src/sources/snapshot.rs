@@ -98,10 +98,7 @@ pub(crate) fn load_text(file: &str, text: Text, estate: &mut Estate) -> Result<(
             .iter()
             .map(|row| {
                 let offset = row.get().as_ptr() as usize - body.as_ptr() as usize;
-                line += body.as_bytes()[scanned..offset]
-                    .iter()
-                    .filter(|b| **b == b'\n')
-                    .count();
+                line += crate::text::newlines(&body.as_bytes()[scanned..offset]);
                 scanned = offset;
                 (offset, line)
             })

@@ -137,12 +137,18 @@ pub(crate) fn clip(text: &str, max: usize) -> String {
     s
 }
 
+/// How many line feeds `bytes` holds (vectorised: a 2.6 GB snapshot's rows are numbered
+/// by counting them, on one thread before the rows are read on all).
+pub(crate) fn newlines(bytes: &[u8]) -> usize {
+    memchr::memchr_iter(b'\n', bytes).count()
+}
+
 /// 1-based line and column of a byte offset in `text` (without building a `SourceFile`:
 /// snapshots can be hundreds of megabytes).
 pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let offset = floor_char_boundary(text, offset.min(text.len()));
     let before = &text[..offset];
-    let line = before.bytes().filter(|b| *b == b'\n').count() + 1;
+    let line = newlines(before.as_bytes()) + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     (line, before[line_start..].chars().count() + 1)
 }
