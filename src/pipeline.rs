@@ -60,14 +60,20 @@ pub(crate) fn run(req: &ScanRequest) -> Result<Scan> {
         .as_ref()
         .map(|p| baseline::read_report(p))
         .transpose()?;
-    let mut estate = req.sources.load()?;
-    let diagnostics = std::mem::take(&mut estate.diagnostics);
-    let mut inventory = Inventory::build(estate)?;
     let evaluator = Evaluator::new(&pack, req.runner, config.params_json(), &now, |id| {
         !config.disabled(id)
     })?;
+    // A large snapshot is read mostly on one thread; the pack compiles on the other.
+    let early = evaluator.compiles_early(req.sources.snapshot_bytes());
+    let (estate, compiled) = std::thread::scope(|s| {
+        let compiling = early.then(|| s.spawn(|| evaluator.compile()));
+        (req.sources.load(), compiling.and_then(|c| c.join().ok()))
+    });
+    let mut estate = estate?;
+    let diagnostics = std::mem::take(&mut estate.diagnostics);
+    let mut inventory = Inventory::build(estate)?;
     let progress = progress_bar(req.sources.quiet, inventory.resources.len());
-    let mut evaluation = evaluator.run(&inventory, &progress);
+    let mut evaluation = evaluator.run(&inventory, &progress, compiled);
     let vm_refused = evaluation.vm_refused.take();
     progress.finish_and_clear();
     inventory.drop_relations();

@@ -46,6 +46,13 @@ pub(crate) enum Runner {
 /// pays from a few hundred resources: counted with a margin.
 const VM_FROM: usize = 1_000;
 
+/// Snapshot bytes from which a scan compiles for the VM while reading them: `VM_FROM` rows
+/// of 1 KB (Resource Graph rows are 0.8-28 KB, 1.9 KB on average in the benchmark estate).
+const VM_FROM_BYTES: u64 = VM_FROM as u64 * 1024;
+
+/// The pack compiled for the VM, or why it stays in the interpreter (`Evaluator::compile`).
+pub(crate) struct Compiled(Result<vm::Vm, String>);
+
 /// What evaluating every applicable rule on every resource gave.
 #[derive(Default)]
 pub(crate) struct Evaluation {
@@ -216,8 +223,38 @@ impl<'p> Evaluator<'p> {
             .copied()
     }
 
-    /// Every applicable rule on every resource; `progress` counts the resources done.
-    pub(crate) fn run(&self, inv: &Inventory, progress: &indicatif::ProgressBar) -> Evaluation {
+    /// Whether a scan of snapshots of `bytes` in all should compile the pack for the VM
+    /// while it reads them (`compile`), before it knows how many resources they hold: one
+    /// core is idle during the read's first pass over the text, which takes longer than
+    /// compiling. A small file would not use the VM.
+    pub(crate) fn compiles_early(&self, bytes: u64) -> bool {
+        match self.runner {
+            Runner::Interpreter => false,
+            Runner::Vm => true,
+            Runner::Auto => bytes >= VM_FROM_BYTES,
+        }
+    }
+
+    /// The pack compiled for the VM (or why it stays in the interpreter).
+    pub(crate) fn compile(&self) -> Compiled {
+        let paths: Vec<&str> = self.plans.iter().map(|p| p.path.as_str()).collect();
+        Compiled(vm::Vm::compile(
+            self.pack,
+            &self.run_module,
+            &paths,
+            &self.data,
+        ))
+    }
+
+    /// Every applicable rule on every resource; `progress` counts the resources done. The
+    /// VM's program is `compiled` here when it was not before (and not used when the
+    /// interpreter is the one to run).
+    pub(crate) fn run(
+        &self,
+        inv: &Inventory,
+        progress: &indicatif::ProgressBar,
+        compiled: Option<Compiled>,
+    ) -> Evaluation {
         let subjects: Vec<(usize, usize)> = (0..inv.resources.len())
             .filter_map(|i| Some((i, self.plan(&inv.resources[i].kind)?)))
             .collect();
@@ -227,10 +264,7 @@ impl<'p> Evaluator<'p> {
             Runner::Auto => subjects.len() >= VM_FROM,
             Runner::Vm => true,
         };
-        let vm = wanted.then(|| {
-            let paths: Vec<&str> = self.plans.iter().map(|p| p.path.as_str()).collect();
-            vm::Vm::compile(self.pack, &self.run_module, &paths, &self.data)
-        });
+        let vm = wanted.then(|| compiled.unwrap_or_else(|| self.compile()).0);
         // Asked for and refused: said (with `auto` the interpreter is simply the fallback).
         let vm_refused = match (&vm, self.runner) {
             (Some(Err(why)), Runner::Vm) => Some(why.clone()),
@@ -528,6 +562,39 @@ mod tests {
             .iter()
             .map(|(i, _)| inv.resources[*i].name.clone())
             .collect()
+    }
+
+    #[test]
+    fn the_pack_compiles_early_only_for_snapshots_large_enough_for_the_vm() {
+        let pack = Pack::load(&[], false).unwrap();
+        let make = |runner| {
+            Evaluator::new(
+                &pack,
+                runner,
+                serde_json::json!({}),
+                "2026-11-20T06:00:00Z",
+                |_| true,
+            )
+            .unwrap()
+        };
+        assert!(!make(Runner::Auto).compiles_early(VM_FROM_BYTES - 1));
+        assert!(make(Runner::Auto).compiles_early(VM_FROM_BYTES));
+        assert!(make(Runner::Vm).compiles_early(0));
+        assert!(!make(Runner::Interpreter).compiles_early(u64::MAX));
+        // Compiled before the estate is read, the program judges as one compiled after.
+        let evaluator = make(Runner::Vm);
+        let inv = inventory(&[0, 1, 2, 3, 4, 5]);
+        let hidden = indicatif::ProgressBar::hidden();
+        let early = evaluator.run(&inv, &hidden, Some(evaluator.compile()));
+        let late = evaluator.run(&inv, &hidden, None);
+        assert!(early.evaluations > 0 && early.vm_refused.is_none());
+        assert_eq!(
+            format!(
+                "{:?}",
+                (&early.violations, &early.undecided, &early.failures)
+            ),
+            format!("{:?}", (&late.violations, &late.undecided, &late.failures))
+        );
     }
 
     #[test]

@@ -36,6 +36,16 @@ pub(crate) fn show_progress(quiet: bool) -> bool {
 }
 
 impl Sources {
+    /// The size of the snapshot files (standard input and unreadable files count nothing).
+    pub(crate) fn snapshot_bytes(&self) -> u64 {
+        self.snapshots
+            .iter()
+            .filter(|p| p.as_os_str() != "-")
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum()
+    }
+
     /// Stage 1: every source read into one estate.
     pub(crate) fn load(&self) -> Result<Estate> {
         if self.snapshots.is_empty() && !self.demo && self.live.is_none() && self.iac.is_none() {
