@@ -235,6 +235,47 @@ pub(crate) struct Report {
 }
 
 impl Report {
+    /// This report without its findings (the JSON writer writes them apart, on every
+    /// worker). Every field is named, so a new one cannot be left out unseen.
+    pub(crate) fn without_findings(&self) -> Report {
+        let Report {
+            schema,
+            tool,
+            mode,
+            now,
+            inputs,
+            coverage,
+            summary,
+            verdict,
+            waivers,
+            changes,
+            rollout,
+            compliance,
+            findings: _,
+            rules,
+            sources,
+            changes_only,
+        } = self;
+        Report {
+            schema: schema.clone(),
+            tool: tool.clone(),
+            mode: *mode,
+            now: now.clone(),
+            inputs: inputs.clone(),
+            coverage: coverage.clone(),
+            summary: summary.clone(),
+            verdict: *verdict,
+            waivers: waivers.clone(),
+            changes: changes.clone(),
+            rollout: rollout.clone(),
+            compliance: compliance.clone(),
+            findings: Vec::new(),
+            rules: rules.clone(),
+            sources: sources.clone(),
+            changes_only: *changes_only,
+        }
+    }
+
     /// The findings a text format lists: all, or only the new ones in a diff.
     pub(crate) fn listed(&self) -> impl Iterator<Item = &Finding> {
         self.findings
