@@ -228,10 +228,15 @@ impl<'p> Evaluator<'p> {
     /// core is idle during the read's first pass over the text, which takes longer than
     /// compiling. A small file would not use the VM.
     pub(crate) fn compiles_early(&self, bytes: u64) -> bool {
+        self.uses_vm(bytes >= VM_FROM_BYTES)
+    }
+
+    /// Whether the rules run in the VM, for a scan that `Auto` finds `large` enough.
+    fn uses_vm(&self, large: bool) -> bool {
         match self.runner {
             Runner::Interpreter => false,
+            Runner::Auto => large,
             Runner::Vm => true,
-            Runner::Auto => bytes >= VM_FROM_BYTES,
         }
     }
 
@@ -259,12 +264,9 @@ impl<'p> Evaluator<'p> {
             .filter_map(|i| Some((i, self.plan(&inv.resources[i].kind)?)))
             .collect();
         progress.set_length(subjects.len() as u64);
-        let wanted = match self.runner {
-            Runner::Interpreter => false,
-            Runner::Auto => subjects.len() >= VM_FROM,
-            Runner::Vm => true,
-        };
-        let vm = wanted.then(|| compiled.unwrap_or_else(|| self.compile()).0);
+        let vm = self
+            .uses_vm(subjects.len() >= VM_FROM)
+            .then(|| compiled.unwrap_or_else(|| self.compile()).0);
         // Asked for and refused: said (with `auto` the interpreter is simply the fallback).
         let vm_refused = match (&vm, self.runner) {
             (Some(Err(why)), Runner::Vm) => Some(why.clone()),

@@ -28,18 +28,15 @@ pub(crate) fn render(report: &Report) -> String {
     };
     let mut out = String::with_capacity(shell.len() + report.findings.len() * 1536);
     out.push_str(&shell[..at]);
-    let mut first = true;
     for wave in report.findings.chunks(WAVE) {
         let texts: Vec<serde_json::Result<String>> = wave.par_chunks(TASK).map(items).collect();
         for text in texts {
             match text {
-                Ok(t) => out.push_str(match first {
-                    true => &t[1..],
-                    false => &t,
-                }),
+                // The array's first member, right after `[`, takes no comma.
+                Ok(t) if out.len() == at => out.push_str(&t[1..]),
+                Ok(t) => out.push_str(&t),
                 Err(e) => return unserialisable(&e),
             }
-            first = false;
         }
     }
     out.push_str("\n  ");
