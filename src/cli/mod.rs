@@ -243,7 +243,11 @@ impl RunArgs {
             eprintln!("kensa: configuration: {n}");
         }
         emit(&scan.report, &self.out)?;
-        Ok(exit_code(&scan.report, self.allow_partial))
+        let code = exit_code(&scan.report, self.allow_partial);
+        // The process ends here, and the OS takes the memory back at once: freeing a large
+        // report finding by finding is work on one core (0.12-0.14 s for the 20k benchmark).
+        std::mem::forget(scan.report);
+        Ok(code)
     }
 }
 

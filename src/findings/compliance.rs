@@ -97,10 +97,10 @@ pub(crate) struct Compliance {
 }
 
 /// The scope a resource is counted in: its file (IaC), else its subscription.
-pub(crate) fn scope_of(resource_id: &str, origin: &Origin) -> String {
+pub(crate) fn scope_of<'a>(resource_id: &'a str, origin: &'a Origin) -> &'a str {
     match origin {
-        Origin::File { file, .. } => file.to_string(),
-        Origin::Snapshot { .. } => subscription_of(resource_id).unwrap_or("(tenant)").into(),
+        Origin::File { file, .. } => file,
+        Origin::Snapshot { .. } => subscription_of(resource_id).unwrap_or("(tenant)"),
     }
 }
 
@@ -111,8 +111,8 @@ pub(crate) fn subscription_of(resource_id: &str) -> Option<&str> {
 
 impl Compliance {
     /// `judged`: each resource the rules ran on, with the ids of those rules.
-    pub(crate) fn of<'r>(
-        judged: impl Iterator<Item = (&'r Resource, Vec<&'r str>)>,
+    pub(crate) fn of<'r, I: Iterator<Item = &'r str>>(
+        judged: impl Iterator<Item = (&'r Resource, I)>,
         findings: &[Finding],
         undecided: &[Undecided],
         failures: &[RuleFailure],
@@ -129,14 +129,15 @@ impl Compliance {
                 .map(|u| (&u.resource_id, &u.rule_id))
                 .chain(failures.iter().map(|f| (&f.resource_id, &f.rule_id))),
         );
-        let has = |set: &HashMap<String, BTreeSet<&str>>, key: &str, rule: &str| {
-            set.get(key).is_some_and(|rules| rules.contains(rule))
-        };
+        let has =
+            |rules: Option<&BTreeSet<&str>>, rule: &str| rules.is_some_and(|r| r.contains(rule));
         let mut out = Compliance::default();
-        let mut scopes: BTreeMap<String, ScopeCompliance> = BTreeMap::new();
+        let mut scopes: BTreeMap<&str, ScopeCompliance> = BTreeMap::new();
         let mut rules: BTreeMap<&str, RuleCompliance> = BTreeMap::new();
         for (resource, rule_ids) in judged {
+            // Looked up once per resource, not once per rule (80k resources at 20k VMs).
             let key: &str = &resource.key;
+            let (failing, unsure) = (open.get(key), unsure.get(key));
             let mut state = State::Compliant;
             for rule in rule_ids {
                 let r = rules.entry(rule).or_insert_with(|| RuleCompliance {
@@ -147,10 +148,10 @@ impl Compliance {
                     undecided: 0,
                 });
                 r.evaluated += 1;
-                if has(&open, key, rule) {
+                if has(failing, rule) {
                     r.failed += 1;
                     state = State::Failing;
-                } else if has(&unsure, key, rule) {
+                } else if has(unsure, rule) {
                     r.undecided += 1;
                     if state == State::Compliant {
                         state = State::Undecided;
@@ -162,7 +163,7 @@ impl Compliance {
             let s = scopes
                 .entry(scope_of(&resource.id, &resource.origin))
                 .or_insert_with_key(|scope| ScopeCompliance {
-                    scope: scope.clone(),
+                    scope: scope.to_string(),
                     machines: Tally::default(),
                     resources: Tally::default(),
                 });

@@ -315,7 +315,7 @@ impl Report {
         let summary = Summary::of(&p.findings, &coverage.rules, p.gate);
         let judged = p.evaluation.judged.iter().map(|(i, rules)| {
             let ids = rules.iter().map(|&r| p.pack.rules[r].meta.id.as_str());
-            (&p.inventory.resources[*i], ids.collect())
+            (&p.inventory.resources[*i], ids)
         });
         let mut compliance = Compliance::of(
             judged,
