@@ -43,7 +43,7 @@ deny contains finding if {
 
 approved(src) if {
 	src.kind in {"gallery", "shared", "community"}
-	image.approved_gallery(src.gallery)
+	image.input_gallery_approved
 }
 
 kind(r) := "VM" if util.is_type(r, "microsoft.compute/virtualmachines")

@@ -66,7 +66,7 @@ deny contains finding if {
 	image.judged
 	src := image.input_source
 	src.kind == "gallery"
-	image.approved_gallery(src.gallery)
+	image.input_gallery_approved
 	semver.is_valid(running.name)
 	count(behind) > 0
 	days := days_between(running, latest)

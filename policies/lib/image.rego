@@ -101,6 +101,13 @@ source(ref) := {"kind": "gallery", "id": id, "gallery": g.gallery, "version": g.
 	is_string(ref.publisher)
 } else := {"kind": "none", "id": ""}
 
+# Whether the image of the resource under evaluation lies in an approved gallery (a rule:
+# two image rules ask, and matching the patterns is most of what either costs).
+input_gallery_approved if {
+	gallery := input_source.gallery
+	approved_gallery(gallery)
+}
+
 approved_gallery(gallery) if {
 	some pattern in data.kensa.params.image.approved_galleries
 	matches(lower(pattern), lower(gallery))
@@ -127,17 +134,24 @@ matches(pattern, name) if {
 
 # The approved patterns (lower case) whose segments are each `*` or free of glob syntax
 # (and without the NUL glob.match refuses), each with its number of segments and the
-# [index, text] of those that are not `*`: worked out once per evaluation.
-star_segments[pattern] := [count(segments), fixed] if {
+# [index, text] of those that are not `*`. They depend on the configuration alone: in the
+# VM, kensa works them out once per scan and hands them over as `data.kensa.scan`
+# (evaluate/mod.rs, `SCAN_FACTS`); elsewhere once per evaluation.
+star_segments := segments if {
+	segments := data.kensa.scan.star_segments
+} else := pattern_segments
+
+pattern_segments[pattern] := [count(segments), fixed] if {
 	some p in data.kensa.params.image.approved_galleries
 	pattern := lower(p)
 	segments := split(pattern, "/")
 	fixed := [[i, s] | some i, s in segments; s != "*"]
 	literal := concat("/", [f[1] | some f in fixed])
-	every c in ["*", "?", "[", "]", "{", "}", "\\", "\u0000"] {
-		not contains(literal, c)
-	}
+	# Nothing to remove means none of them is there (one call, not one per character).
+	strings.replace_n(glob_syntax, literal) == literal
 }
+
+glob_syntax := {"*": "", "?": "", "[": "", "]": "", "{": "", "}": "", "\\": "", "\u0000": ""}
 
 # Human words for a source, used in messages.
 label(src) := sprintf("gallery image %s/%s%s", [name(src.gallery), name(definition(src.id)), version_label(src.version)]) if {

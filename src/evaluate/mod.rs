@@ -12,7 +12,7 @@ mod recursion;
 pub(crate) mod verify;
 mod vm;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -108,6 +108,13 @@ const SHARED: (&str, &str) = (
     "microsoft.network/networksecuritygroups",
     "data.kensa.lib.nsg.input_rules",
 );
+
+/// Values that depend on the configuration alone, each worked out once per scan by the rule
+/// at its path and handed to the VM's evaluations as `data.kensa.scan.<name>`: the approved
+/// gallery patterns' segments (`lib/image.rego`), which every machine's image rules would
+/// otherwise work out again (4% of the VM's instructions on the bench estate). The
+/// interpreter, which runs small scans, works them out where it needs them.
+const SCAN_FACTS: &[(&str, &str)] = &[("star_segments", "data.kensa.lib.image.pattern_segments")];
 
 pub(crate) struct Evaluator<'p> {
     pack: &'p Pack,
@@ -247,8 +254,36 @@ impl<'p> Evaluator<'p> {
             self.pack,
             &self.run_module,
             &paths,
-            &self.data,
+            &self.with_scan_facts(),
         ))
+    }
+
+    /// `data` with the `SCAN_FACTS` the pack defines as `data.kensa.scan`. A fact that JSON
+    /// cannot carry as it is (a set: the VM's data crosses as JSON text) is left out, and
+    /// the rules work it out themselves.
+    fn with_scan_facts(&self) -> Value {
+        let mut engine = self.engine.clone();
+        let facts: BTreeMap<Value, Value> = SCAN_FACTS
+            .iter()
+            .filter_map(|(name, path)| {
+                let value = engine.eval_rule((*path).into()).ok()?;
+                let text = value.to_json_str().ok()?;
+                (value != Value::Undefined && Value::from_json_str(&text).ok()? == value)
+                    .then(|| (Value::from(*name), value))
+            })
+            .collect();
+        let key = Value::from("kensa");
+        let kensa = self.data.as_object().ok().and_then(|d| d.get(&key));
+        let Some(kensa) = kensa.and_then(|k| k.as_object().ok()) else {
+            return self.data.clone();
+        };
+        if facts.is_empty() {
+            return self.data.clone();
+        }
+        let mut kensa: BTreeMap<Value, Value> =
+            kensa.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        kensa.insert(Value::from("scan"), Value::from(facts));
+        Value::from(BTreeMap::from([(key, Value::from(kensa))]))
     }
 
     /// Every applicable rule on every resource; `progress` counts the resources done. The
@@ -564,6 +599,30 @@ mod tests {
             .iter()
             .map(|(i, _)| inv.resources[*i].name.clone())
             .collect()
+    }
+
+    #[test]
+    fn configuration_facts_reach_the_vm_as_the_rules_work_them_out() {
+        let pack = Pack::load(&[], false).unwrap();
+        let galleries = [
+            "/subscriptions/*/resourceGroups/RG/providers/Microsoft.Compute/galleries/g",
+            "/x/[ab]",
+        ];
+        let params = serde_json::json!({"image": {"approved_galleries": galleries}});
+        let evaluator =
+            Evaluator::new(&pack, Runner::Vm, params, "2026-11-20T06:00:00Z", |_| true).unwrap();
+        let data = evaluator.with_scan_facts();
+        let facts = &data["kensa"]["scan"]["star_segments"];
+        let worked_out = evaluator
+            .engine
+            .clone()
+            .eval_rule("data.kensa.lib.image.pattern_segments".into())
+            .unwrap();
+        assert_eq!(facts, &worked_out);
+        // The pattern with glob syntax is left to glob.match.
+        assert_eq!(facts.as_object().map(|o| o.len()).ok(), Some(1));
+        assert_eq!(data["kensa"]["params"], evaluator.data["kensa"]["params"]);
+        assert_eq!(data["kensa"]["now"], evaluator.data["kensa"]["now"]);
     }
 
     #[test]
