@@ -112,8 +112,9 @@ const SHARED: (&str, &str) = (
 /// Values that depend on the configuration alone, each worked out once per scan by the rule
 /// at its path and handed to the VM's evaluations as `data.kensa.scan.<name>`: the approved
 /// gallery patterns' segments (`lib/image.rego`), which every machine's image rules would
-/// otherwise work out again (4% of the VM's instructions on the bench estate). The
-/// interpreter, which runs small scans, works them out where it needs them.
+/// otherwise work out again (4% of the VM's instructions on the bench estate). In the
+/// interpreter the rules work them out where they need them. Worked out from the configured
+/// parameters: a rule must not read them under `with data.kensa.params…`.
 const SCAN_FACTS: &[(&str, &str)] = &[("star_segments", "data.kensa.lib.image.pattern_segments")];
 
 pub(crate) struct Evaluator<'p> {
