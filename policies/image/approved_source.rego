@@ -32,7 +32,7 @@ deny contains finding if {
 	configured
 	image.judged
 	src := image.input_source
-	not approved(src)
+	not approved
 	finding := {
 		"msg": sprintf("%s '%s' runs %s, which is not from an approved Compute Gallery", [kind(input.resource), input.resource.name, image.label(src)]),
 		"at": image.at(input.resource, src),
@@ -41,8 +41,9 @@ deny contains finding if {
 	}
 }
 
-approved(src) if {
-	src.kind in {"gallery", "shared", "community"}
+# The image of the resource under evaluation comes from an approved gallery.
+approved if {
+	image.input_source.kind in {"gallery", "shared", "community"}
 	image.input_gallery_approved
 }
 

@@ -263,6 +263,11 @@ impl<'p> Evaluator<'p> {
     /// cannot carry as it is (a set: the VM's data crosses as JSON text) is left out, and
     /// the rules work it out themselves.
     fn with_scan_facts(&self) -> Value {
+        let key = Value::from("kensa");
+        let kensa = self.data.as_object().ok().and_then(|d| d.get(&key));
+        let Some(kensa) = kensa.and_then(|k| k.as_object().ok()) else {
+            return self.data.clone();
+        };
         let mut engine = self.engine.clone();
         let facts: BTreeMap<Value, Value> = SCAN_FACTS
             .iter()
@@ -273,11 +278,6 @@ impl<'p> Evaluator<'p> {
                     .then(|| (Value::from(*name), value))
             })
             .collect();
-        let key = Value::from("kensa");
-        let kensa = self.data.as_object().ok().and_then(|d| d.get(&key));
-        let Some(kensa) = kensa.and_then(|k| k.as_object().ok()) else {
-            return self.data.clone();
-        };
         if facts.is_empty() {
             return self.data.clone();
         }

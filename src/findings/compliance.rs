@@ -137,7 +137,7 @@ impl Compliance {
         for (resource, rule_ids) in judged {
             // Looked up once per resource, not once per rule (80k resources at 20k VMs).
             let key: &str = &resource.key;
-            let (failing, unsure) = (open.get(key), unsure.get(key));
+            let (failing, undecided) = (open.get(key), unsure.get(key));
             let mut state = State::Compliant;
             for rule in rule_ids {
                 let r = rules.entry(rule).or_insert_with(|| RuleCompliance {
@@ -151,7 +151,7 @@ impl Compliance {
                 if has(failing, rule) {
                     r.failed += 1;
                     state = State::Failing;
-                } else if has(unsure, rule) {
+                } else if has(undecided, rule) {
                     r.undecided += 1;
                     if state == State::Compliant {
                         state = State::Undecided;
