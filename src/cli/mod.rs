@@ -62,11 +62,6 @@ pub(crate) enum Command {
 }
 
 impl Command {
-    /// IaC scans are small and short: they keep the allocator's default purge delay.
-    pub(crate) fn is_iac(&self) -> bool {
-        matches!(self, Command::Iac(_))
-    }
-
     pub(crate) fn run(self) -> Result<u8> {
         match self {
             Command::Scan(args) => scan::run(args),
